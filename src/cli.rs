@@ -1,0 +1,175 @@
+//! The `byline` command line: `serve` (default), `migrate`, `user`, `openapi`, `backup`.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use diesel::SqliteConnection;
+
+use crate::config::Settings;
+use crate::db;
+use crate::domain::{Email, Page, Password, Role};
+use crate::error::AppError;
+use crate::services::users::{self, UserDraft, UserUpdate};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "byline",
+    version,
+    about = "Byline: a headless blogging CMS over embedded SQLite."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default). Configuration comes from BYLINE_* variables.
+    Serve,
+    /// Create the database if needed and apply pending migrations.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Write a consistent copy of the live database to PATH.
+    Backup { path: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. Without --password, the password is read from the first line of stdin.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "author")]
+        role: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// List users.
+    List,
+    /// Set a user's password. Without --password, it is read from the first line of stdin.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(Settings::from_env()?),
+        Command::Openapi => {
+            print!("{}", crate::openapi::document_json());
+            Ok(())
+        }
+        Command::Migrate => {
+            let mut conn = open(&Settings::from_env()?)?;
+            let ran = db::migrate(&mut conn)?;
+            println!("applied {ran} migration(s)");
+            Ok(())
+        }
+        Command::Backup { path } => {
+            let mut conn = open(&Settings::from_env()?)?;
+            db::backup(&mut conn, &path)?;
+            println!("backup written to {}", path.display());
+            Ok(())
+        }
+        Command::User(cmd) => user(&mut open(&Settings::from_env()?)?, cmd),
+    }
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = crate::startup::Application::build(settings).await?;
+        app.run_until_stopped().await?;
+        log::info!("stopped");
+        Ok(())
+    })
+}
+
+/// A migrated connection for the commands that work on the database directly.
+fn open(settings: &Settings) -> anyhow::Result<SqliteConnection> {
+    let mut conn = db::connect(settings.database_path())?;
+    db::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn password_arg(given: Option<String>) -> anyhow::Result<Password> {
+    let raw = match given {
+        Some(p) => p,
+        None => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("reading the password from stdin")?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    Password::parse(&raw).map_err(|e| anyhow::anyhow!("password {e}"))
+}
+
+fn user(conn: &mut SqliteConnection, cmd: UserCommand) -> anyhow::Result<()> {
+    match cmd {
+        UserCommand::Create {
+            email,
+            name,
+            role,
+            password,
+        } => {
+            let draft = UserDraft {
+                email: Email::parse(&email).map_err(|e| anyhow::anyhow!("--email {e}"))?,
+                name: users::parse_name(&name).map_err(|e| anyhow::anyhow!("--name {e}"))?,
+                role: role
+                    .parse::<Role>()
+                    .map_err(|e| anyhow::anyhow!("--role {e}"))?,
+                password: password_arg(password)?,
+            };
+            let user = users::create(conn, draft).map_err(describe)?;
+            println!("created {} {} ({})", user.id, user.email, user.role);
+        }
+        UserCommand::List => {
+            let mut number = 1;
+            loop {
+                let page = Page {
+                    number,
+                    per_page: Page::MAX_PER_PAGE,
+                };
+                let (rows, total) = users::list(conn, page).map_err(describe)?;
+                for u in &rows {
+                    println!("{}\t{}\t{}\t{}", u.id, u.email, u.role, u.name);
+                }
+                if page.total_pages(total) <= i64::from(number) {
+                    break;
+                }
+                number += 1;
+            }
+        }
+        UserCommand::SetPassword { email, password } => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
+            let id = users::find_by_email(conn, &email)
+                .map_err(describe)?
+                .with_context(|| format!("no user has the e-mail {email}"))?
+                .id;
+            let update = UserUpdate {
+                password: Some(password_arg(password)?),
+                ..Default::default()
+            };
+            users::update(conn, &id, update).map_err(describe)?;
+            println!("password changed for {email}");
+        }
+    }
+    Ok(())
+}
+
+fn describe(e: AppError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}

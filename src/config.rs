@@ -1,0 +1,196 @@
+//! Settings from the environment (a `.env` file is loaded by `main`). Every variable is listed in
+//! `.env.example`; a bad value stops start-up with an error that names the variable.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// SQLite file path (a `sqlite://` prefix is accepted).
+    pub database_url: String,
+    /// `host:port` to listen on; port 0 picks a free port (tests).
+    pub bind: String,
+    /// The public base URL clients use, without a trailing slash; used in `Location` and `Link`.
+    /// `None`: `http://` and the address actually bound.
+    pub public_url: Option<String>,
+    /// HS256 secret; `None` means "use the one generated and kept in the database".
+    pub jwt_secret: Option<String>,
+    pub jwt_ttl_seconds: i64,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    /// Allowed CORS origins; `*` allows any.
+    pub cors_origins: Vec<String>,
+    pub json_limit: usize,
+    pub import_limit: usize,
+    pub media_limit: usize,
+    /// Login attempts per client IP per minute.
+    pub login_per_minute: u32,
+    /// Take the client IP from `X-Forwarded-For`/`Forwarded` (only behind a trusted proxy).
+    pub trust_proxy: bool,
+    pub db_pool_size: u32,
+}
+
+impl Settings {
+    /// Reads every `BYLINE_*` variable, falling back to the documented defaults.
+    pub fn from_env() -> anyhow::Result<Settings> {
+        let bind = var("BYLINE_BIND")?.unwrap_or_else(|| "127.0.0.1:8080".into());
+        check_bind(&bind).context("BYLINE_BIND must be host:port, e.g. 127.0.0.1:8080")?;
+        let public_url = match var("BYLINE_PUBLIC_URL")? {
+            Some(url) => Some(parse_public_url(&url).context("BYLINE_PUBLIC_URL")?),
+            None => None,
+        };
+        let jwt_secret = var("BYLINE_JWT_SECRET")?;
+        if let Some(secret) = &jwt_secret
+            && secret.len() < 32
+        {
+            bail!("BYLINE_JWT_SECRET must be at least 32 characters (or unset to generate one)");
+        }
+        let admin_email = var("BYLINE_ADMIN_EMAIL")?;
+        if let Some(email) = &admin_email {
+            crate::domain::Email::parse(email)
+                .map_err(|e| anyhow::anyhow!("BYLINE_ADMIN_EMAIL {e}"))?;
+        }
+        let admin_password = var("BYLINE_ADMIN_PASSWORD")?;
+        if let Some(pw) = &admin_password {
+            crate::domain::Password::parse(pw)
+                .map_err(|e| anyhow::anyhow!("BYLINE_ADMIN_PASSWORD {e}"))?;
+        }
+        Ok(Settings {
+            database_url: var("BYLINE_DATABASE_URL")?.unwrap_or_else(|| "byline.db".into()),
+            bind,
+            public_url,
+            jwt_secret,
+            jwt_ttl_seconds: number("BYLINE_JWT_TTL_SECONDS", 900, 60, 86_400)?,
+            admin_email,
+            admin_password,
+            cors_origins: var("BYLINE_CORS_ORIGINS")?
+                .map(|s| split_list(&s))
+                .unwrap_or_default(),
+            json_limit: number("BYLINE_JSON_LIMIT", 1 << 20, 1024, 1 << 30)?,
+            import_limit: number("BYLINE_IMPORT_LIMIT", 32 << 20, 1024, 1 << 32)?,
+            media_limit: number("BYLINE_MEDIA_LIMIT", 10 << 20, 1024, 1 << 32)?,
+            login_per_minute: number("BYLINE_LOGIN_PER_MINUTE", 10, 1, 100_000)?,
+            trust_proxy: boolean("BYLINE_TRUST_PROXY", false)?,
+            db_pool_size: number("BYLINE_DB_POOL_SIZE", 8, 1, 64)?,
+        })
+    }
+
+    /// Settings for a server on a random local port over the given database file.
+    pub fn for_tests(database: PathBuf) -> Settings {
+        Settings {
+            database_url: database.to_string_lossy().into_owned(),
+            bind: "127.0.0.1:0".into(),
+            public_url: None,
+            jwt_secret: None,
+            jwt_ttl_seconds: 900,
+            admin_email: None,
+            admin_password: None,
+            cors_origins: vec![],
+            json_limit: 1 << 20,
+            import_limit: 32 << 20,
+            media_limit: 10 << 20,
+            login_per_minute: 10,
+            trust_proxy: false,
+            db_pool_size: 4,
+        }
+    }
+
+    /// The database path without any `sqlite://` scheme.
+    pub fn database_path(&self) -> &str {
+        self.database_url
+            .strip_prefix("sqlite://")
+            .unwrap_or(&self.database_url)
+    }
+}
+
+/// An unset or empty variable is `None`; a variable that is not UTF-8 is an error naming it.
+fn var(name: &str) -> anyhow::Result<Option<String>> {
+    match std::env::var(name) {
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) => Ok(Some(v.trim().to_string())),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => bail!("{name} is not valid UTF-8"),
+    }
+}
+
+fn number<T>(name: &str, default: T, min: T, max: T) -> anyhow::Result<T>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let Some(raw) = var(name)? else {
+        return Ok(default);
+    };
+    match raw.parse::<T>() {
+        Ok(v) if v >= min && v <= max => Ok(v),
+        _ => bail!("{name} must be a whole number from {min} to {max}, got {raw:?}"),
+    }
+}
+
+fn boolean(name: &str, default: bool) -> anyhow::Result<bool> {
+    match var(name)?
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => bail!("{name} must be true or false, got {other:?}"),
+    }
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(|o| o.trim().trim_end_matches('/').to_string())
+        .filter(|o| !o.is_empty())
+        .collect()
+}
+
+fn check_bind(bind: &str) -> anyhow::Result<()> {
+    let (host, port) = bind.rsplit_once(':').context("missing :port")?;
+    if host.is_empty() {
+        bail!("missing host");
+    }
+    port.parse::<u16>()
+        .context("port is not a number from 0 to 65535")?;
+    Ok(())
+}
+
+fn parse_public_url(url: &str) -> anyhow::Result<String> {
+    let url = crate::domain::parse_http_url(url).map_err(anyhow::Error::msg)?;
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bind_needs_host_and_numeric_port() {
+        assert!(check_bind("127.0.0.1:8080").is_ok());
+        assert!(check_bind("localhost:0").is_ok());
+        assert!(check_bind("127.0.0.1").is_err());
+        assert!(check_bind(":80").is_err());
+        assert!(check_bind("host:http").is_err());
+    }
+
+    #[test]
+    fn public_url_loses_its_trailing_slash() {
+        assert_eq!(
+            parse_public_url("https://blog.example.com/")
+                .ok()
+                .as_deref(),
+            Some("https://blog.example.com")
+        );
+        assert!(parse_public_url("blog.example.com").is_err());
+    }
+
+    #[test]
+    fn cors_list_is_trimmed() {
+        assert_eq!(
+            split_list(" https://a.example/ , ,https://b.example"),
+            vec!["https://a.example", "https://b.example"]
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! The database: an r2d2 pool of SQLite connections, embedded migrations, and `run`, which keeps
+//! blocking Diesel work off the async executor. Diesel and SQL live here and in `services`.
+
+pub mod models;
+pub mod schema;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::AppError;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
+pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
+
+/// Per-connection settings. `busy_timeout` must come before WAL, or a new database's first
+/// connections fail with "database is locked".
+const PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+PRAGMA foreign_keys = ON;";
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(PRAGMAS)
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Opens one connection with the same settings as the pool (CLI commands, migrations).
+pub fn connect(path: &str) -> anyhow::Result<SqliteConnection> {
+    let mut conn = SqliteConnection::establish(path)
+        .with_context(|| format!("cannot open the database at {path}"))?;
+    conn.batch_execute(PRAGMAS)?;
+    Ok(conn)
+}
+
+/// Runs every pending migration; returns how many ran.
+pub fn migrate(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
+    Ok(applied.len())
+}
+
+pub fn pool(path: &str, size: u32) -> anyhow::Result<DbPool> {
+    let manager = ConnectionManager::<SqliteConnection>::new(path);
+    Pool::builder()
+        .max_size(size)
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(manager)
+        .with_context(|| format!("cannot open the database at {path}"))
+}
+
+/// Runs `f` with a pooled connection on the blocking thread pool.
+pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool
+            .get()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("no database connection: {e}")))?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+}
+
+/// Writes a consistent copy of the live database to `dest` (which must not exist yet).
+pub fn backup(conn: &mut SqliteConnection, dest: &std::path::Path) -> anyhow::Result<()> {
+    anyhow::ensure!(!dest.exists(), "{} already exists", dest.display());
+    diesel::sql_query("VACUUM INTO ?")
+        .bind::<diesel::sql_types::Text, _>(dest.to_string_lossy().into_owned())
+        .execute(conn)
+        .with_context(|| format!("backup to {} failed", dest.display()))?;
+    Ok(())
+}
+
+/// `SELECT 1`: the readiness probe.
+pub fn ping(conn: &mut SqliteConnection) -> Result<(), AppError> {
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_up_down_and_up_again() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("m.db");
+        let mut conn = connect(&path.to_string_lossy())?;
+        let count = migrate(&mut conn)?;
+        assert!(count > 0);
+        conn.revert_all_migrations(MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let tables: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT count(*) FROM sqlite_master WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite%' AND name != '__diesel_schema_migrations')",
+        ))
+        .get_result(&mut conn)?;
+        assert_eq!(tables, 0, "down.sql left tables behind");
+        assert_eq!(migrate(&mut conn)?, count);
+        Ok(())
+    }
+}

@@ -1,0 +1,257 @@
+//! The one error type. Services return `AppError` (or errors that convert into it); this module is
+//! the only place that decides status codes and writes `application/problem+json` (RFC 9457).
+//! Extractor errors, the 404/405 fallback and rate limits all come through here too.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Messages per field name, e.g. `{"email": ["must be a valid e-mail address"]}`.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldErrors(BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.entry(field.into()).or_default().push(message.into());
+    }
+
+    /// Keeps the value when `result` is `Ok`, records the message under `field` otherwise; lets a
+    /// conversion check every field before it fails.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(message) => {
+                self.add(field, message);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when no field was bad, else the 422 naming every bad field.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self))
+        }
+    }
+
+    pub fn single(field: &str, message: impl Into<String>) -> AppError {
+        let mut errors = FieldErrors::default();
+        errors.add(field, message);
+        AppError::Validation(errors)
+    }
+}
+
+#[derive(Debug)]
+pub enum AppError {
+    /// 422: the body was well-formed but some fields are not acceptable.
+    Validation(FieldErrors),
+    /// 400: malformed JSON, a bad query string, an out-of-range page.
+    BadRequest(String),
+    /// 401: no credentials, or credentials that are not valid.
+    Unauthorized(String),
+    /// 403: valid credentials, not allowed.
+    Forbidden(String),
+    NotFound(String),
+    MethodNotAllowed {
+        allow: Vec<String>,
+    },
+    Conflict(String),
+    PreconditionFailed(String),
+    PayloadTooLarge(String),
+    UnsupportedMediaType(String),
+    TooManyRequests {
+        retry_after_secs: u64,
+    },
+    /// 500: logged in full, answered with a generic detail.
+    Internal(anyhow::Error),
+}
+
+impl AppError {
+    pub fn not_found() -> AppError {
+        AppError::NotFound("No resource was found at this address.".into())
+    }
+
+    pub fn forbidden() -> AppError {
+        AppError::Forbidden("Your role does not allow this.".into())
+    }
+
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            AppError::Validation(_) => ("validation", "Validation failed"),
+            AppError::BadRequest(_) => ("bad-request", "Bad request"),
+            AppError::Unauthorized(_) => ("unauthorized", "Unauthorized"),
+            AppError::Forbidden(_) => ("forbidden", "Forbidden"),
+            AppError::NotFound(_) => ("not-found", "Not found"),
+            AppError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            AppError::Conflict(_) => ("conflict", "Conflict"),
+            AppError::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
+            AppError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
+            AppError::UnsupportedMediaType(_) => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
+            AppError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            AppError::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            AppError::Validation(errors) => {
+                let fields: Vec<&str> = errors.0.keys().map(String::as_str).collect();
+                format!("Some fields are not valid: {}.", fields.join(", "))
+            }
+            AppError::BadRequest(d)
+            | AppError::Unauthorized(d)
+            | AppError::Forbidden(d)
+            | AppError::NotFound(d)
+            | AppError::Conflict(d)
+            | AppError::PreconditionFailed(d)
+            | AppError::PayloadTooLarge(d)
+            | AppError::UnsupportedMediaType(d) => d.clone(),
+            AppError::MethodNotAllowed { allow } => {
+                format!("This address answers only {}.", allow.join(", "))
+            }
+            AppError::TooManyRequests { retry_after_secs } => {
+                format!("Too many requests; try again in {retry_after_secs} seconds.")
+            }
+            AppError::Internal(_) => "Something went wrong on our side; it has been logged.".into(),
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::Internal(e) => write!(f, "internal error: {e:#}"),
+            other => write!(f, "{}: {}", other.kind().1, other.detail()),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
+
+/// An RFC 9457 problem document, as every error answers.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:byline:problem:validation",
+    "title": "Validation failed",
+    "status": 422,
+    "detail": "Some fields are not valid: email, password.",
+    "errors": {"email": ["must be a valid e-mail address"], "password": ["is required"]}
+}))]
+pub struct Problem {
+    /// A URI naming the kind of problem, stable for clients to match on.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong in this occurrence, for humans.
+    pub detail: String,
+    /// For 422 only: messages per bad field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<std::collections::HashMap<String, Vec<String>>>)]
+    pub errors: Option<FieldErrors>,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(cause) = self {
+            log::error!("{cause:#}");
+        }
+        let status = self.status_code();
+        let (slug, title) = self.kind();
+        let problem = Problem {
+            kind: format!("urn:byline:problem:{slug}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            errors: match self {
+                AppError::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        match self {
+            AppError::Unauthorized(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            AppError::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, allow.join(", ")));
+            }
+            AppError::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            _ => {}
+        }
+        response.body(serde_json::to_string(&problem).unwrap_or_default())
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> AppError {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => AppError::not_found(),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                AppError::Conflict("A resource with the same unique value already exists.".into())
+            }
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> AppError {
+        AppError::Internal(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_errors_collect_every_field() {
+        let mut errors = FieldErrors::default();
+        assert_eq!(errors.check("a", Ok::<_, String>(1)), Some(1));
+        errors.check::<()>("b", Err("bad".into()));
+        errors.add("c", "worse");
+        assert!(matches!(errors.into_result(), Err(AppError::Validation(e)) if e.0.len() == 2));
+    }
+
+    #[test]
+    fn diesel_not_found_is_404() {
+        let e: AppError = diesel::result::Error::NotFound.into();
+        assert_eq!(e.status_code(), StatusCode::NOT_FOUND);
+    }
+}

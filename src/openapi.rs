@@ -1,0 +1,145 @@
+//! The OpenAPI 3.1 document, generated from the routes (`routes::api`) and their
+//! `#[utoipa::path]` attributes. Standard error answers are added here in one pass, so every
+//! operation documents the problem+json errors it can give.
+
+use serde_json::{Value, json};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa_actix_web::AppExt;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Byline API",
+        description = "Byline is a headless blogging CMS: posts, comments, subscribers and contact \
+messages as a JSON API. Errors are `application/problem+json` (RFC 9457). Collections answer \
+`{data, meta}` with a `Link` header. Send `Authorization: Bearer <JWT or API key>` to sign in.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    components(schemas(crate::error::Problem)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-in and the current user"),
+        (name = "users", description = "User accounts (admins)"),
+        (name = "api-keys", description = "API keys for scripts (admins)"),
+        (name = "site", description = "Public site settings"),
+        (name = "operations", description = "Health probes"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.bearer_format = Some("JWT or byl_ API key".into());
+        scheme.description = Some(
+            "A JWT from `POST /api/v1/auth/login` or an API key from `POST /api/v1/api-keys`."
+                .into(),
+        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// The whole document, as served at `/openapi.json` and kept in `openapi/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, doc) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes::api)
+        .split_for_parts();
+    let mut value = serde_json::to_value(&doc).unwrap_or_default();
+    add_error_responses(&mut value);
+    value["info"]["version"] = json!(env!("CARGO_PKG_VERSION"));
+    serde_json::from_value(value).unwrap_or(doc)
+}
+
+/// Pretty JSON with a final newline, the form kept in the repository.
+pub fn document_json() -> String {
+    let doc = document();
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn problem(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    })
+}
+
+fn add_error_responses(doc: &mut Value) {
+    let mut shared = serde_json::Map::new();
+    shared.insert(
+        "BadRequest".into(),
+        problem("Malformed JSON, or a bad query parameter"),
+    );
+    shared.insert(
+        "Unauthorized".into(),
+        problem("Missing, expired or invalid credentials"),
+    );
+    shared.insert(
+        "Forbidden".into(),
+        problem("Signed in, but the role does not allow this"),
+    );
+    shared.insert("NotFound".into(), problem("No such resource"));
+    shared.insert(
+        "PayloadTooLarge".into(),
+        problem("The body is over the size limit"),
+    );
+    shared.insert(
+        "UnsupportedMediaType".into(),
+        problem("The body is not `application/json`"),
+    );
+    shared.insert(
+        "ValidationFailed".into(),
+        problem("Some fields are not valid; `errors` names each of them"),
+    );
+    doc["components"]["responses"] = Value::Object(shared);
+
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in item.values_mut() {
+            let has_query = operation
+                .get("parameters")
+                .and_then(Value::as_array)
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+            let has_body = operation.get("requestBody").is_some();
+            let secured = operation.get("security").is_some();
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            let mut add = |status: &str, name: &str| {
+                responses
+                    .entry(status)
+                    .or_insert_with(|| json!({"$ref": format!("#/components/responses/{name}")}));
+            };
+            if has_query || has_body {
+                add("400", "BadRequest");
+            }
+            if secured {
+                add("401", "Unauthorized");
+                add("403", "Forbidden");
+            }
+            if path.contains('{') {
+                add("404", "NotFound");
+            }
+            if has_body {
+                add("413", "PayloadTooLarge");
+                add("415", "UnsupportedMediaType");
+                add("422", "ValidationFailed");
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! Sign-in and "who am I".
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::extract::Json;
+use super::users::UserResponse;
+use crate::auth::AuthUser;
+use crate::error::{AppError, FieldErrors, Problem};
+use crate::services::users;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "admin@example.com", "password": "correct horse battery"}))]
+pub struct LoginRequest {
+    #[serde(default)]
+    #[schema(required = true, format = Email)]
+    pub email: String,
+    #[serde(default)]
+    #[schema(required = true, format = Password)]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIwMTkzIn0.c2ln",
+    "token_type": "Bearer",
+    "expires_in": 900,
+    "user": {"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d11", "email": "admin@example.com", "name": "Admin",
+             "role": "admin", "created_at": "2026-11-25T10:00:00Z", "updated_at": "2026-11-25T10:00:00Z"}
+}))]
+pub struct LoginResponse {
+    /// A JWT to send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+    pub user: UserResponse,
+}
+
+/// Signs in with e-mail and password and returns a short-lived access token.
+///
+/// A wrong password and an unknown e-mail get the same 401. Attempts are rate-limited per client.
+#[utoipa::path(
+    operation_id = "login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = LoginResponse),
+        (status = 401, description = "Wrong e-mail or password", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this client", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    state.login_limiter.check(super::client_ip(&req, &state))?;
+    let LoginRequest { email, password } = body.into_inner();
+    let mut errors = FieldErrors::default();
+    if email.trim().is_empty() {
+        errors.add("email", "is required");
+    }
+    if password.is_empty() {
+        errors.add("password", "is required");
+    }
+    errors.into_result()?;
+    let user = crate::db::run(&state.pool, move |c| {
+        users::authenticate(c, &email, &password)
+    })
+    .await?
+    .ok_or_else(|| AppError::Unauthorized("The e-mail or password is wrong.".into()))?;
+    let user = UserResponse::from(user);
+    let access_token = state.jwt.issue(&user.id, user.role)?;
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: state.jwt.ttl_seconds,
+        user,
+    }))
+}
+
+/// The signed-in user (for an API key: the key's owner).
+#[utoipa::path(
+    operation_id = "getMe",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The signed-in user", body = UserResponse))
+)]
+#[get("/auth/me")]
+pub async fn me(auth: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let user = crate::db::run(&state.pool, move |c| users::get(c, &auth.user_id)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
+        .json(UserResponse::from(user)))
+}

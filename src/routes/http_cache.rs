@@ -1,0 +1,50 @@
+//! ETags and `Cache-Control` for public reads; `If-None-Match` answers `304`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::AppError;
+
+/// How long shared caches may keep a public answer.
+pub const PUBLIC_MAX_AGE: &str = "public, max-age=60";
+
+/// A strong ETag over the exact bytes served.
+pub fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    format!("\"{}\"", crate::auth::hex(&digest[..16]))
+}
+
+/// True when the client's `If-None-Match` already names this ETag (or `*`).
+pub fn not_modified(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag)
+}
+
+/// Serves `value` as JSON with an ETag and the given `Cache-Control`, or a bodiless `304`.
+pub fn cached_json<T: Serialize>(
+    req: &HttpRequest,
+    value: &T,
+    cache_control: &str,
+) -> Result<HttpResponse, AppError> {
+    let body = serde_json::to_vec(value).map_err(|e| AppError::Internal(e.into()))?;
+    let etag = etag_of(&body);
+    let fresh = not_modified(req, &etag);
+    let mut response = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache_control.to_string()));
+    if fresh {
+        return Ok(response.finish());
+    }
+    Ok(response.content_type("application/json").body(body))
+}

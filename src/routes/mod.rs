@@ -1,0 +1,109 @@
+//! HTTP only: each file translates requests for one resource into service calls and answers.
+//! `api` registers every documented route; `fallback` turns unknown routes into 404 and known
+//! paths with the wrong method into 405, both as problem+json.
+
+pub mod api_keys;
+pub mod auth;
+pub mod extract;
+pub mod health;
+pub mod http_cache;
+pub mod pagination;
+pub mod site;
+pub mod users;
+
+use std::net::IpAddr;
+
+use actix_web::dev::ResourceDef;
+use actix_web::{HttpRequest, web};
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// Every documented route. The OpenAPI document is collected from exactly these services.
+pub fn api(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(
+            scope("/api/v1")
+                .service(auth::login)
+                .service(auth::me)
+                .service(api_keys::list)
+                .service(api_keys::create)
+                .service(api_keys::get)
+                .service(api_keys::delete)
+                .service(users::list)
+                .service(users::create)
+                .service(users::get)
+                .service(users::update)
+                .service(users::delete)
+                .service(site::get)
+                .service(site::update),
+        );
+}
+
+/// The documented paths and their methods, for telling 405 from 404.
+pub struct RouteTable(Vec<(ResourceDef, Vec<String>)>);
+
+impl RouteTable {
+    pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> RouteTable {
+        let value = serde_json::to_value(&doc.paths).unwrap_or_default();
+        let routes = value
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(path, item)| {
+                let methods = ["get", "put", "post", "delete", "patch"]
+                    .into_iter()
+                    .filter(|m| item.get(*m).is_some())
+                    .map(str::to_ascii_uppercase)
+                    .collect();
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        RouteTable(routes)
+    }
+
+    fn allowed(&self, path: &str) -> Option<&[String]> {
+        self.0
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+/// The default service: 405 with `Allow` for a known path, else 404.
+pub async fn fallback(
+    req: HttpRequest,
+    routes: web::Data<RouteTable>,
+) -> Result<actix_web::HttpResponse, AppError> {
+    Err(match routes.allowed(req.path()) {
+        Some(methods) => AppError::MethodNotAllowed {
+            allow: methods.to_vec(),
+        },
+        None => AppError::not_found(),
+    })
+}
+
+/// The client's address: the peer, or the proxy-reported one when `BYLINE_TRUST_PROXY` is on.
+pub fn client_ip(req: &HttpRequest, state: &AppState) -> IpAddr {
+    let peer = req.peer_addr().map(|a| a.ip());
+    let forwarded = state
+        .settings
+        .trust_proxy
+        .then(|| {
+            req.connection_info()
+                .realip_remote_addr()
+                .map(str::to_string)
+        })
+        .flatten()
+        .and_then(|s| {
+            s.parse::<IpAddr>()
+                .ok()
+                .or_else(|| s.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+        });
+    forwarded
+        .or(peer)
+        .unwrap_or(IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED))
+}

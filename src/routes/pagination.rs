@@ -1,0 +1,84 @@
+//! The one way collections answer: `{data, meta}` plus an RFC 8288 `Link` header.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::{Page, PageQuery};
+use crate::error::AppError;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Paginated<T> {
+    pub data: Vec<T>,
+    pub meta: PageMeta,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"page": 1, "per_page": 20, "total": 137, "total_pages": 7}))]
+pub struct PageMeta {
+    pub page: u32,
+    pub per_page: u32,
+    pub total: i64,
+    pub total_pages: i64,
+}
+
+/// A page in range, or a 400 naming the bad parameter.
+pub fn page(query: &PageQuery) -> Result<Page, AppError> {
+    Page::parse(query).map_err(AppError::BadRequest)
+}
+
+/// `200` with the envelope and `Link` (first, last, and prev/next where they exist).
+pub fn respond<T: Serialize>(
+    req: &HttpRequest,
+    public_url: &str,
+    page: Page,
+    total: i64,
+    data: Vec<T>,
+) -> HttpResponse {
+    let total_pages = page.total_pages(total);
+    let link = link_header(req, public_url, page.number, total_pages);
+    let mut response = HttpResponse::Ok();
+    if !link.is_empty() {
+        response.insert_header((header::LINK, link));
+    }
+    response.json(Paginated {
+        data,
+        meta: PageMeta {
+            page: page.number,
+            per_page: page.per_page,
+            total,
+            total_pages,
+        },
+    })
+}
+
+fn link_header(req: &HttpRequest, public_url: &str, current: u32, total_pages: i64) -> String {
+    let params: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let url_for = |n: i64| {
+        let mut query: Vec<(&str, String)> = params
+            .iter()
+            .filter(|(k, _)| k != "page")
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        query.push(("page", n.to_string()));
+        let encoded = serde_urlencoded::to_string(&query).unwrap_or_default();
+        format!("{public_url}{}?{encoded}", req.path())
+    };
+    let current = i64::from(current);
+    let last = total_pages.max(1);
+    let mut links = vec![(1, "first")];
+    if current > 1 {
+        links.push(((current - 1).min(last), "prev"));
+    }
+    if current < last {
+        links.push((current + 1, "next"));
+    }
+    links.push((last, "last"));
+    links
+        .into_iter()
+        .map(|(n, rel)| format!("<{}>; rel=\"{rel}\"", url_for(n)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

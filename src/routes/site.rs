@@ -1,0 +1,170 @@
+//! The site's public settings: what a frontend shows around the posts, and the gift.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::extract::Json;
+use super::http_cache;
+use crate::auth::AuthUser;
+use crate::db::models::{Site, SiteChanges};
+use crate::domain::{Role, parse_http_url};
+use crate::error::{AppError, FieldErrors};
+use crate::services::site;
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"title": "Video Training Blog", "description": "Short lessons, every week", "url": "https://blog.example.com",
+    "gift": {"title": "Free video training", "description": "Get immediate access to our video training",
+             "url": "https://blog.example.com/gift/video-training"},
+    "comments_moderated": true, "updated_at": "2026-11-25T10:00:00Z"}))]
+pub struct SiteResponse {
+    pub title: String,
+    pub description: String,
+    pub url: String,
+    /// What a confirmed subscriber receives.
+    pub gift: Gift,
+    /// When true, new comments wait for moderation.
+    pub comments_moderated: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Gift {
+    pub title: String,
+    pub description: String,
+    /// Where the gift is; empty until set.
+    pub url: String,
+}
+
+impl From<Site> for SiteResponse {
+    fn from(s: Site) -> SiteResponse {
+        SiteResponse {
+            title: s.title,
+            description: s.description,
+            url: s.url,
+            gift: Gift {
+                title: s.gift_title,
+                description: s.gift_description,
+                url: s.gift_url,
+            },
+            comments_moderated: s.comments_moderated,
+            updated_at: crate::services::utc(s.updated_at),
+        }
+    }
+}
+
+/// Only the fields sent are changed.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Video Training Blog", "gift": {"url": "https://blog.example.com/gift/video-training"}}))]
+pub struct UpdateSiteRequest {
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: Option<String>,
+    /// Up to 1000 characters.
+    #[schema(max_length = 1000)]
+    pub description: Option<String>,
+    /// The public address of the site's frontend: an absolute http(s) URL.
+    pub url: Option<String>,
+    pub gift: Option<UpdateGiftRequest>,
+    pub comments_moderated: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateGiftRequest {
+    /// Up to 200 characters.
+    #[schema(max_length = 200)]
+    pub title: Option<String>,
+    /// Up to 1000 characters.
+    #[schema(max_length = 1000)]
+    pub description: Option<String>,
+    /// An absolute http(s) URL, or an empty string for none.
+    pub url: Option<String>,
+}
+
+fn text(max: usize, required: bool) -> impl Fn(String) -> Result<String, String> {
+    move |raw| {
+        let t = raw.trim().to_string();
+        if required && t.is_empty() {
+            Err("must not be empty".into())
+        } else if t.chars().count() > max {
+            Err(format!("must be at most {max} characters"))
+        } else {
+            Ok(t)
+        }
+    }
+}
+
+fn optional_url(raw: String) -> Result<String, String> {
+    if raw.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        parse_http_url(&raw)
+    }
+}
+
+impl TryFrom<UpdateSiteRequest> for SiteChanges {
+    type Error = AppError;
+
+    fn try_from(body: UpdateSiteRequest) -> Result<SiteChanges, AppError> {
+        let mut errors = FieldErrors::default();
+        let mut check = |field: &str,
+                         value: Option<String>,
+                         parse: &dyn Fn(String) -> Result<String, String>| {
+            value.and_then(|v| errors.check(field, parse(v)))
+        };
+        let gift = body.gift.unwrap_or_default();
+        let changes = SiteChanges {
+            title: check("title", body.title, &text(200, true)),
+            description: check("description", body.description, &text(1000, false)),
+            url: check("url", body.url, &|u| parse_http_url(&u)),
+            gift_title: check("gift.title", gift.title, &text(200, false)),
+            gift_description: check("gift.description", gift.description, &text(1000, false)),
+            gift_url: check("gift.url", gift.url, &optional_url),
+            comments_moderated: body.comments_moderated,
+            updated_at: None,
+        };
+        errors.into_result()?;
+        Ok(changes)
+    }
+}
+
+/// The site's public settings. Cacheable: send `If-None-Match` with the last `ETag`.
+#[utoipa::path(
+    operation_id = "getSite",
+    tag = "site",
+    responses(
+        (status = 200, description = "The site settings", body = SiteResponse,
+            headers(("ETag" = String, description = "Entity tag of this answer"),
+                    ("Cache-Control" = String, description = "How long caches may keep it"))),
+        (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
+    )
+)]
+#[get("/site")]
+pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let site = crate::db::run(&state.pool, site::get).await?;
+    http_cache::cached_json(&req, &SiteResponse::from(site), http_cache::PUBLIC_MAX_AGE)
+}
+
+/// Changes site settings (admins only).
+#[utoipa::path(
+    operation_id = "updateSite",
+    tag = "site",
+    security(("bearer" = [])),
+    request_body = UpdateSiteRequest,
+    responses((status = 200, description = "The updated settings", body = SiteResponse))
+)]
+#[patch("/site")]
+pub async fn update(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    body: Json<UpdateSiteRequest>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Admin)?;
+    let changes = SiteChanges::try_from(body.into_inner())?;
+    let site = crate::db::run(&state.pool, move |c| site::update(c, changes)).await?;
+    Ok(HttpResponse::Ok().json(SiteResponse::from(site)))
+}

@@ -1,0 +1,249 @@
+//! Users (admins only).
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::extract::Json;
+use super::pagination::{self, Paginated};
+use crate::auth::AuthUser;
+use crate::db::models::User;
+use crate::domain::{Email, PageQuery, Password, Role, parse_id};
+use crate::error::{AppError, FieldErrors, Problem};
+use crate::services::users::{self, UserDraft, UserUpdate, parse_name};
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d11", "email": "ed@example.com", "name": "Ed Itor",
+    "role": "editor", "created_at": "2026-11-25T10:00:00Z", "updated_at": "2026-11-25T10:00:00Z"}))]
+pub struct UserResponse {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<User> for UserResponse {
+    fn from(u: User) -> UserResponse {
+        UserResponse {
+            // The column is CHECKed; an unreadable role gets the least power.
+            role: u.role.parse().unwrap_or(Role::Author),
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            created_at: crate::services::utc(u.created_at),
+            updated_at: crate::services::utc(u.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "ed@example.com", "name": "Ed Itor", "password": "a long passphrase", "role": "editor"}))]
+pub struct CreateUserRequest {
+    #[serde(default)]
+    #[schema(required = true, format = Email)]
+    pub email: String,
+    /// 1 to 100 characters.
+    #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 100)]
+    pub name: String,
+    /// 8 to 1024 characters.
+    #[serde(default)]
+    #[schema(required = true, format = Password, min_length = 8, max_length = 1024)]
+    pub password: String,
+    /// Defaults to `author`.
+    pub role: Option<Role>,
+}
+
+impl TryFrom<CreateUserRequest> for UserDraft {
+    type Error = AppError;
+
+    fn try_from(body: CreateUserRequest) -> Result<UserDraft, AppError> {
+        let mut errors = FieldErrors::default();
+        let email = errors.check("email", Email::parse(&body.email));
+        let name = errors.check("name", parse_name(&body.name));
+        let password = errors.check("password", Password::parse(&body.password));
+        errors.into_result()?;
+        match (email, name, password) {
+            (Some(email), Some(name), Some(password)) => Ok(UserDraft {
+                email,
+                name,
+                password,
+                role: body.role.unwrap_or(Role::Author),
+            }),
+            _ => Err(AppError::Internal(anyhow::anyhow!(
+                "unreachable: checked fields"
+            ))),
+        }
+    }
+}
+
+/// Only the fields sent are changed.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "admin"}))]
+pub struct UpdateUserRequest {
+    #[schema(format = Email)]
+    pub email: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: Option<String>,
+    #[schema(format = Password, min_length = 8, max_length = 1024)]
+    pub password: Option<String>,
+    pub role: Option<Role>,
+}
+
+impl TryFrom<UpdateUserRequest> for UserUpdate {
+    type Error = AppError;
+
+    fn try_from(body: UpdateUserRequest) -> Result<UserUpdate, AppError> {
+        let mut errors = FieldErrors::default();
+        let changes = UserUpdate {
+            email: body
+                .email
+                .and_then(|e| errors.check("email", Email::parse(&e))),
+            name: body.name.and_then(|n| errors.check("name", parse_name(&n))),
+            password: body
+                .password
+                .and_then(|p| errors.check("password", Password::parse(&p))),
+            role: body.role,
+        };
+        errors.into_result()?;
+        Ok(changes)
+    }
+}
+
+fn user_id(raw: &str) -> Result<String, AppError> {
+    parse_id(raw).ok_or_else(AppError::not_found)
+}
+
+/// Lists users, oldest first.
+#[utoipa::path(
+    operation_id = "listUsers",
+    tag = "users",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, description = "A page of users", body = Paginated<UserResponse>,
+        headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))))
+)]
+#[get("/users")]
+pub async fn list(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Admin)?;
+    let page = pagination::page(&query)?;
+    let (rows, total) = crate::db::run(&state.pool, move |c| users::list(c, page)).await?;
+    let data: Vec<UserResponse> = rows.into_iter().map(UserResponse::from).collect();
+    Ok(pagination::respond(
+        &req,
+        &state.public_url,
+        page,
+        total,
+        data,
+    ))
+}
+
+/// Creates a user. The e-mail is normalised (trimmed, lower-cased) and must be unique.
+#[utoipa::path(
+    operation_id = "createUser",
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "Created", body = UserResponse,
+            headers(("Location" = String, description = "The new user's URL"))),
+        (status = 409, description = "The e-mail is taken", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users")]
+pub async fn create(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    body: Json<CreateUserRequest>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Admin)?;
+    let draft = UserDraft::try_from(body.into_inner())?;
+    let user = crate::db::run(&state.pool, move |c| users::create(c, draft)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("{}/api/v1/users/{}", state.public_url, user.id),
+        ))
+        .json(UserResponse::from(user)))
+}
+
+/// One user.
+#[utoipa::path(
+    operation_id = "getUser",
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "The user's id")),
+    responses((status = 200, description = "The user", body = UserResponse))
+)]
+#[get("/users/{id}")]
+pub async fn get(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Admin)?;
+    let id = user_id(&id)?;
+    let user = crate::db::run(&state.pool, move |c| users::get(c, &id)).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+/// Changes a user's e-mail, name, password or role. The last admin cannot be demoted.
+#[utoipa::path(
+    operation_id = "updateUser",
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "The user's id")),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, description = "The updated user", body = UserResponse),
+        (status = 409, description = "The e-mail is taken, or this is the last admin", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<UpdateUserRequest>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Admin)?;
+    let id = user_id(&id)?;
+    let changes = UserUpdate::try_from(body.into_inner())?;
+    let user = crate::db::run(&state.pool, move |c| users::update(c, &id, changes)).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+/// Deletes a user and their API keys. The last admin cannot be deleted.
+#[utoipa::path(
+    operation_id = "deleteUser",
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "The user's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "This is the last admin", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/users/{id}")]
+pub async fn delete(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Admin)?;
+    let id = user_id(&id)?;
+    crate::db::run(&state.pool, move |c| users::delete(c, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,27 @@
+//! The site's public settings: one row.
+
+use diesel::prelude::*;
+
+use crate::db::models::{Site, SiteChanges};
+use crate::db::schema::site;
+use crate::error::AppError;
+
+pub fn get(conn: &mut SqliteConnection) -> Result<Site, AppError> {
+    Ok(site::table.find(1).select(Site::as_select()).first(conn)?)
+}
+
+pub fn update(conn: &mut SqliteConnection, mut changes: SiteChanges) -> Result<Site, AppError> {
+    changes.updated_at = Some(super::now());
+    Ok(diesel::update(site::table.find(1))
+        .set(&changes)
+        .returning(Site::as_returning())
+        .get_result(conn)?)
+}
+
+/// On first start the site's URL is the configured public URL.
+pub fn default_url(conn: &mut SqliteConnection, public_url: &str) -> Result<(), AppError> {
+    diesel::update(site::table.filter(site::url.eq("")))
+        .set(site::url.eq(public_url))
+        .execute(conn)?;
+    Ok(())
+}

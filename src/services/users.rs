@@ -1,0 +1,214 @@
+//! Users: creation, sign-in, and the rule that a site always keeps at least one admin.
+
+use diesel::prelude::*;
+
+use crate::auth::password;
+use crate::db::models::{NewUser, User, UserChanges};
+use crate::db::schema::users;
+use crate::domain::{Email, Page, Password, Role, new_id};
+use crate::error::{AppError, FieldErrors};
+
+/// A user to create, every field already valid.
+pub struct UserDraft {
+    pub email: Email,
+    pub name: String,
+    pub password: Password,
+    pub role: Role,
+}
+
+/// Fields to change; `None` leaves a field alone.
+#[derive(Default)]
+pub struct UserUpdate {
+    pub email: Option<Email>,
+    pub name: Option<String>,
+    pub password: Option<Password>,
+    pub role: Option<Role>,
+}
+
+pub const NAME_MAX_CHARS: usize = 100;
+
+/// A display name: trimmed, 1 to 100 characters.
+pub fn parse_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    match name.chars().count() {
+        0 => Err("is required".into()),
+        n if n > NAME_MAX_CHARS => Err(format!("must be at most {NAME_MAX_CHARS} characters")),
+        _ => Ok(name.to_string()),
+    }
+}
+
+fn email_taken() -> AppError {
+    AppError::Conflict("A user with this e-mail address already exists.".into())
+}
+
+fn map_unique(e: diesel::result::Error) -> AppError {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => email_taken(),
+        other => other.into(),
+    }
+}
+
+pub fn create(conn: &mut SqliteConnection, draft: UserDraft) -> Result<User, AppError> {
+    // Hash before touching the database: no write lock is held during the slow part.
+    let password_hash = password::hash(&draft.password)?;
+    let now = super::now();
+    let row = NewUser {
+        id: new_id(),
+        email: draft.email.into_inner(),
+        name: draft.name,
+        role: draft.role.to_string(),
+        password_hash,
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(users::table)
+        .values(&row)
+        .returning(User::as_returning())
+        .get_result(conn)
+        .map_err(map_unique)
+}
+
+pub fn find(conn: &mut SqliteConnection, id: &str) -> Result<Option<User>, AppError> {
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn get(conn: &mut SqliteConnection, id: &str) -> Result<User, AppError> {
+    find(conn, id)?.ok_or_else(AppError::not_found)
+}
+
+pub fn list(conn: &mut SqliteConnection, page: Page) -> Result<(Vec<User>, i64), AppError> {
+    let total = users::table.count().get_result(conn)?;
+    let rows = users::table
+        .select(User::as_select())
+        .order((users::created_at.asc(), users::id.asc()))
+        .offset(page.offset())
+        .limit(page.limit())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+pub fn count(conn: &mut SqliteConnection) -> Result<i64, AppError> {
+    Ok(users::table.count().get_result(conn)?)
+}
+
+fn admin_count(conn: &mut SqliteConnection) -> Result<i64, AppError> {
+    Ok(users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .count()
+        .get_result(conn)?)
+}
+
+fn last_admin() -> AppError {
+    AppError::Conflict("This is the last admin; make another user admin first.".into())
+}
+
+pub fn update(conn: &mut SqliteConnection, id: &str, update: UserUpdate) -> Result<User, AppError> {
+    let password_hash = update.password.as_ref().map(password::hash).transpose()?;
+    conn.immediate_transaction(|conn| {
+        let user = get(conn, id)?;
+        let demoting =
+            user.role == Role::Admin.as_str() && update.role.is_some_and(|r| r != Role::Admin);
+        if demoting && admin_count(conn)? <= 1 {
+            return Err(last_admin());
+        }
+        let changes = UserChanges {
+            email: update.email.map(Email::into_inner),
+            name: update.name,
+            role: update.role.map(|r| r.to_string()),
+            password_hash,
+            updated_at: Some(super::now()),
+        };
+        diesel::update(users::table.find(id))
+            .set(&changes)
+            .returning(User::as_returning())
+            .get_result(conn)
+            .map_err(map_unique)
+    })
+}
+
+pub fn delete(conn: &mut SqliteConnection, id: &str) -> Result<(), AppError> {
+    conn.immediate_transaction(|conn| {
+        let user = get(conn, id)?;
+        if user.role == Role::Admin.as_str() && admin_count(conn)? <= 1 {
+            return Err(last_admin());
+        }
+        diesel::delete(users::table.find(id)).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The user with this e-mail and password. An unknown e-mail costs the same time as a wrong
+/// password, so the answer and its timing say nothing about who has an account.
+pub fn authenticate(
+    conn: &mut SqliteConnection,
+    email: &str,
+    password_attempt: &str,
+) -> Result<Option<User>, AppError> {
+    let user = match Email::parse(email) {
+        Ok(email) => users::table
+            .filter(users::email.eq(email.as_str()))
+            .select(User::as_select())
+            .first(conn)
+            .optional()?,
+        Err(_) => None,
+    };
+    match user {
+        Some(user) if password::verify(password_attempt, &user.password_hash) => Ok(Some(user)),
+        Some(_) => Ok(None),
+        None => {
+            password::verify_dummy(password_attempt);
+            Ok(None)
+        }
+    }
+}
+
+/// The first admin, when the database has no user yet. Returns the generated password when one
+/// had to be made up (printed once by the caller, never stored in clear).
+pub fn bootstrap_admin(
+    conn: &mut SqliteConnection,
+    email: Option<&str>,
+    password: Option<&str>,
+) -> Result<Option<(String, Option<String>)>, AppError> {
+    if count(conn)? > 0 {
+        return Ok(None);
+    }
+    let mut errors = FieldErrors::default();
+    let email = errors.check(
+        "BYLINE_ADMIN_EMAIL",
+        Email::parse(email.unwrap_or("admin@localhost")),
+    );
+    let generated = password.is_none().then(|| crate::auth::random_token(18));
+    let pw = password.or(generated.as_deref()).unwrap_or_default();
+    let pw = errors.check("BYLINE_ADMIN_PASSWORD", Password::parse(pw));
+    errors.into_result()?;
+    let (Some(email), Some(password)) = (email, pw) else {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "admin settings not valid"
+        )));
+    };
+    let user = create(
+        conn,
+        UserDraft {
+            email,
+            name: "Admin".into(),
+            password,
+            role: Role::Admin,
+        },
+    )?;
+    Ok(Some((user.email, generated)))
+}
+
+pub fn find_by_email(conn: &mut SqliteConnection, email: &Email) -> Result<Option<User>, AppError> {
+    Ok(users::table
+        .filter(users::email.eq(email.as_str()))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}

@@ -1,0 +1,184 @@
+//! Wires the application once, for `byline serve` and for tests alike: migrate, bootstrap, bind
+//! (port 0 allowed), and serve.
+
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, Condition, from_fn};
+use actix_web::{App, HttpServer, http, web};
+use anyhow::Context;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::auth::jwt::JwtKeys;
+use crate::config::Settings;
+use crate::db::{self, DbPool};
+use crate::rate_limit::RateLimiter;
+use crate::routes::{self, RouteTable, extract};
+use crate::services;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Settings,
+    /// The base URL used in `Location` and `Link` headers.
+    pub public_url: String,
+    pub jwt: JwtKeys,
+    pub login_limiter: RateLimiter,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Migrates the database, creates the first admin if needed, and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let path = settings.database_path().to_string();
+        let pool = db::pool(&path, settings.db_pool_size)?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("BYLINE_BIND: cannot listen on {}", settings.bind))?;
+        let address = listener.local_addr()?;
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"));
+        let jwt_secret = prepare_database(&pool, &settings, &public_url).await?;
+
+        let state = web::Data::new(AppState {
+            pool,
+            jwt: JwtKeys::new(jwt_secret.as_bytes(), settings.jwt_ttl_seconds),
+            login_limiter: RateLimiter::per_minute(settings.login_per_minute),
+            public_url,
+            settings,
+        });
+        let doc = crate::openapi::document();
+        let route_table = web::Data::new(RouteTable::from_openapi(&doc));
+
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(Compress::default())
+                .wrap(Condition::new(
+                    !state.settings.cors_origins.is_empty(),
+                    cors(&state.settings.cors_origins),
+                ))
+                .wrap(from_fn(crate::telemetry::request_id_and_log))
+                .app_data(state.clone())
+                .app_data(route_table.clone())
+                .app_data(extract::query_config())
+                .app_data(extract::path_config())
+                .into_utoipa_app()
+                .configure(routes::api)
+                .into_app()
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .url("/openapi.json", doc.clone())
+                        // The default validator badge calls an external host.
+                        .config(Config::default().validator_url("none")),
+                )
+                .service(web::redirect("/docs", "/docs/"))
+                .default_service(web::to(routes::fallback))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        log::info!("Byline listening on http://{address}");
+        Ok(Application {
+            port: address.port(),
+            server,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server gracefully (as SIGTERM does).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM; in-flight requests get up to 10 seconds to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Migrations, the JWT secret, the first admin and the site's URL. Returns the JWT secret.
+async fn prepare_database(
+    pool: &DbPool,
+    settings: &Settings,
+    public_url: &str,
+) -> anyhow::Result<String> {
+    let settings = settings.clone();
+    let public_url = public_url.to_string();
+    let pool = pool.clone();
+    let secret = actix_web::web::block(move || -> anyhow::Result<String> {
+        let mut conn = pool.get().context("cannot open the database")?;
+        let ran = db::migrate(&mut conn)?;
+        if ran > 0 {
+            log::info!("applied {ran} database migration(s)");
+        }
+        let secret = match &settings.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => {
+                let (secret, created) = services::secrets::jwt_secret(&mut conn)?;
+                if created {
+                    log::info!(
+                        "BYLINE_JWT_SECRET is not set: generated a secret and stored it in the database"
+                    );
+                } else {
+                    log::info!("BYLINE_JWT_SECRET is not set: using the secret stored in the database");
+                }
+                secret
+            }
+        };
+        let admin = services::users::bootstrap_admin(
+            &mut conn,
+            settings.admin_email.as_deref(),
+            settings.admin_password.as_deref(),
+        )?;
+        match admin {
+            Some((email, Some(password))) => log::warn!(
+                "created the first admin {email} with the password {password} (shown once; change it)"
+            ),
+            Some((email, None)) => log::info!("created the first admin {email}"),
+            None => {}
+        }
+        services::site::default_url(&mut conn, &public_url)?;
+        Ok(secret)
+    })
+    .await??;
+    Ok(secret)
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            http::header::AUTHORIZATION,
+            http::header::CONTENT_TYPE,
+            http::header::IF_MATCH,
+            http::header::IF_NONE_MATCH,
+            http::header::HeaderName::from_static("idempotency-key"),
+            crate::telemetry::REQUEST_ID,
+        ])
+        .expose_headers([
+            http::header::ETAG,
+            http::header::LINK,
+            http::header::LOCATION,
+            http::header::RETRY_AFTER,
+            crate::telemetry::REQUEST_ID,
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}

@@ -1,0 +1,51 @@
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_ok() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/readyz"] {
+        let res = app.get(path, None).await;
+        assert_eq!(res.status(), 200, "{path}");
+        let body: serde_json::Value = res.json().await.expect("json");
+        assert_eq!(body["status"], "ok");
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_a_fresh_request_id() {
+    let app = spawn_app().await;
+    let a = app.get("/healthz", None).await;
+    let b = app.get("/nowhere", None).await;
+    let id = |r: &reqwest::Response| {
+        r.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (ida, idb) = (id(&a).expect("id on 200"), id(&b).expect("id on 404"));
+    assert_ne!(ida, idb);
+    assert!(uuid::Uuid::parse_str(&ida).is_ok());
+}
+
+#[tokio::test]
+async fn a_sane_client_request_id_is_echoed_and_a_bad_one_replaced() {
+    let app = spawn_app().await;
+    let res = app
+        .request(reqwest::Method::GET, "/healthz", None)
+        .header("X-Request-Id", "trace-42.a:b")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.headers()["x-request-id"], "trace-42.a:b");
+    let res = app
+        .request(reqwest::Method::GET, "/healthz", None)
+        .header("X-Request-Id", "has spaces <script>")
+        .send()
+        .await
+        .expect("send");
+    let echoed = res.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(uuid::Uuid::parse_str(&echoed).is_ok(), "{echoed}");
+}

@@ -1,0 +1,156 @@
+//! `spawn_app` starts the real application on a random port over a fresh SQLite file, and
+//! `TestApp` talks to it over HTTP.
+
+use byline::config::Settings;
+use byline::startup::Application;
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{Value, json};
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "admin password 1";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+    pub handle: actix_web::dev::ServerHandle,
+}
+
+pub fn test_settings(dir: &tempfile::TempDir) -> Settings {
+    let mut settings = Settings::for_tests(dir.path().join("byline.db"));
+    settings.admin_email = Some(ADMIN_EMAIL.into());
+    settings.admin_password = Some(ADMIN_PASSWORD.into());
+    settings
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app with settings adjusted by `tweak` (limits, secrets...).
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = test_settings(&dir);
+    tweak(&mut settings);
+    start(dir, settings).await
+}
+
+/// Starts an app over an existing directory's database (a "restart").
+pub async fn start(dir: tempfile::TempDir, settings: Settings) -> TestApp {
+    let app = Application::build(settings).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        dir,
+        handle,
+    }
+}
+
+impl TestApp {
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let builder = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        match token {
+            Some(t) => builder.bearer_auth(t),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token)
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::DELETE, path, token)
+            .send()
+            .await
+            .expect("DELETE")
+    }
+
+    pub async fn post(&self, path: &str, body: &Value, token: Option<&str>) -> Response {
+        self.request(Method::POST, path, token)
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value, token: Option<&str>) -> Response {
+        self.request(Method::PATCH, path, token)
+            .json(body)
+            .send()
+            .await
+            .expect("PATCH")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": password}),
+            None,
+        )
+        .await
+    }
+
+    pub async fn token_for(&self, email: &str, password: &str) -> String {
+        let res = self.login(email, password).await;
+        assert_eq!(res.status(), 200, "login as {email}");
+        let body: Value = res.json().await.expect("json");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.token_for(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Creates a user with the given role and returns (id, token).
+    pub async fn user_with_role(&self, role: &str) -> (String, String) {
+        let admin = self.admin_token().await;
+        let email = format!("{role}-{}@example.com", uuid::Uuid::now_v7().simple());
+        let res = self
+            .post(
+                "/api/v1/users",
+                &json!({"email": email, "name": role, "password": "password 123", "role": role}),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let user: Value = res.json().await.expect("json");
+        let token = self.token_for(&email, "password 123").await;
+        (user["id"].as_str().expect("id").to_string(), token)
+    }
+}
+
+/// Asserts a problem+json answer with `status`, and returns its body.
+pub async fn assert_problem(res: Response, status: u16) -> Value {
+    assert_eq!(res.status(), status, "status");
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = res.json().await.expect("problem body is JSON");
+    assert_eq!(body["status"], status);
+    assert!(
+        body["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("urn:byline:problem:"))
+    );
+    assert!(body["title"].is_string() && body["detail"].is_string());
+    body
+}

@@ -1,0 +1,80 @@
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+
+#[tokio::test]
+async fn the_served_document_equals_the_committed_file() {
+    let app = spawn_app().await;
+    let res = app.get("/openapi.json", None).await;
+    assert_eq!(res.status(), 200);
+    let served: Value = res.json().await.expect("json");
+    if std::env::var_os("BYLINE_UPDATE_OPENAPI").is_some() {
+        std::fs::write(FILE, byline::openapi::document_json()).expect("write openapi.json");
+    }
+    let committed: Value =
+        serde_json::from_str(&std::fs::read_to_string(FILE).expect("openapi/openapi.json exists"))
+            .expect("openapi/openapi.json is JSON");
+    assert!(
+        served == committed,
+        "openapi/openapi.json is stale: run `cargo run -- openapi > openapi/openapi.json`"
+    );
+    assert_eq!(served["openapi"], "3.1.0");
+}
+
+#[test]
+fn every_protected_operation_documents_its_errors() {
+    let doc: Value = serde_json::from_str(&byline::openapi::document_json()).expect("json");
+    let paths = doc["paths"].as_object().expect("paths");
+    assert!(paths.contains_key("/api/v1/auth/login") && paths.contains_key("/api/v1/users/{id}"));
+    for (path, item) in paths {
+        for (method, op) in item.as_object().expect("path item") {
+            let responses = op["responses"].as_object().expect("responses");
+            if op.get("security").is_some() {
+                for status in ["401", "403"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} lacks {status}"
+                    );
+                }
+            }
+            if op.get("requestBody").is_some() {
+                assert!(responses.contains_key("422"), "{method} {path} lacks 422");
+            }
+            assert!(
+                op["description"].is_string() || op["summary"].is_string(),
+                "{method} {path} is undocumented"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn docs_are_served_offline() {
+    let app = spawn_app().await;
+    let res = app.get("/docs", None).await;
+    assert!(res.status().is_redirection());
+    assert_eq!(res.headers()["location"], "/docs/");
+    let res = app.get("/docs/", None).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("swagger-ui"));
+    let init = app
+        .get("/docs/swagger-initializer.js", None)
+        .await
+        .text()
+        .await
+        .expect("js");
+    assert!(init.contains("/openapi.json"));
+    assert!(
+        init.contains(r#""validatorUrl": "none""#) || init.contains(r#""validatorUrl":"none""#),
+        "{init}"
+    );
+    for page in [&html, &init] {
+        assert!(
+            !page.contains("https://") && !page.contains("http://"),
+            "loads something remote"
+        );
+    }
+}
