@@ -49,3 +49,44 @@ async fn a_sane_client_request_id_is_echoed_and_a_bad_one_replaced() {
         .to_string();
     assert!(uuid::Uuid::parse_str(&echoed).is_ok(), "{echoed}");
 }
+
+#[tokio::test]
+async fn cors_allows_only_the_configured_origins() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.cors_origins = vec!["https://blog.example.com".into()]
+    })
+    .await;
+    let preflight = |origin: &'static str| {
+        app.request(reqwest::Method::OPTIONS, "/api/v1/site", None)
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "PATCH")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let res = preflight("https://blog.example.com").await.expect("send");
+    assert!(res.status().is_success());
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://blog.example.com"
+    );
+    let res = preflight("https://evil.example").await.expect("send");
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+
+    let res = app
+        .request(reqwest::Method::GET, "/api/v1/site", None)
+        .header("Origin", "https://blog.example.com")
+        .send()
+        .await
+        .expect("send");
+    let exposed = res.headers()["access-control-expose-headers"]
+        .to_str()
+        .expect("ascii")
+        .to_lowercase();
+    assert!(
+        exposed.contains("etag") && exposed.contains("link"),
+        "{exposed}"
+    );
+}
