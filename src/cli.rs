@@ -33,6 +33,15 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import posts from a JSON array or NDJSON file (upserted by slug), as the given user.
+    Import {
+        file: PathBuf,
+        /// E-mail of the user the posts are imported as (default: the first admin).
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
+    /// Write every post as NDJSON (re-importable) to FILE, or to stdout.
+    Export { file: Option<PathBuf> },
     /// Print the OpenAPI document.
     Openapi,
     /// Write a consistent copy of the live database to PATH.
@@ -83,6 +92,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(cmd) => user(&mut open(&Settings::from_env()?)?, cmd),
+        Command::Import { file, as_user } => {
+            import(&mut open(&Settings::from_env()?)?, &file, as_user)
+        }
+        Command::Export { file } => export(&mut open(&Settings::from_env()?)?, file),
     }
 }
 
@@ -172,4 +185,77 @@ fn user(conn: &mut SqliteConnection, cmd: UserCommand) -> anyhow::Result<()> {
 
 fn describe(e: AppError) -> anyhow::Error {
     anyhow::anyhow!("{e}")
+}
+
+/// Items per transaction, so progress shows and memory stays flat on large files.
+const IMPORT_CHUNK: usize = 500;
+
+fn import(
+    conn: &mut SqliteConnection,
+    file: &std::path::Path,
+    as_user: Option<String>,
+) -> anyhow::Result<()> {
+    use crate::routes::posts::{parse_import, report};
+    let body = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let is_array = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let items = parse_import(&body, !is_array).map_err(describe)?;
+    let user = match as_user {
+        Some(email) => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--as {e}"))?;
+            users::find_by_email(conn, &email)
+                .map_err(describe)?
+                .with_context(|| format!("no user has the e-mail {email}"))?
+        }
+        None => users::first_admin(conn)
+            .map_err(describe)?
+            .context("no admin yet: run `byline serve` once or `byline user create`")?,
+    };
+    let caller = crate::auth::AuthUser {
+        role: user.role.parse().map_err(anyhow::Error::msg)?,
+        user_id: user.id,
+    };
+    let total = items.len();
+    let mut outcomes = Vec::with_capacity(total);
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let chunk: Vec<_> = items.by_ref().take(IMPORT_CHUNK).collect();
+        let done = crate::services::posts::import(conn, &caller, chunk, crate::services::now())
+            .map_err(describe)?;
+        outcomes.extend(done);
+        eprintln!("imported {}/{total}", outcomes.len());
+    }
+    let report = report(outcomes);
+    for item in report.items.iter().filter(|i| i.errors.is_some()) {
+        eprintln!(
+            "item {} ({}): {}",
+            item.index,
+            item.slug.as_deref().unwrap_or("-"),
+            serde_json::to_string(&item.errors)?
+        );
+    }
+    let t = &report.totals;
+    println!(
+        "created {}, updated {}, unchanged {}, errors {}",
+        t.created, t.updated, t.unchanged, t.error
+    );
+    Ok(())
+}
+
+fn export(conn: &mut SqliteConnection, file: Option<PathBuf>) -> anyhow::Result<()> {
+    use std::io::Write;
+    let views = crate::services::posts::export(conn).map_err(describe)?;
+    let mut out: Box<dyn Write> = match &file {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    for view in &views {
+        serde_json::to_writer(&mut out, &crate::routes::posts::export_item(view))?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    eprintln!("exported {} posts", views.len());
+    Ok(())
 }

@@ -44,10 +44,16 @@ impl FieldErrors {
         }
     }
 
-    pub fn single(field: &str, message: impl Into<String>) -> AppError {
+    /// One message for one field.
+    pub fn one(field: &str, message: impl Into<String>) -> FieldErrors {
         let mut errors = FieldErrors::default();
         errors.add(field, message);
-        AppError::Validation(errors)
+        errors
+    }
+
+    /// A 422 naming one field.
+    pub fn single(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Validation(FieldErrors::one(field, message))
     }
 }
 

@@ -23,6 +23,9 @@ messages as a JSON API. Errors are `application/problem+json` (RFC 9457). Collec
         (name = "users", description = "User accounts (admins)"),
         (name = "api-keys", description = "API keys for scripts (admins)"),
         (name = "site", description = "Public site settings"),
+        (name = "posts", description = "Posts: the public read them, authors and editors write them"),
+        (name = "tags", description = "Tags and their post counts"),
+        (name = "feeds", description = "Atom, JSON Feed and sitemap"),
         (name = "operations", description = "Health probes"),
     )
 )]

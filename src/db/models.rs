@@ -91,3 +91,83 @@ pub struct SiteChanges {
     pub comments_moderated: Option<bool>,
     pub updated_at: Option<NaiveDateTime>,
 }
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = super::schema::posts)]
+pub struct Post {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub excerpt: String,
+    pub excerpt_is_custom: bool,
+    pub markdown: Option<String>,
+    pub html: String,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub author_id: String,
+    pub feature_image: Option<String>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub word_count: i32,
+    pub comments_enabled: bool,
+    pub comment_count: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Everything a post's author writes; shared by insert and full update.
+#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = super::schema::posts, treat_none_as_null = true)]
+pub struct PostContent {
+    pub slug: String,
+    pub title: String,
+    pub excerpt: String,
+    pub excerpt_is_custom: bool,
+    pub markdown: Option<String>,
+    pub html: String,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub feature_image: Option<String>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub word_count: i32,
+    pub comments_enabled: bool,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = super::schema::tags)]
+pub struct Tag {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::post_revisions)]
+pub struct PostRevision {
+    pub id: String,
+    pub post_id: String,
+    pub title: String,
+    pub slug: String,
+    pub excerpt: String,
+    pub markdown: Option<String>,
+    pub html: String,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub edited_by: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::idempotency_keys)]
+pub struct IdempotencyKey {
+    pub user_id: String,
+    pub key: String,
+    pub request_hash: String,
+    pub status_code: i32,
+    pub location: Option<String>,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}

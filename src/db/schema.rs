@@ -14,6 +14,65 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status_code -> Integer,
+        location -> Nullable<Text>,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_revisions (id) {
+        id -> Text,
+        post_id -> Text,
+        title -> Text,
+        slug -> Text,
+        excerpt -> Text,
+        markdown -> Nullable<Text>,
+        html -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        edited_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_tags (post_id, tag_id) {
+        post_id -> Text,
+        tag_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> Text,
+        slug -> Text,
+        title -> Text,
+        excerpt -> Text,
+        excerpt_is_custom -> Bool,
+        markdown -> Nullable<Text>,
+        html -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        author_id -> Text,
+        feature_image -> Nullable<Text>,
+        meta_title -> Nullable<Text>,
+        meta_description -> Nullable<Text>,
+        word_count -> Integer,
+        comments_enabled -> Bool,
+        comment_count -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     settings (key) {
         key -> Text,
         value -> Text,
@@ -35,6 +94,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    tags (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Text,
         email -> Text,
@@ -47,5 +116,19 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> users (user_id));
+diesel::joinable!(post_revisions -> posts (post_id));
+diesel::joinable!(post_tags -> posts (post_id));
+diesel::joinable!(post_tags -> tags (tag_id));
+diesel::joinable!(posts -> users (author_id));
 
-diesel::allow_tables_to_appear_in_same_query!(api_keys, settings, site, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
+    idempotency_keys,
+    post_revisions,
+    post_tags,
+    posts,
+    settings,
+    site,
+    tags,
+    users,
+);

@@ -3,12 +3,14 @@
 mod email;
 mod page;
 mod password;
+mod post_status;
 mod role;
 mod slug;
 
 pub use email::Email;
 pub use page::{Page, PageQuery};
 pub use password::Password;
+pub use post_status::PostStatus;
 pub use role::Role;
 pub use slug::Slug;
 

@@ -32,45 +32,59 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let limit = req
             .app_data::<web::Data<AppState>>()
             .map_or(1 << 20, |s| s.settings.json_limit);
-        let checked = check_content_type(req).and_then(|()| check_length(req, limit));
-        let mut payload = payload.take();
+        let checked = if is_json(&content_type(req)) {
+            Ok(())
+        } else {
+            Err(AppError::UnsupportedMediaType(
+                "Send the body as JSON with `Content-Type: application/json`.".into(),
+            ))
+        };
+        let body = read_body(req, payload, limit);
         Box::pin(async move {
             checked?;
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    AppError::BadRequest(format!("The body could not be read: {e}"))
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            parse_json(&body).map(Json)
+            parse_json(&body.await?).map(Json)
         })
     }
 }
 
-fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
-    let content_type = req
-        .headers()
+/// The media type of the request body, lower-cased, without parameters.
+pub fn content_type(req: &HttpRequest) -> String {
+    req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type
+        .unwrap_or("")
         .split(';')
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
-    if essence == "application/json"
+        .to_ascii_lowercase()
+}
+
+pub fn is_json(essence: &str) -> bool {
+    essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
-    {
-        Ok(())
-    } else {
-        Err(AppError::UnsupportedMediaType(
-            "Send the body as JSON with `Content-Type: application/json`.".into(),
-        ))
+}
+
+/// Reads the whole body, refusing (413) past `limit` bytes whether or not a length was declared.
+pub fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> impl Future<Output = Result<web::Bytes, AppError>> + use<> {
+    let declared = check_length(req, limit);
+    let mut payload = payload.take();
+    async move {
+        declared?;
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk
+                .map_err(|e| AppError::BadRequest(format!("The body could not be read: {e}")))?;
+            if body.len() + chunk.len() > limit {
+                return Err(too_large(limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
     }
 }
 
@@ -95,8 +109,23 @@ fn too_large(limit: usize) -> AppError {
 /// Parses JSON, telling malformed text (400) from a wrong shape (422 naming the field).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de);
-    let value = value.map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut de).map_err(shape_error)?;
+    de.end()
+        .map_err(|e| AppError::BadRequest(format!("The body is not valid JSON: {e}.")))?;
+    Ok(value)
+}
+
+/// A JSON value into `T`, or the bad field's errors (for items of a batch).
+pub fn value_into<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldErrors> {
+    serde_path_to_error::deserialize(value).map_err(|e| match shape_error(e) {
+        AppError::Validation(errors) => errors,
+        other => FieldErrors::one("body", other.to_string()),
+    })
+}
+
+/// Malformed JSON is a 400; JSON of the wrong shape a 422 naming the field.
+fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
+    {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if !inner.is_data() {
@@ -113,10 +142,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
             })
             .unwrap_or_else(|| if path == "." { "body".into() } else { path });
         FieldErrors::single(&field, message)
-    })?;
-    de.end()
-        .map_err(|e| AppError::BadRequest(format!("The body is not valid JSON: {e}.")))?;
-    Ok(value)
+    }
 }
 
 /// serde reports "missing field `x`" at the parent's path; the field is only in the message.

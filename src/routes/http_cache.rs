@@ -33,6 +33,16 @@ pub fn cached_json<T: Serialize>(
     cache_control: &str,
 ) -> Result<HttpResponse, AppError> {
     let body = serde_json::to_vec(value).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(cached(req, body, "application/json", cache_control))
+}
+
+/// Serves `body` with an ETag and the given `Cache-Control`, or a bodiless `304`.
+pub fn cached(
+    req: &HttpRequest,
+    body: Vec<u8>,
+    content_type: &str,
+    cache_control: &str,
+) -> HttpResponse {
     let etag = etag_of(&body);
     let fresh = not_modified(req, &etag);
     let mut response = if fresh {
@@ -44,7 +54,7 @@ pub fn cached_json<T: Serialize>(
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, cache_control.to_string()));
     if fresh {
-        return Ok(response.finish());
+        return response.finish();
     }
-    Ok(response.content_type("application/json").body(body))
+    response.content_type(content_type.to_string()).body(body)
 }

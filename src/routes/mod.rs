@@ -5,10 +5,13 @@
 pub mod api_keys;
 pub mod auth;
 pub mod extract;
+pub mod feeds;
 pub mod health;
 pub mod http_cache;
 pub mod pagination;
+pub mod posts;
 pub mod site;
+pub mod tags;
 pub mod users;
 
 use std::net::IpAddr;

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::http_cache;
 use crate::domain::{Page, PageQuery};
 use crate::error::AppError;
 
@@ -28,6 +29,18 @@ pub fn page(query: &PageQuery) -> Result<Page, AppError> {
     Page::parse(query).map_err(AppError::BadRequest)
 }
 
+fn envelope<T>(page: Page, total: i64, data: Vec<T>) -> Paginated<T> {
+    Paginated {
+        data,
+        meta: PageMeta {
+            page: page.number,
+            per_page: page.per_page,
+            total,
+            total_pages: page.total_pages(total),
+        },
+    }
+}
+
 /// `200` with the envelope and `Link` (first, last, and prev/next where they exist).
 pub fn respond<T: Serialize>(
     req: &HttpRequest,
@@ -36,21 +49,26 @@ pub fn respond<T: Serialize>(
     total: i64,
     data: Vec<T>,
 ) -> HttpResponse {
-    let total_pages = page.total_pages(total);
-    let link = link_header(req, public_url, page.number, total_pages);
-    let mut response = HttpResponse::Ok();
-    if !link.is_empty() {
-        response.insert_header((header::LINK, link));
-    }
-    response.json(Paginated {
-        data,
-        meta: PageMeta {
-            page: page.number,
-            per_page: page.per_page,
-            total,
-            total_pages,
-        },
-    })
+    let link = link_header(req, public_url, page.number, page.total_pages(total));
+    HttpResponse::Ok()
+        .insert_header((header::LINK, link))
+        .json(envelope(page, total, data))
+}
+
+/// As `respond`, with an ETag and `Cache-Control`; `If-None-Match` gets a `304`.
+pub fn respond_cached<T: Serialize>(
+    req: &HttpRequest,
+    public_url: &str,
+    page: Page,
+    total: i64,
+    data: Vec<T>,
+    cache_control: &str,
+) -> Result<HttpResponse, AppError> {
+    let link = link_header(req, public_url, page.number, page.total_pages(total));
+    let mut response = http_cache::cached_json(req, &envelope(page, total, data), cache_control)?;
+    let link = header::HeaderValue::from_str(&link).map_err(|e| AppError::Internal(e.into()))?;
+    response.headers_mut().insert(header::LINK, link);
+    Ok(response)
 }
 
 fn link_header(req: &HttpRequest, public_url: &str, current: u32, total_pages: i64) -> String {

@@ -2,8 +2,12 @@
 //! run alone or inside a caller's transaction; routes, the CLI and imports share them.
 
 pub mod api_keys;
+pub mod idempotency;
+pub mod posts;
+pub mod search;
 pub mod secrets;
 pub mod site;
+pub mod tags;
 pub mod users;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

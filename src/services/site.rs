@@ -25,3 +25,8 @@ pub fn default_url(conn: &mut SqliteConnection, public_url: &str) -> Result<(), 
         .execute(conn)?;
     Ok(())
 }
+
+/// Where a post lives on the site's frontend.
+pub fn post_url(site_url: &str, slug: &str) -> String {
+    format!("{}/posts/{slug}", site_url.trim_end_matches('/'))
+}

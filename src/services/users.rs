@@ -139,6 +139,12 @@ pub fn delete(conn: &mut SqliteConnection, id: &str) -> Result<(), AppError> {
         if user.role == Role::Admin.as_str() && admin_count(conn)? <= 1 {
             return Err(last_admin());
         }
+        if super::posts::count_by_author(conn, id)? > 0 {
+            return Err(AppError::Conflict(
+                "This user has written posts; delete them or keep the user (change the role instead)."
+                    .into(),
+            ));
+        }
         diesel::delete(users::table.find(id)).execute(conn)?;
         Ok(())
     })
@@ -208,6 +214,16 @@ pub fn bootstrap_admin(
 pub fn find_by_email(conn: &mut SqliteConnection, email: &Email) -> Result<Option<User>, AppError> {
     Ok(users::table
         .filter(users::email.eq(email.as_str()))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The oldest admin: who imports run as by default.
+pub fn first_admin(conn: &mut SqliteConnection) -> Result<Option<User>, AppError> {
+    Ok(users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .order(users::created_at.asc())
         .select(User::as_select())
         .first(conn)
         .optional()?)

@@ -1,0 +1,230 @@
+//! Turning what authors write into what readers get: Markdown rendering, HTML sanitizing, plain
+//! text for excerpts, search and reading time, and slugs from titles.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+
+/// Markdown (CommonMark with tables, footnotes, strikethrough and task lists) to HTML. Headings
+/// get ids derived from their text so readers can link to them. The result is not yet safe:
+/// pass it through `sanitize`.
+pub fn render_markdown(markdown: &str) -> String {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES;
+    let mut events: Vec<Event> = Parser::new_ext(markdown, options).collect();
+    let mut used = HashSet::new();
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading { id: None, .. }) = &events[i] {
+            let text: String = events[i + 1..]
+                .iter()
+                .take_while(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
+                .filter_map(|e| match e {
+                    Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                    _ => None,
+                })
+                .collect();
+            let id = unique_anchor(&text, &mut used);
+            if let Some(Event::Start(Tag::Heading { id: slot, .. })) = events.get_mut(i) {
+                *slot = Some(CowStr::from(id));
+            }
+        }
+        i += 1;
+    }
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    html
+}
+
+fn unique_anchor(text: &str, used: &mut HashSet<String>) -> String {
+    let base = match slug::slugify(text) {
+        s if s.is_empty() => "section".to_string(),
+        s => s,
+    };
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while !used.insert(candidate.clone()) {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    candidate
+}
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_tags(["input", "figure", "figcaption"])
+        .add_tag_attribute_values("input", "type", ["checkbox"])
+        .add_tag_attributes("input", ["checked", "disabled"])
+        .add_tag_attributes("div", ["id", "class"])
+        .add_tag_attributes("sup", ["id", "class"])
+        .add_tag_attributes("code", ["class"])
+        .link_rel(Some("noopener noreferrer"));
+    for heading in ["h1", "h2", "h3", "h4", "h5", "h6"] {
+        builder.add_tag_attributes(heading, ["id"]);
+    }
+    builder
+});
+
+/// Removes everything that could run in a reader's browser: scripts, event handlers,
+/// `javascript:` URLs, SVG, styles. Links get `rel="noopener noreferrer"`.
+pub fn sanitize(html: &str) -> String {
+    SANITIZER.clean(html).to_string()
+}
+
+/// The text of (sanitized) HTML, with tags removed and whitespace collapsed.
+pub fn plain_text(html: &str) -> String {
+    // A space before each tag keeps words in adjacent blocks apart ("<p>a</p><p>b</p>").
+    let spaced = html.replace('<', " <");
+    let text = ammonia::Builder::empty().clean(&spaced).to_string();
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", " ")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn word_count(text: &str) -> i32 {
+    i32::try_from(text.split_whitespace().count()).unwrap_or(i32::MAX)
+}
+
+/// Minutes at 200 words a minute, rounded up; 0 for an empty post.
+pub fn reading_time(words: i32) -> i32 {
+    (words + 199) / 200
+}
+
+pub const EXCERPT_CHARS: usize = 200;
+
+/// The first sentence-ish of the text: up to 200 characters, cut at a word boundary.
+pub fn excerpt(text: &str) -> String {
+    if text.chars().count() <= EXCERPT_CHARS {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(EXCERPT_CHARS).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > EXCERPT_CHARS / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))
+}
+
+/// A slug from a title: transliterated to ASCII, lower-case, hyphens; at most 200 characters.
+pub fn slugify(title: &str) -> String {
+    let slug = slug::slugify(title);
+    let mut slug: String = slug.chars().take(crate::domain::Slug::MAX_CHARS).collect();
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    if slug.is_empty() {
+        "post".to_string()
+    } else {
+        slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_renders_extensions_and_heading_ids() {
+        let html = sanitize(&render_markdown(
+            "# Hello World\n\n## Hello World\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ [^1]\n\n- [x] done\n\n[^1]: note\n",
+        ));
+        assert!(html.contains(r#"<h1 id="hello-world">"#), "{html}");
+        assert!(html.contains(r#"<h2 id="hello-world-2">"#), "{html}");
+        assert!(
+            html.contains("<table>") && html.contains("<del>old</del>"),
+            "{html}"
+        );
+        assert!(html.contains(r#"type="checkbox""#), "{html}");
+        assert!(html.contains("footnote-definition"), "{html}");
+    }
+
+    #[test]
+    fn sanitizer_removes_attacks() {
+        for attack in [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<svg><script>alert(1)</script></svg>",
+            "<svg onload=alert(1)></svg>",
+            "<iframe src=\"https://evil.example\"></iframe>",
+            "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+            "<p style=\"background:url(javascript:alert(1))\">x</p>",
+        ] {
+            let clean = sanitize(attack).to_lowercase();
+            for bad in [
+                "<script",
+                "onerror",
+                "javascript:",
+                "<svg",
+                "onload",
+                "<iframe",
+                "style=",
+            ] {
+                assert!(!clean.contains(bad), "{attack} -> {clean}");
+            }
+        }
+        let md = sanitize(&render_markdown(
+            "[x](javascript:alert(1)) <script>bad()</script>",
+        ));
+        assert!(
+            !md.contains("javascript:") && !md.contains("<script"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn links_get_noopener() {
+        let html = sanitize("<a href=\"https://example.com\">x</a>");
+        assert!(html.contains("rel=\"noopener noreferrer\""), "{html}");
+    }
+
+    #[test]
+    fn plain_text_keeps_words_apart_and_unescapes() {
+        assert_eq!(
+            plain_text("<p>Fish &amp; chips</p><p>b&lt;c</p>"),
+            "Fish & chips b<c"
+        );
+    }
+
+    #[test]
+    fn excerpts_cut_at_words() {
+        let text = "word ".repeat(100);
+        let e = excerpt(text.trim());
+        assert!(
+            e.chars().count() <= EXCERPT_CHARS + 1 && e.ends_with("word…"),
+            "{e}"
+        );
+        assert_eq!(excerpt("short"), "short");
+    }
+
+    #[test]
+    fn reading_time_rounds_up() {
+        assert_eq!(
+            (
+                reading_time(0),
+                reading_time(1),
+                reading_time(200),
+                reading_time(201)
+            ),
+            (0, 1, 1, 2)
+        );
+    }
+
+    #[test]
+    fn slugs_are_ascii_and_never_empty() {
+        assert_eq!(slugify("Héllo, Wörld!"), "hello-world");
+        assert_eq!(slugify("Ünïcödé — ça va?"), "unicode-ca-va");
+        assert_eq!(slugify("!!!"), "post");
+        assert!(crate::domain::Slug::parse(&slugify("北京 travel")).is_ok());
+        assert!(slugify(&"a".repeat(500)).len() <= 200);
+    }
+}

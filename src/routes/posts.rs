@@ -1,0 +1,1000 @@
+//! Posts: the content API frontends read on every page view and editors script.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::{self, Json};
+use super::http_cache;
+use super::pagination::{self, Paginated};
+use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::content;
+use crate::db::models::PostRevision;
+use crate::domain::{PageQuery, PostStatus, Role, Slug, parse_http_url};
+use crate::error::{AppError, FieldErrors, Problem};
+use crate::services::idempotency::{self, Replay};
+use crate::services::posts::{
+    self, Body, ImportOutcome, PostDraft, PostFilter, PostPatch, PostView, Sort, Viewer,
+};
+use crate::services::tags::TagRef;
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorRef {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagRefResponse {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d20", "slug": "hello-world", "title": "Hello, world",
+    "excerpt": "The first post on this blog.", "markdown": "# Hello\n\nThe first post on this blog.",
+    "html": "<h1 id=\"hello\">Hello</h1>\n<p>The first post on this blog.</p>\n", "status": "published",
+    "published_at": "2026-11-25T10:00:00Z", "created_at": "2026-11-25T09:00:00Z", "updated_at": "2026-11-25T10:00:00Z",
+    "author": {"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d11", "name": "Ann Author"},
+    "tags": [{"slug": "news", "name": "News"}], "feature_image": null, "meta_title": null, "meta_description": null,
+    "reading_time": 1, "comments_enabled": true, "comment_count": 0
+}))]
+pub struct PostResponse {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub excerpt: String,
+    /// The Markdown source, when the post was written in Markdown.
+    pub markdown: Option<String>,
+    /// Rendered and sanitized HTML, safe to insert into a page.
+    pub html: String,
+    pub status: PostStatus,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub author: AuthorRef,
+    pub tags: Vec<TagRefResponse>,
+    pub feature_image: Option<String>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    /// Minutes, at 200 words a minute.
+    pub reading_time: i32,
+    pub comments_enabled: bool,
+    /// Approved comments.
+    pub comment_count: i32,
+}
+
+impl PostResponse {
+    pub fn new(v: PostView, now: NaiveDateTime) -> PostResponse {
+        let p = v.post;
+        PostResponse {
+            status: PostStatus::at(&p.status, p.published_at, now),
+            author: AuthorRef {
+                id: p.author_id,
+                name: v.author_name,
+            },
+            tags: v
+                .tags
+                .into_iter()
+                .map(|t| TagRefResponse {
+                    slug: t.slug,
+                    name: t.name,
+                })
+                .collect(),
+            reading_time: content::reading_time(p.word_count),
+            published_at: p.published_at.map(crate::services::utc),
+            created_at: crate::services::utc(p.created_at),
+            updated_at: crate::services::utc(p.updated_at),
+            id: p.id,
+            slug: p.slug,
+            title: p.title,
+            excerpt: p.excerpt,
+            markdown: p.markdown,
+            html: p.html,
+            feature_image: p.feature_image,
+            meta_title: p.meta_title,
+            meta_description: p.meta_description,
+            comments_enabled: p.comments_enabled,
+            comment_count: p.comment_count,
+        }
+    }
+}
+
+/// A post field that `fields` can select.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PostField {
+    Id,
+    Slug,
+    Title,
+    Excerpt,
+    Markdown,
+    Html,
+    Status,
+    PublishedAt,
+    CreatedAt,
+    UpdatedAt,
+    Author,
+    Tags,
+    FeatureImage,
+    MetaTitle,
+    MetaDescription,
+    ReadingTime,
+    CommentsEnabled,
+    CommentCount,
+}
+
+const FIELD_NAMES: [&str; 18] = [
+    "id",
+    "slug",
+    "title",
+    "excerpt",
+    "markdown",
+    "html",
+    "status",
+    "published_at",
+    "created_at",
+    "updated_at",
+    "author",
+    "tags",
+    "feature_image",
+    "meta_title",
+    "meta_description",
+    "reading_time",
+    "comments_enabled",
+    "comment_count",
+];
+
+/// The fields a client asked for; unknown names are a 400.
+fn parse_fields(raw: Option<&str>) -> Result<Option<Vec<String>>, AppError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let mut fields = Vec::new();
+    for name in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if !FIELD_NAMES.contains(&name) {
+            return Err(AppError::BadRequest(format!(
+                "fields: unknown field `{name}`; choose from {}",
+                FIELD_NAMES.join(", ")
+            )));
+        }
+        fields.push(name.to_string());
+    }
+    Ok(Some(fields))
+}
+
+/// A post as JSON, limited to `fields` when given. Served bodies and `If-Match` ETags both come
+/// from here, so they agree.
+fn post_json(view: PostView, now: NaiveDateTime, fields: Option<&[String]>) -> Value {
+    let mut value = serde_json::to_value(PostResponse::new(view, now)).unwrap_or_default();
+    if let (Some(fields), Some(map)) = (fields, value.as_object_mut()) {
+        map.retain(|k, _| fields.iter().any(|f| f == k));
+    }
+    value
+}
+
+fn post_etag(view: &PostView, now: NaiveDateTime) -> String {
+    http_cache::etag_of(
+        &serde_json::to_vec(&post_json(view.clone(), now, None)).unwrap_or_default(),
+    )
+}
+
+/// The sort orders clients may ask for.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum PostSort {
+    #[serde(rename = "published_at")]
+    PublishedAt,
+    #[serde(rename = "-published_at")]
+    PublishedAtDesc,
+    #[serde(rename = "updated_at")]
+    UpdatedAt,
+    #[serde(rename = "-updated_at")]
+    UpdatedAtDesc,
+    #[serde(rename = "title")]
+    Title,
+    #[serde(rename = "-title")]
+    TitleDesc,
+}
+
+impl From<PostSort> for Sort {
+    fn from(s: PostSort) -> Sort {
+        match s {
+            PostSort::PublishedAt => Sort::PublishedAtAsc,
+            PostSort::PublishedAtDesc => Sort::PublishedAtDesc,
+            PostSort::UpdatedAt => Sort::UpdatedAtAsc,
+            PostSort::UpdatedAtDesc => Sort::UpdatedAtDesc,
+            PostSort::Title => Sort::TitleAsc,
+            PostSort::TitleDesc => Sort::TitleDesc,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PostsQuery {
+    /// Only posts with this tag (its slug).
+    pub tag: Option<String>,
+    /// Only posts by this author (their user id).
+    #[param(format = Uuid)]
+    pub author: Option<String>,
+    /// Full-text search over title and body, best match first (unless `sort` is given).
+    pub q: Option<String>,
+    /// Order; default newest first (`-published_at`).
+    pub sort: Option<PostSort>,
+    /// Comma-separated fields to return, e.g. `slug,title,excerpt`.
+    #[param(value_type = Option<Vec<PostField>>, style = Form, explode = false)]
+    pub fields: Option<String>,
+    /// Signed-in callers only: filter by status.
+    pub status: Option<PostStatus>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FieldsQuery {
+    /// Comma-separated fields to return, e.g. `slug,title,html`.
+    #[param(value_type = Option<Vec<PostField>>, style = Form, explode = false)]
+    pub fields: Option<String>,
+}
+
+fn viewer(auth: MaybeAuthUser) -> Viewer {
+    auth.0.map_or(Viewer::Public, Viewer::User)
+}
+
+fn cache_control(viewer: &Viewer) -> &'static str {
+    if viewer.is_public() {
+        http_cache::PUBLIC_MAX_AGE
+    } else {
+        "private, no-cache"
+    }
+}
+
+fn now() -> NaiveDateTime {
+    crate::services::now()
+}
+
+/// Lists posts. The public sees published posts whose time has come, newest first.
+#[utoipa::path(
+    operation_id = "listPosts",
+    tag = "posts",
+    security((), ("bearer" = [])),
+    params(PageQuery, PostsQuery),
+    responses(
+        (status = 200, description = "A page of posts", body = Paginated<PostResponse>,
+            headers(("Link" = String, description = "RFC 8288 pagination links"), ("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
+        (status = 401, description = "`status` needs a signed-in caller, or the credentials sent are not valid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/posts")]
+pub async fn list(
+    req: HttpRequest,
+    auth: MaybeAuthUser,
+    state: web::Data<AppState>,
+    paging: web::Query<PageQuery>,
+    query: web::Query<PostsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = viewer(auth);
+    let page = pagination::page(&paging)?;
+    let query = query.into_inner();
+    if query.status.is_some() && viewer.is_public() {
+        return Err(AppError::Unauthorized(
+            "Sign in to filter posts by status.".into(),
+        ));
+    }
+    let fields = parse_fields(query.fields.as_deref())?;
+    let filter = PostFilter {
+        tag: query.tag,
+        author: query.author,
+        status: query.status,
+        q: query.q,
+        sort: query.sort.map(Sort::from),
+    };
+    let now = now();
+    let list_viewer = viewer.clone();
+    let (views, total) = crate::db::run(&state.pool, move |c| {
+        posts::list(c, &list_viewer, &filter, page, now)
+    })
+    .await?;
+    let data: Vec<Value> = views
+        .into_iter()
+        .map(|v| post_json(v, now, fields.as_deref()))
+        .collect();
+    pagination::respond_cached(
+        &req,
+        &state.public_url,
+        page,
+        total,
+        data,
+        cache_control(&viewer),
+    )
+}
+
+/// One post by id or slug. Drafts, scheduled and archived posts are 404 to the public.
+#[utoipa::path(
+    operation_id = "getPost",
+    tag = "posts",
+    security((), ("bearer" = [])),
+    params(("post" = String, Path, description = "The post's id or slug"), FieldsQuery),
+    responses(
+        (status = 200, description = "The post", body = PostResponse,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
+    )
+)]
+#[get("/posts/{post}")]
+pub async fn get(
+    req: HttpRequest,
+    auth: MaybeAuthUser,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+    query: web::Query<FieldsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = viewer(auth);
+    let fields = parse_fields(query.fields.as_deref())?;
+    let now = now();
+    let reference = reference.into_inner();
+    let read_viewer = viewer.clone();
+    let view = crate::db::run(&state.pool, move |c| {
+        posts::get(c, &read_viewer, &reference, now)
+    })
+    .await?;
+    http_cache::cached_json(
+        &req,
+        &post_json(view, now, fields.as_deref()),
+        cache_control(&viewer),
+    )
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum TagInput {
+    /// A tag's name or slug; created when missing.
+    Name(String),
+    /// A tag with an explicit slug and name.
+    Full { slug: String, name: String },
+}
+
+impl TagInput {
+    fn parse(&self) -> Result<TagRef, String> {
+        match self {
+            TagInput::Name(name) => TagRef::from_name(name),
+            TagInput::Full { slug, name } => Ok(TagRef {
+                slug: Slug::parse(slug)?,
+                name: crate::services::tags::parse_name(name)?,
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Hello, world", "markdown": "# Hello\n\nThe first post.", "status": "published", "tags": ["News"]}))]
+pub struct CreatePostRequest {
+    /// 1 to 300 characters.
+    #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 300)]
+    pub title: String,
+    /// Derived from the title when absent; an explicit slug already taken is a 409.
+    pub slug: Option<String>,
+    /// The body as Markdown (send this or `html`).
+    pub markdown: Option<String>,
+    /// The body as HTML; sanitized either way.
+    pub html: Option<String>,
+    /// Up to 1000 characters; derived from the body when absent.
+    pub excerpt: Option<String>,
+    /// Default `draft`. `published` without `published_at` publishes now; a future
+    /// `published_at` schedules the post.
+    pub status: Option<PostStatus>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// Up to 30 tags, by name or slug, or as `{slug, name}`.
+    pub tags: Option<Vec<TagInput>>,
+    /// An absolute http(s) URL or a path on this server such as `/media/...`.
+    pub feature_image: Option<String>,
+    /// Up to 300 characters.
+    pub meta_title: Option<String>,
+    /// Up to 500 characters.
+    pub meta_description: Option<String>,
+    /// Default true.
+    pub comments_enabled: Option<bool>,
+}
+
+fn text(max: usize) -> impl Fn(&str) -> Result<String, String> {
+    move |raw| {
+        let t = raw.trim();
+        if t.chars().count() > max {
+            Err(format!("must be at most {max} characters"))
+        } else {
+            Ok(t.to_string())
+        }
+    }
+}
+
+fn title(raw: &str) -> Result<String, String> {
+    match text(300)(raw)? {
+        t if t.is_empty() => Err("is required".into()),
+        t => Ok(t),
+    }
+}
+
+fn feature_image(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    if raw.starts_with('/') && !raw.starts_with("//") && !raw.contains(char::is_whitespace) {
+        Ok(raw.to_string())
+    } else {
+        parse_http_url(raw)
+            .map_err(|_| "must be an absolute http(s) URL or a path starting with /".to_string())
+    }
+}
+
+fn body(errors: &mut FieldErrors, markdown: Option<String>, html: Option<String>) -> Option<Body> {
+    match (markdown, html) {
+        (Some(_), Some(_)) => {
+            errors.add("html", "send the body as either markdown or html, not both");
+            None
+        }
+        (Some(md), None) => Some(Body::Markdown(md)),
+        (None, Some(html)) => Some(Body::Html(html)),
+        (None, None) => None,
+    }
+}
+
+fn tag_refs(errors: &mut FieldErrors, tags: Option<Vec<TagInput>>) -> Option<Vec<TagRef>> {
+    let tags = tags?;
+    if tags.len() > 30 {
+        errors.add("tags", "at most 30 tags");
+        return None;
+    }
+    let mut refs = Vec::with_capacity(tags.len());
+    for (i, t) in tags.iter().enumerate() {
+        refs.extend(errors.check(&format!("tags[{i}]"), t.parse()));
+    }
+    Some(refs)
+}
+
+fn optional(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<String>,
+    parse: impl Fn(&str) -> Result<String, String>,
+) -> Option<String> {
+    value.and_then(|v| errors.check(field, parse(&v)))
+}
+
+impl TryFrom<CreatePostRequest> for PostDraft {
+    type Error = FieldErrors;
+
+    fn try_from(r: CreatePostRequest) -> Result<PostDraft, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let draft = PostDraft {
+            title: errors.check("title", title(&r.title)).unwrap_or_default(),
+            slug: r.slug.and_then(|s| errors.check("slug", Slug::parse(&s))),
+            body: body(&mut errors, r.markdown, r.html),
+            excerpt: optional(&mut errors, "excerpt", r.excerpt, text(1000)),
+            status: r.status.unwrap_or(PostStatus::Draft),
+            published_at: r.published_at.map(|t| t.naive_utc()),
+            tags: tag_refs(&mut errors, r.tags).unwrap_or_default(),
+            feature_image: optional(&mut errors, "feature_image", r.feature_image, feature_image),
+            meta_title: optional(&mut errors, "meta_title", r.meta_title, text(300)),
+            meta_description: optional(
+                &mut errors,
+                "meta_description",
+                r.meta_description,
+                text(500),
+            ),
+            comments_enabled: r.comments_enabled.unwrap_or(true),
+        };
+        if errors.is_empty() {
+            Ok(draft)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// `Some(None)` for an explicit null, `None` (by default) for a field not sent.
+fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Only the fields sent are changed; `null` clears a nullable field.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "published", "tags": ["News", "Rust"]}))]
+pub struct UpdatePostRequest {
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub markdown: Option<String>,
+    pub html: Option<String>,
+    /// `null` goes back to an excerpt derived from the body.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub excerpt: Option<Option<String>>,
+    pub status: Option<PostStatus>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub published_at: Option<Option<DateTime<Utc>>>,
+    pub tags: Option<Vec<TagInput>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub feature_image: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub meta_title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub meta_description: Option<Option<String>>,
+    pub comments_enabled: Option<bool>,
+}
+
+fn clearable(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<Option<String>>,
+    parse: impl Fn(&str) -> Result<String, String>,
+) -> Option<Option<String>> {
+    match value {
+        Some(Some(v)) => errors.check(field, parse(&v)).map(Some),
+        Some(None) => Some(None),
+        None => None,
+    }
+}
+
+impl TryFrom<UpdatePostRequest> for PostPatch {
+    type Error = FieldErrors;
+
+    fn try_from(r: UpdatePostRequest) -> Result<PostPatch, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let patch = PostPatch {
+            title: r.title.and_then(|t| errors.check("title", title(&t))),
+            slug: r.slug.and_then(|s| errors.check("slug", Slug::parse(&s))),
+            body: body(&mut errors, r.markdown, r.html),
+            excerpt: clearable(&mut errors, "excerpt", r.excerpt, text(1000)),
+            status: r.status,
+            published_at: r.published_at.map(|t| t.map(|t| t.naive_utc())),
+            tags: tag_refs(&mut errors, r.tags),
+            feature_image: clearable(&mut errors, "feature_image", r.feature_image, feature_image),
+            meta_title: clearable(&mut errors, "meta_title", r.meta_title, text(300)),
+            meta_description: clearable(
+                &mut errors,
+                "meta_description",
+                r.meta_description,
+                text(500),
+            ),
+            comments_enabled: r.comments_enabled,
+        };
+        if errors.is_empty() {
+            Ok(patch)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn location(state: &AppState, id: &str) -> String {
+    format!("{}/api/v1/posts/{id}", state.public_url)
+}
+
+fn replay(answer: Replay) -> HttpResponse {
+    let mut response = HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(answer.status_code)
+            .unwrap_or(actix_web::http::StatusCode::CREATED),
+    );
+    if let Some(location) = answer.location {
+        response.insert_header((header::LOCATION, location));
+    }
+    response.content_type("application/json").body(answer.body)
+}
+
+/// Creates a post (authors and up). Send `Idempotency-Key` to make retries safe: the same key
+/// and body replay the first answer; the same key with another body is a 422.
+#[utoipa::path(
+    operation_id = "createPost",
+    tag = "posts",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string, kept 24 hours")),
+    request_body = CreatePostRequest,
+    responses(
+        (status = 201, description = "Created (or replayed for a repeated Idempotency-Key)", body = PostResponse,
+            headers(("Location" = String, description = "The new post's URL"), ("ETag" = String))),
+        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/posts")]
+pub async fn create(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    body: Json<CreatePostRequest>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Author)?;
+    let request = body.into_inner();
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .map(|v| idempotency::parse_key(v.to_str().unwrap_or("")))
+        .transpose()?;
+    let request_hash =
+        crate::auth::api_key::hash(&serde_json::to_string(&request).unwrap_or_default());
+    let draft = PostDraft::try_from(request).map_err(AppError::Validation)?;
+    let now = now();
+    let base = location(&state, "");
+    let answer = crate::db::run(&state.pool, move |c| {
+        c.immediate_transaction(|c| {
+            if let Some(key) = &key
+                && let Some(previous) = idempotency::find(c, &auth.user_id, key, &request_hash)?
+            {
+                return Ok(previous);
+            }
+            let view = posts::create(c, &auth.user_id, &draft, now)?;
+            let answer = Replay {
+                status_code: 201,
+                location: Some(format!("{base}{}", view.post.id)),
+                body: post_json(view, now, None).to_string(),
+            };
+            if let Some(key) = &key {
+                idempotency::store(c, &auth.user_id, key, &request_hash, &answer)?;
+            }
+            Ok(answer)
+        })
+    })
+    .await?;
+    let etag = http_cache::etag_of(answer.body.as_bytes());
+    let mut response = replay(answer);
+    response.headers_mut().insert(
+        header::ETAG,
+        header::HeaderValue::from_str(&etag).map_err(|e| AppError::Internal(e.into()))?,
+    );
+    Ok(response)
+}
+
+/// Changes a post (editors, or the post's author). Send `If-Match` with the post's ETag to get a
+/// 412 instead of overwriting someone else's change. Every update keeps a revision.
+#[utoipa::path(
+    operation_id = "updatePost",
+    tag = "posts",
+    security(("bearer" = [])),
+    params(
+        ("post" = String, Path, description = "The post's id or slug"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on"),
+    ),
+    request_body = UpdatePostRequest,
+    responses(
+        (status = 200, description = "The updated post", body = PostResponse, headers(("ETag" = String))),
+        (status = 409, description = "The new slug is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The post changed since that ETag", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/posts/{post}")]
+pub async fn update(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+    body: Json<UpdatePostRequest>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Author)?;
+    let patch = PostPatch::try_from(body.into_inner()).map_err(AppError::Validation)?;
+    let if_match: Option<Vec<String>> = req.headers().get(header::IF_MATCH).map(|v| {
+        v.to_str()
+            .unwrap_or("")
+            .split(',')
+            .map(|t| t.trim().trim_start_matches("W/").to_string())
+            .collect()
+    });
+    let now = now();
+    let reference = reference.into_inner();
+    let view = crate::db::run(&state.pool, move |c| {
+        posts::update(
+            c,
+            &auth,
+            &reference,
+            patch,
+            now,
+            |current| match &if_match {
+                Some(tags)
+                    if !tags
+                        .iter()
+                        .any(|t| t == "*" || *t == post_etag(current, now)) =>
+                {
+                    Err(AppError::PreconditionFailed(
+                        "The post changed since that ETag; fetch it again.".into(),
+                    ))
+                }
+                _ => Ok(()),
+            },
+        )
+    })
+    .await?;
+    let etag = post_etag(&view, now);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .json(post_json(view, now, None)))
+}
+
+/// Deletes a post (editors, or the post's author).
+#[utoipa::path(
+    operation_id = "deletePost",
+    tag = "posts",
+    security(("bearer" = [])),
+    params(("post" = String, Path, description = "The post's id or slug")),
+    responses((status = 204, description = "Deleted"))
+)]
+#[delete("/posts/{post}")]
+pub async fn delete(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Author)?;
+    let reference = reference.into_inner();
+    crate::db::run(&state.pool, move |c| {
+        posts::delete(c, &auth, &reference, now())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionResponse {
+    #[schema(format = Uuid)]
+    pub id: String,
+    #[schema(format = Uuid)]
+    pub post_id: String,
+    pub title: String,
+    pub slug: String,
+    pub excerpt: String,
+    pub markdown: Option<String>,
+    pub html: String,
+    /// The stored status then (`draft`, `published` or `archived`).
+    pub status: String,
+    pub published_at: Option<DateTime<Utc>>,
+    /// Who made the change that replaced this version.
+    pub edited_by: Option<String>,
+    /// When this version was replaced.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<PostRevision> for RevisionResponse {
+    fn from(r: PostRevision) -> RevisionResponse {
+        RevisionResponse {
+            id: r.id,
+            post_id: r.post_id,
+            title: r.title,
+            slug: r.slug,
+            excerpt: r.excerpt,
+            markdown: r.markdown,
+            html: r.html,
+            status: r.status,
+            published_at: r.published_at.map(crate::services::utc),
+            edited_by: r.edited_by,
+            created_at: crate::services::utc(r.created_at),
+        }
+    }
+}
+
+/// Earlier versions of a post, newest first (editors, or the post's author).
+#[utoipa::path(
+    operation_id = "listPostRevisions",
+    tag = "posts",
+    security(("bearer" = [])),
+    params(("post" = String, Path, description = "The post's id or slug"), PageQuery),
+    responses((status = 200, description = "A page of revisions", body = Paginated<RevisionResponse>,
+        headers(("Link" = String, description = "RFC 8288 pagination links"))))
+)]
+#[get("/posts/{post}/revisions")]
+pub async fn revisions(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+    paging: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = pagination::page(&paging)?;
+    let reference = reference.into_inner();
+    let (rows, total) = crate::db::run(&state.pool, move |c| {
+        posts::revisions(c, &auth, &reference, page, now())
+    })
+    .await?;
+    let data: Vec<RevisionResponse> = rows.into_iter().map(RevisionResponse::from).collect();
+    Ok(pagination::respond(
+        &req,
+        &state.public_url,
+        page,
+        total,
+        data,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportResult {
+    Created,
+    Updated,
+    Unchanged,
+    Error,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportItemReport {
+    /// The item's position in the upload, from 0.
+    pub index: usize,
+    pub slug: Option<String>,
+    pub outcome: ImportResult,
+    #[schema(format = Uuid)]
+    pub id: Option<String>,
+    /// Why the item was refused, per field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<std::collections::HashMap<String, Vec<String>>>)]
+    pub errors: Option<FieldErrors>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ImportTotals {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub error: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [
+        {"index": 0, "slug": "hello-world", "outcome": "created", "id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d20"},
+        {"index": 1, "slug": null, "outcome": "error", "id": null, "errors": {"title": ["is required"]}}
+    ],
+    "totals": {"created": 1, "updated": 0, "unchanged": 0, "error": 1}
+}))]
+pub struct ImportReport {
+    pub items: Vec<ImportItemReport>,
+    pub totals: ImportTotals,
+}
+
+/// Parses an upload into items: a JSON array, or NDJSON (one post per line).
+pub fn parse_import(
+    body: &[u8],
+    ndjson: bool,
+) -> Result<Vec<Result<PostDraft, FieldErrors>>, AppError> {
+    let values: Vec<Result<Value, FieldErrors>> = if ndjson {
+        body.split(|b| *b == b'\n')
+            .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+            .map(|line| {
+                serde_json::from_slice::<Value>(line)
+                    .map_err(|e| FieldErrors::one("item", format!("not valid JSON: {e}")))
+            })
+            .collect()
+    } else {
+        match extract::parse_json::<Value>(body)? {
+            Value::Array(items) => items.into_iter().map(Ok::<_, FieldErrors>).collect(),
+            _ => {
+                return Err(AppError::BadRequest(
+                    "Send a JSON array of posts, or NDJSON.".into(),
+                ));
+            }
+        }
+    };
+    Ok(values
+        .into_iter()
+        .map(|v| {
+            v.and_then(extract::value_into::<CreatePostRequest>)
+                .and_then(PostDraft::try_from)
+        })
+        .collect())
+}
+
+pub fn report(outcomes: Vec<ImportOutcome>) -> ImportReport {
+    let mut totals = ImportTotals::default();
+    let items = outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(index, outcome)| {
+            let (outcome, id, slug, errors) = match outcome {
+                ImportOutcome::Created { id, slug } => {
+                    (ImportResult::Created, Some(id), Some(slug), None)
+                }
+                ImportOutcome::Updated { id, slug } => {
+                    (ImportResult::Updated, Some(id), Some(slug), None)
+                }
+                ImportOutcome::Unchanged { id, slug } => {
+                    (ImportResult::Unchanged, Some(id), Some(slug), None)
+                }
+                ImportOutcome::Error { slug, errors } => {
+                    (ImportResult::Error, None, slug, Some(errors))
+                }
+            };
+            match outcome {
+                ImportResult::Created => totals.created += 1,
+                ImportResult::Updated => totals.updated += 1,
+                ImportResult::Unchanged => totals.unchanged += 1,
+                ImportResult::Error => totals.error += 1,
+            }
+            ImportItemReport {
+                index,
+                slug,
+                outcome,
+                id,
+                errors,
+            }
+        })
+        .collect();
+    ImportReport { items, totals }
+}
+
+/// Imports posts, upserted by slug: a JSON array (`application/json`) or NDJSON
+/// (`application/x-ndjson`). Each item succeeds or fails alone; the answer reports each one.
+#[utoipa::path(
+    operation_id = "importPosts",
+    tag = "posts",
+    security(("bearer" = [])),
+    request_body(
+        content(
+            (Vec<CreatePostRequest> = "application/json"),
+            (String = "application/x-ndjson", example = json!("{\"title\": \"One\", \"markdown\": \"First\"}\n{\"title\": \"Two\", \"markdown\": \"Second\"}\n")),
+        ),
+        description = "The posts; the body limit is BYLINE_IMPORT_LIMIT (32 MiB by default)"
+    ),
+    responses((status = 200, description = "What happened to each item", body = ImportReport))
+)]
+#[post("/posts/import")]
+pub async fn import(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Author)?;
+    let content_type = extract::content_type(&req);
+    let ndjson = matches!(
+        content_type.as_str(),
+        "application/x-ndjson" | "application/ndjson"
+    );
+    if !ndjson && !extract::is_json(&content_type) {
+        return Err(AppError::UnsupportedMediaType(
+            "Send a JSON array (`application/json`) or NDJSON (`application/x-ndjson`).".into(),
+        ));
+    }
+    let mut payload = payload.into_inner();
+    let body = extract::read_body(&req, &mut payload, state.settings.import_limit).await?;
+    let items = parse_import(&body, ndjson)?;
+    let now = now();
+    let outcomes =
+        crate::db::run(&state.pool, move |c| posts::import(c, &auth, items, now)).await?;
+    Ok(HttpResponse::Ok().json(report(outcomes)))
+}
+
+/// A post as an import item: exporting then importing gives the same posts.
+pub fn export_item(view: &PostView) -> CreatePostRequest {
+    let p = &view.post;
+    CreatePostRequest {
+        title: p.title.clone(),
+        slug: Some(p.slug.clone()),
+        html: p.markdown.is_none().then(|| p.html.clone()),
+        markdown: p.markdown.clone(),
+        excerpt: p.excerpt_is_custom.then(|| p.excerpt.clone()),
+        status: Some(match p.status.parse().unwrap_or(PostStatus::Draft) {
+            PostStatus::Scheduled => PostStatus::Published,
+            other => other,
+        }),
+        published_at: p.published_at.map(crate::services::utc),
+        tags: Some(
+            view.tags
+                .iter()
+                .map(|t| TagInput::Full {
+                    slug: t.slug.clone(),
+                    name: t.name.clone(),
+                })
+                .collect(),
+        ),
+        feature_image: p.feature_image.clone(),
+        meta_title: p.meta_title.clone(),
+        meta_description: p.meta_description.clone(),
+        comments_enabled: Some(p.comments_enabled),
+    }
+}

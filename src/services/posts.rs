@@ -1,0 +1,813 @@
+//! Posts: writing (render, sanitize, slug, status and time), reading with visibility rules,
+//! revisions, and bulk import. Visibility is decided at read time, so a scheduled post goes live
+//! by itself when its time passes.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable};
+use diesel::sqlite::Sqlite;
+
+use super::search;
+use super::tags::{self, TagRef};
+use crate::auth::AuthUser;
+use crate::content;
+use crate::db::models::{Post, PostContent, PostRevision, Tag};
+use crate::db::schema::{post_revisions, post_tags, posts, tags as tags_table, users};
+use crate::domain::{Page, PostStatus, Role, Slug, new_id, parse_id};
+use crate::error::{AppError, FieldErrors};
+
+/// A post's body as the author sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Markdown(String),
+    Html(String),
+}
+
+/// Everything an author sets on a post, each field already valid on its own.
+#[derive(Debug, Clone)]
+pub struct PostDraft {
+    pub title: String,
+    pub slug: Option<Slug>,
+    pub body: Option<Body>,
+    /// `None`: derived from the body.
+    pub excerpt: Option<String>,
+    pub status: PostStatus,
+    pub published_at: Option<NaiveDateTime>,
+    pub tags: Vec<TagRef>,
+    pub feature_image: Option<String>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub comments_enabled: bool,
+}
+
+/// Fields to change; `None` leaves a field alone, `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, Default)]
+pub struct PostPatch {
+    pub title: Option<String>,
+    pub slug: Option<Slug>,
+    pub body: Option<Body>,
+    pub excerpt: Option<Option<String>>,
+    pub status: Option<PostStatus>,
+    pub published_at: Option<Option<NaiveDateTime>>,
+    pub tags: Option<Vec<TagRef>>,
+    pub feature_image: Option<Option<String>>,
+    pub meta_title: Option<Option<String>>,
+    pub meta_description: Option<Option<String>>,
+    pub comments_enabled: Option<bool>,
+}
+
+/// A post with what readers see beside it.
+#[derive(Debug, Clone)]
+pub struct PostView {
+    pub post: Post,
+    pub author_name: String,
+    pub tags: Vec<Tag>,
+}
+
+/// Who is reading: the public sees live posts only.
+#[derive(Debug, Clone)]
+pub enum Viewer {
+    Public,
+    User(AuthUser),
+}
+
+impl Viewer {
+    pub fn is_public(&self) -> bool {
+        matches!(self, Viewer::Public)
+    }
+}
+
+pub fn is_live(post: &Post, now: NaiveDateTime) -> bool {
+    post.status == "published" && post.published_at.is_some_and(|t| t <= now)
+}
+
+fn can_read(viewer: &Viewer, post: &Post, now: NaiveDateTime) -> bool {
+    is_live(post, now)
+        || match viewer {
+            Viewer::Public => false,
+            Viewer::User(u) => u.role >= Role::Editor || u.user_id == post.author_id,
+        }
+}
+
+/// Editors and admins edit every post; authors only their own.
+pub fn may_edit(caller: &AuthUser, post: &Post) -> bool {
+    caller.role >= Role::Editor || caller.user_id == post.author_id
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    PublishedAtAsc,
+    PublishedAtDesc,
+    UpdatedAtAsc,
+    UpdatedAtDesc,
+    TitleAsc,
+    TitleDesc,
+}
+
+impl Sort {
+    pub const ALL: [&'static str; 6] = [
+        "published_at",
+        "-published_at",
+        "updated_at",
+        "-updated_at",
+        "title",
+        "-title",
+    ];
+
+    pub fn parse(s: &str) -> Result<Sort, String> {
+        Ok(match s {
+            "published_at" => Sort::PublishedAtAsc,
+            "-published_at" => Sort::PublishedAtDesc,
+            "updated_at" => Sort::UpdatedAtAsc,
+            "-updated_at" => Sort::UpdatedAtDesc,
+            "title" => Sort::TitleAsc,
+            "-title" => Sort::TitleDesc,
+            _ => return Err(format!("sort must be one of {}", Sort::ALL.join(", "))),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PostFilter {
+    pub tag: Option<String>,
+    pub author: Option<String>,
+    pub status: Option<PostStatus>,
+    pub q: Option<String>,
+    pub sort: Option<Sort>,
+}
+
+type Condition = Box<dyn BoxableExpression<posts::table, Sqlite, SqlType = Nullable<Bool>>>;
+
+fn live(now: NaiveDateTime) -> Condition {
+    Box::new(
+        posts::status
+            .eq("published")
+            .nullable()
+            .and(posts::published_at.le(now)),
+    )
+}
+
+fn conditions(
+    viewer: &Viewer,
+    filter: &PostFilter,
+    now: NaiveDateTime,
+    ids: Option<&[String]>,
+) -> Vec<Condition> {
+    let mut out: Vec<Condition> = Vec::new();
+    match viewer {
+        Viewer::Public => out.push(live(now)),
+        Viewer::User(u) if u.role < Role::Editor => out.push(Box::new(
+            posts::status
+                .eq("published")
+                .nullable()
+                .and(posts::published_at.le(now))
+                .or(posts::author_id.eq(u.user_id.clone()).nullable()),
+        )),
+        Viewer::User(_) => {}
+    }
+    match filter.status {
+        None => {}
+        Some(PostStatus::Published) => out.push(live(now)),
+        Some(PostStatus::Scheduled) => out.push(Box::new(
+            posts::status
+                .eq("published")
+                .nullable()
+                .and(posts::published_at.gt(now)),
+        )),
+        Some(other) => out.push(Box::new(posts::status.eq(other.stored()).nullable())),
+    }
+    if let Some(tag) = &filter.tag {
+        let tagged = post_tags::table
+            .inner_join(tags_table::table)
+            .filter(tags_table::slug.eq(tag.clone()))
+            .select(post_tags::post_id);
+        out.push(Box::new(posts::id.eq_any(tagged).nullable()));
+    }
+    if let Some(author) = &filter.author {
+        out.push(Box::new(posts::author_id.eq(author.clone()).nullable()));
+    }
+    if let Some(ids) = ids {
+        out.push(Box::new(posts::id.eq_any(ids.to_vec()).nullable()));
+    }
+    out
+}
+
+/// A page of posts the viewer may see, with authors and tags, in a fixed number of queries.
+pub fn list(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    filter: &PostFilter,
+    page: Page,
+    now: NaiveDateTime,
+) -> Result<(Vec<PostView>, i64), AppError> {
+    let ranked = match filter.q.as_deref() {
+        Some(q) => Some(search::ranked_ids(conn, q)?),
+        None => None,
+    };
+    let mut count = posts::table.select(count_star()).into_boxed();
+    for c in conditions(viewer, filter, now, ranked.as_deref()) {
+        count = count.filter(c);
+    }
+    let total: i64 = count.get_result(conn)?;
+
+    let rows: Vec<Post> = match (&ranked, filter.sort) {
+        // Best match first: order the matching ids by rank, then load that page.
+        (Some(ranked), None) => {
+            let mut query = posts::table.select(posts::id).into_boxed();
+            for c in conditions(viewer, filter, now, Some(ranked)) {
+                query = query.filter(c);
+            }
+            let visible: std::collections::HashSet<String> =
+                query.load::<String>(conn)?.into_iter().collect();
+            let page_ids: Vec<String> = ranked
+                .iter()
+                .filter(|id| visible.contains(*id))
+                .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+                .take(usize::try_from(page.limit()).unwrap_or(0))
+                .cloned()
+                .collect();
+            let mut loaded: HashMap<String, Post> = posts::table
+                .filter(posts::id.eq_any(&page_ids))
+                .select(Post::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(|p| (p.id.clone(), p))
+                .collect();
+            page_ids.iter().filter_map(|id| loaded.remove(id)).collect()
+        }
+        (_, sort) => {
+            let mut query = posts::table.select(Post::as_select()).into_boxed();
+            for c in conditions(viewer, filter, now, ranked.as_deref()) {
+                query = query.filter(c);
+            }
+            query = match sort.unwrap_or(Sort::PublishedAtDesc) {
+                // Posts never published (drafts) come last either way.
+                Sort::PublishedAtDesc => query.order((
+                    posts::published_at.is_null().asc(),
+                    posts::published_at.desc(),
+                    posts::created_at.desc(),
+                )),
+                Sort::PublishedAtAsc => query.order((
+                    posts::published_at.is_null().asc(),
+                    posts::published_at.asc(),
+                    posts::created_at.asc(),
+                )),
+                Sort::UpdatedAtDesc => query.order(posts::updated_at.desc()),
+                Sort::UpdatedAtAsc => query.order(posts::updated_at.asc()),
+                Sort::TitleAsc => query.order(posts::title.asc()),
+                Sort::TitleDesc => query.order(posts::title.desc()),
+            };
+            query
+                .then_order_by(posts::id.desc())
+                .offset(page.offset())
+                .limit(page.limit())
+                .load(conn)?
+        }
+    };
+    Ok((with_authors_and_tags(conn, rows)?, total))
+}
+
+/// Two queries for any number of posts: their authors' names and their tags.
+fn with_authors_and_tags(
+    conn: &mut SqliteConnection,
+    rows: Vec<Post>,
+) -> Result<Vec<PostView>, AppError> {
+    let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
+    let author_ids: Vec<String> = rows.iter().map(|p| p.author_id.clone()).collect();
+    let names: HashMap<String, String> = users::table
+        .filter(users::id.eq_any(&author_ids))
+        .select((users::id, users::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut tags_by_post: HashMap<String, Vec<Tag>> = HashMap::new();
+    for (post_id, tag) in tags::for_posts(conn, &ids)? {
+        tags_by_post.entry(post_id).or_default().push(tag);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|post| PostView {
+            author_name: names.get(&post.author_id).cloned().unwrap_or_default(),
+            tags: tags_by_post.remove(&post.id).unwrap_or_default(),
+            post,
+        })
+        .collect())
+}
+
+/// A post by id or slug, whoever may see it.
+fn find(conn: &mut SqliteConnection, reference: &str) -> Result<Option<Post>, AppError> {
+    let query = posts::table.select(Post::as_select());
+    Ok(match parse_id(reference) {
+        Some(id) => query.filter(posts::id.eq(id)).first(conn).optional()?,
+        None => query
+            .filter(posts::slug.eq(reference))
+            .first(conn)
+            .optional()?,
+    })
+}
+
+/// The post a viewer asked for, or 404 when it does not exist or they may not see it.
+pub fn get(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    reference: &str,
+    now: NaiveDateTime,
+) -> Result<PostView, AppError> {
+    let post = find(conn, reference)?
+        .filter(|p| can_read(viewer, p, now))
+        .ok_or_else(AppError::not_found)?;
+    view(conn, post)
+}
+
+fn view(conn: &mut SqliteConnection, post: Post) -> Result<PostView, AppError> {
+    with_authors_and_tags(conn, vec![post])?
+        .pop()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("post view vanished")))
+}
+
+/// A post the caller may change: 404 if they cannot even see it, 403 if they see but may not edit.
+fn editable(
+    conn: &mut SqliteConnection,
+    caller: &AuthUser,
+    reference: &str,
+    now: NaiveDateTime,
+) -> Result<Post, AppError> {
+    let post = find(conn, reference)?
+        .filter(|p| can_read(&Viewer::User(caller.clone()), p, now))
+        .ok_or_else(AppError::not_found)?;
+    if !may_edit(caller, &post) {
+        return Err(AppError::Forbidden(
+            "Authors may change only their own posts.".into(),
+        ));
+    }
+    Ok(post)
+}
+
+/// Renders and checks a draft into what is stored, plus the plain text for the search index.
+fn compose(
+    draft: &PostDraft,
+    slug: String,
+    now: NaiveDateTime,
+) -> Result<(PostContent, String), AppError> {
+    let (markdown, raw_html) = match &draft.body {
+        Some(Body::Markdown(md)) => (Some(md.clone()), content::render_markdown(md)),
+        Some(Body::Html(html)) => (None, html.clone()),
+        None => (None, String::new()),
+    };
+    let html = content::sanitize(&raw_html);
+    let text = content::plain_text(&html);
+    let (status, published_at) = resolve_status(draft.status, draft.published_at, now)?;
+    let (excerpt, excerpt_is_custom) = match &draft.excerpt {
+        Some(e) => (e.clone(), true),
+        None => (content::excerpt(&text), false),
+    };
+    Ok((
+        PostContent {
+            slug,
+            title: draft.title.clone(),
+            excerpt,
+            excerpt_is_custom,
+            markdown,
+            html,
+            status: status.into(),
+            published_at,
+            feature_image: draft.feature_image.clone(),
+            meta_title: draft.meta_title.clone(),
+            meta_description: draft.meta_description.clone(),
+            word_count: content::word_count(&text),
+            comments_enabled: draft.comments_enabled,
+        },
+        text,
+    ))
+}
+
+/// Publishing without a time means now; a future time means scheduled; `scheduled` needs one.
+fn resolve_status(
+    requested: PostStatus,
+    published_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Result<(&'static str, Option<NaiveDateTime>), AppError> {
+    match requested {
+        PostStatus::Draft | PostStatus::Archived => Ok((requested.stored(), published_at)),
+        PostStatus::Published => Ok(("published", Some(published_at.unwrap_or(now)))),
+        PostStatus::Scheduled => match published_at {
+            Some(t) if t > now => Ok(("published", Some(t))),
+            _ => Err(FieldErrors::single(
+                "published_at",
+                "must be a future time for a scheduled post",
+            )),
+        },
+    }
+}
+
+fn slug_taken(slug: &str) -> AppError {
+    AppError::Conflict(format!("A post with the slug `{slug}` already exists."))
+}
+
+fn slug_exists(
+    conn: &mut SqliteConnection,
+    slug: &str,
+    except_id: Option<&str>,
+) -> Result<bool, AppError> {
+    let mut query = posts::table
+        .filter(posts::slug.eq(slug))
+        .select(count_star())
+        .into_boxed();
+    if let Some(id) = except_id {
+        query = query.filter(posts::id.ne(id.to_string()));
+    }
+    Ok(query.get_result::<i64>(conn)? > 0)
+}
+
+/// `base`, or `base-2`, `base-3`... whichever is free first.
+fn unique_slug(conn: &mut SqliteConnection, title: &str) -> Result<String, AppError> {
+    let mut base = content::slugify(title);
+    base.truncate(Slug::MAX_CHARS - 8);
+    let base = base.trim_end_matches('-').to_string();
+    let taken: std::collections::HashSet<String> = posts::table
+        .filter(
+            posts::slug
+                .eq(&base)
+                .or(posts::slug.like(format!("{base}-%"))),
+        )
+        .select(posts::slug)
+        .load(conn)?
+        .into_iter()
+        .collect();
+    if !taken.contains(&base) {
+        return Ok(base);
+    }
+    Ok((2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|s| !taken.contains(s))
+        .unwrap_or(base))
+}
+
+fn write_tags_and_index(
+    conn: &mut SqliteConnection,
+    id: &str,
+    draft: &PostDraft,
+    text: &str,
+) -> Result<(), AppError> {
+    let tags = tags::ensure(conn, &draft.tags)?;
+    tags::set_for_post(conn, id, &tags)?;
+    search::index(conn, id, &draft.title, text)
+}
+
+/// Creates a post by `author_id`. An explicit slug already taken is a 409; a derived one gets a
+/// `-2`, `-3`... suffix.
+pub fn create(
+    conn: &mut SqliteConnection,
+    author_id: &str,
+    draft: &PostDraft,
+    now: NaiveDateTime,
+) -> Result<PostView, AppError> {
+    conn.immediate_transaction(|conn| insert(conn, author_id, draft, now))
+}
+
+fn insert(
+    conn: &mut SqliteConnection,
+    author_id: &str,
+    draft: &PostDraft,
+    now: NaiveDateTime,
+) -> Result<PostView, AppError> {
+    let slug = match &draft.slug {
+        Some(slug) if slug_exists(conn, slug.as_str(), None)? => {
+            return Err(slug_taken(slug.as_str()));
+        }
+        Some(slug) => slug.to_string(),
+        None => unique_slug(conn, &draft.title)?,
+    };
+    let (content, text) = compose(draft, slug, now)?;
+    let id = new_id();
+    let post = diesel::insert_into(posts::table)
+        .values((
+            &content,
+            posts::id.eq(&id),
+            posts::author_id.eq(author_id),
+            posts::created_at.eq(now),
+            posts::updated_at.eq(now),
+        ))
+        .returning(Post::as_returning())
+        .get_result(conn)?;
+    write_tags_and_index(conn, &id, draft, &text)?;
+    view(conn, post)
+}
+
+/// The draft a stored post corresponds to, for applying a patch or comparing an import.
+fn draft_of(view: &PostView, now: NaiveDateTime) -> PostDraft {
+    let p = &view.post;
+    PostDraft {
+        title: p.title.clone(),
+        slug: Slug::parse(&p.slug).ok(),
+        body: Some(match &p.markdown {
+            Some(md) => Body::Markdown(md.clone()),
+            None => Body::Html(p.html.clone()),
+        }),
+        excerpt: p.excerpt_is_custom.then(|| p.excerpt.clone()),
+        status: match PostStatus::at(&p.status, p.published_at, now) {
+            PostStatus::Scheduled => PostStatus::Published,
+            other => other,
+        },
+        published_at: p.published_at,
+        tags: view
+            .tags
+            .iter()
+            .filter_map(|t| {
+                Slug::parse(&t.slug).ok().map(|slug| TagRef {
+                    slug,
+                    name: t.name.clone(),
+                })
+            })
+            .collect(),
+        feature_image: p.feature_image.clone(),
+        meta_title: p.meta_title.clone(),
+        meta_description: p.meta_description.clone(),
+        comments_enabled: p.comments_enabled,
+    }
+}
+
+impl PostPatch {
+    fn apply(self, mut d: PostDraft) -> PostDraft {
+        if let Some(v) = self.title {
+            d.title = v
+        }
+        if let Some(v) = self.slug {
+            d.slug = Some(v)
+        }
+        if let Some(v) = self.body {
+            d.body = Some(v)
+        }
+        if let Some(v) = self.excerpt {
+            d.excerpt = v
+        }
+        if let Some(v) = self.status {
+            d.status = v
+        }
+        if let Some(v) = self.published_at {
+            d.published_at = v
+        }
+        if let Some(v) = self.tags {
+            d.tags = v
+        }
+        if let Some(v) = self.feature_image {
+            d.feature_image = v
+        }
+        if let Some(v) = self.meta_title {
+            d.meta_title = v
+        }
+        if let Some(v) = self.meta_description {
+            d.meta_description = v
+        }
+        if let Some(v) = self.comments_enabled {
+            d.comments_enabled = v
+        }
+        d
+    }
+}
+
+/// Applies a patch, keeping the previous state as a revision. `precondition` sees the current
+/// post first (for `If-Match`), inside the same transaction.
+pub fn update(
+    conn: &mut SqliteConnection,
+    caller: &AuthUser,
+    reference: &str,
+    patch: PostPatch,
+    now: NaiveDateTime,
+    precondition: impl FnOnce(&PostView) -> Result<(), AppError>,
+) -> Result<PostView, AppError> {
+    conn.immediate_transaction(|conn| {
+        let post = editable(conn, caller, reference, now)?;
+        let current = view(conn, post)?;
+        precondition(&current)?;
+        let draft = patch.apply(draft_of(&current, now));
+        rewrite(conn, &current, &draft, Some(&caller.user_id), now)
+    })
+}
+
+/// Stores `draft` over `current` with a revision of `current`.
+fn rewrite(
+    conn: &mut SqliteConnection,
+    current: &PostView,
+    draft: &PostDraft,
+    editor: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<PostView, AppError> {
+    let old = &current.post;
+    let slug = draft
+        .slug
+        .as_ref()
+        .map_or_else(|| old.slug.clone(), Slug::to_string);
+    if slug != old.slug && slug_exists(conn, &slug, Some(&old.id))? {
+        return Err(slug_taken(&slug));
+    }
+    let (content, text) = compose(draft, slug, now)?;
+    diesel::insert_into(post_revisions::table)
+        .values(&PostRevision {
+            id: new_id(),
+            post_id: old.id.clone(),
+            title: old.title.clone(),
+            slug: old.slug.clone(),
+            excerpt: old.excerpt.clone(),
+            markdown: old.markdown.clone(),
+            html: old.html.clone(),
+            status: old.status.clone(),
+            published_at: old.published_at,
+            edited_by: editor.map(str::to_string),
+            created_at: now,
+        })
+        .execute(conn)?;
+    let post = diesel::update(posts::table.find(&old.id))
+        .set((&content, posts::updated_at.eq(now)))
+        .returning(Post::as_returning())
+        .get_result(conn)?;
+    write_tags_and_index(conn, &old.id, draft, &text)?;
+    view(conn, post)
+}
+
+pub fn delete(
+    conn: &mut SqliteConnection,
+    caller: &AuthUser,
+    reference: &str,
+    now: NaiveDateTime,
+) -> Result<PostView, AppError> {
+    conn.immediate_transaction(|conn| {
+        let post = editable(conn, caller, reference, now)?;
+        let gone = view(conn, post)?;
+        search::remove(conn, &gone.post.id)?;
+        diesel::delete(posts::table.find(&gone.post.id)).execute(conn)?;
+        Ok(gone)
+    })
+}
+
+/// Earlier versions of a post, newest first (editors, or the post's author).
+pub fn revisions(
+    conn: &mut SqliteConnection,
+    caller: &AuthUser,
+    reference: &str,
+    page: Page,
+    now: NaiveDateTime,
+) -> Result<(Vec<PostRevision>, i64), AppError> {
+    let post = editable(conn, caller, reference, now)?;
+    let total = post_revisions::table
+        .filter(post_revisions::post_id.eq(&post.id))
+        .count()
+        .get_result(conn)?;
+    let rows = post_revisions::table
+        .filter(post_revisions::post_id.eq(&post.id))
+        .order((post_revisions::created_at.desc(), post_revisions::id.desc()))
+        .offset(page.offset())
+        .limit(page.limit())
+        .select(PostRevision::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// What happened to one item of an import.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportOutcome {
+    Created {
+        id: String,
+        slug: String,
+    },
+    Updated {
+        id: String,
+        slug: String,
+    },
+    Unchanged {
+        id: String,
+        slug: String,
+    },
+    Error {
+        slug: Option<String>,
+        errors: FieldErrors,
+    },
+}
+
+/// Upserts each item by slug, each in its own savepoint: a bad item is reported and leaves the
+/// others (and the database) untouched.
+pub fn import(
+    conn: &mut SqliteConnection,
+    caller: &AuthUser,
+    items: Vec<Result<PostDraft, FieldErrors>>,
+    now: NaiveDateTime,
+) -> Result<Vec<ImportOutcome>, AppError> {
+    conn.immediate_transaction(|conn| {
+        let mut report = Vec::with_capacity(items.len());
+        for item in items {
+            let outcome = match item {
+                Err(errors) => ImportOutcome::Error { slug: None, errors },
+                Ok(draft) => {
+                    let slug = draft
+                        .slug
+                        .as_ref()
+                        .map_or_else(|| content::slugify(&draft.title), Slug::to_string);
+                    match conn.transaction(|c| import_one(c, caller, draft, &slug, now)) {
+                        Ok(outcome) => outcome,
+                        Err(e) => ImportOutcome::Error {
+                            slug: Some(slug),
+                            errors: item_errors(e)?,
+                        },
+                    }
+                }
+            };
+            report.push(outcome);
+        }
+        Ok(report)
+    })
+}
+
+fn import_one(
+    conn: &mut SqliteConnection,
+    caller: &AuthUser,
+    mut draft: PostDraft,
+    slug: &str,
+    now: NaiveDateTime,
+) -> Result<ImportOutcome, AppError> {
+    draft.slug = Some(Slug::parse(slug).map_err(|e| FieldErrors::single("slug", e))?);
+    let existing = posts::table
+        .filter(posts::slug.eq(slug))
+        .select(Post::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(existing) = existing else {
+        let created = insert(conn, &caller.user_id, &draft, now)?;
+        return Ok(ImportOutcome::Created {
+            id: created.post.id,
+            slug: created.post.slug,
+        });
+    };
+    if !may_edit(caller, &existing) {
+        return Err(AppError::Forbidden(
+            "Authors may change only their own posts.".into(),
+        ));
+    }
+    let current = view(conn, existing)?;
+    let (wanted, _) = compose(&draft, slug.to_string(), now)?;
+    let (stored, _) = compose(&draft_of(&current, now), slug.to_string(), now)?;
+    let same_tags = current
+        .tags
+        .iter()
+        .map(|t| t.slug.as_str())
+        .eq(draft.tags.iter().map(|t| t.slug.as_str()));
+    if wanted == stored && same_tags {
+        return Ok(ImportOutcome::Unchanged {
+            id: current.post.id,
+            slug: current.post.slug,
+        });
+    }
+    let updated = rewrite(conn, &current, &draft, Some(&caller.user_id), now)?;
+    Ok(ImportOutcome::Updated {
+        id: updated.post.id,
+        slug: updated.post.slug,
+    })
+}
+
+/// A failed item's reason as field errors; only a database failure stops the whole import.
+fn item_errors(e: AppError) -> Result<FieldErrors, AppError> {
+    let mut errors = FieldErrors::default();
+    match e {
+        AppError::Validation(fields) => return Ok(fields),
+        AppError::Internal(cause) => return Err(AppError::Internal(cause)),
+        AppError::Conflict(d) => errors.add("slug", d),
+        AppError::Forbidden(d) => errors.add("slug", d),
+        other => errors.add("item", other.to_string()),
+    }
+    Ok(errors)
+}
+
+/// Every post, oldest first, for `byline export`.
+pub fn export(conn: &mut SqliteConnection) -> Result<Vec<PostView>, AppError> {
+    let rows = posts::table
+        .order((posts::created_at.asc(), posts::id.asc()))
+        .select(Post::as_select())
+        .load(conn)?;
+    with_authors_and_tags(conn, rows)
+}
+
+/// How many posts a user has written (a user with posts cannot simply be deleted).
+pub fn count_by_author(conn: &mut SqliteConnection, author_id: &str) -> Result<i64, AppError> {
+    Ok(posts::table
+        .filter(posts::author_id.eq(author_id))
+        .count()
+        .get_result(conn)?)
+}
+
+/// (slug, last change) of every live post, newest first, for the sitemap.
+pub fn live_slugs(
+    conn: &mut SqliteConnection,
+    now: NaiveDateTime,
+) -> Result<Vec<(String, NaiveDateTime)>, AppError> {
+    Ok(posts::table
+        .filter(
+            posts::status
+                .eq("published")
+                .and(posts::published_at.le(now)),
+        )
+        .order(posts::published_at.desc())
+        .select((posts::slug, posts::updated_at))
+        .load(conn)?)
+}
