@@ -16,7 +16,13 @@ messages as a JSON API. Errors are `application/problem+json` (RFC 9457). Collec
 `{data, meta}` with a `Link` header. Send `Authorization: Bearer <JWT or API key>` to sign in.",
         license(name = "MIT", identifier = "MIT"),
     ),
-    components(schemas(crate::error::Problem)),
+    // Schemas only referenced from query parameters are not collected by themselves.
+    components(schemas(
+        crate::error::Problem,
+        crate::routes::posts::PostSort,
+        crate::routes::posts::PostField,
+        crate::domain::PostStatus,
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Sign-in and the current user"),

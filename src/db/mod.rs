@@ -79,6 +79,26 @@ where
     .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
 }
 
+/// Runs `f` in a write transaction: `BEGIN IMMEDIATE` at the top level (a deferred transaction
+/// that later writes can fail with SQLITE_BUSY), a savepoint when already inside one, so services
+/// compose inside a caller's transaction.
+pub fn write<T, F>(conn: &mut SqliteConnection, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, AppError>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let nested = AnsiTransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .is_some();
+    if nested {
+        conn.transaction(f)
+    } else {
+        conn.immediate_transaction(f)
+    }
+}
+
 /// Writes a consistent copy of the live database to `dest` (which must not exist yet).
 pub fn backup(conn: &mut SqliteConnection, dest: &std::path::Path) -> anyhow::Result<()> {
     anyhow::ensure!(!dest.exists(), "{} already exists", dest.display());

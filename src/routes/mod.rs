@@ -28,6 +28,9 @@ use crate::startup::AppState;
 pub fn api(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .service(feeds::atom)
+        .service(feeds::json_feed)
+        .service(feeds::sitemap)
         .service(
             scope("/api/v1")
                 .service(auth::login)
@@ -42,7 +45,20 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(users::update)
                 .service(users::delete)
                 .service(site::get)
-                .service(site::update),
+                .service(site::update)
+                // `import` before `{post}` so the literal path wins.
+                .service(posts::import)
+                .service(posts::list)
+                .service(posts::create)
+                .service(posts::get)
+                .service(posts::update)
+                .service(posts::delete)
+                .service(posts::revisions)
+                .service(tags::list)
+                .service(tags::create)
+                .service(tags::get)
+                .service(tags::update)
+                .service(tags::delete),
         );
 }
 

@@ -627,7 +627,7 @@ pub async fn create(
     let now = now();
     let base = location(&state, "");
     let answer = crate::db::run(&state.pool, move |c| {
-        c.immediate_transaction(|c| {
+        crate::db::write(c, |c| {
             if let Some(key) = &key
                 && let Some(previous) = idempotency::find(c, &auth.user_id, key, &request_hash)?
             {

@@ -465,7 +465,7 @@ pub fn create(
     draft: &PostDraft,
     now: NaiveDateTime,
 ) -> Result<PostView, AppError> {
-    conn.immediate_transaction(|conn| insert(conn, author_id, draft, now))
+    crate::db::write(conn, |conn| insert(conn, author_id, draft, now))
 }
 
 fn insert(
@@ -579,7 +579,7 @@ pub fn update(
     now: NaiveDateTime,
     precondition: impl FnOnce(&PostView) -> Result<(), AppError>,
 ) -> Result<PostView, AppError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let post = editable(conn, caller, reference, now)?;
         let current = view(conn, post)?;
         precondition(&current)?;
@@ -634,7 +634,7 @@ pub fn delete(
     reference: &str,
     now: NaiveDateTime,
 ) -> Result<PostView, AppError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let post = editable(conn, caller, reference, now)?;
         let gone = view(conn, post)?;
         search::remove(conn, &gone.post.id)?;
@@ -695,7 +695,7 @@ pub fn import(
     items: Vec<Result<PostDraft, FieldErrors>>,
     now: NaiveDateTime,
 ) -> Result<Vec<ImportOutcome>, AppError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let mut report = Vec::with_capacity(items.len());
         for item in items {
             let outcome = match item {
@@ -744,6 +744,10 @@ fn import_one(
         return Err(AppError::Forbidden(
             "Authors may change only their own posts.".into(),
         ));
+    }
+    // An item without a time keeps the post's: re-importing the same file changes nothing.
+    if draft.published_at.is_none() {
+        draft.published_at = existing.published_at;
     }
     let current = view(conn, existing)?;
     let (wanted, _) = compose(&draft, slug.to_string(), now)?;

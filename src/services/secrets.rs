@@ -10,7 +10,7 @@ const JWT_SECRET: &str = "jwt_secret";
 /// The JWT secret kept in the database, created on first use so tokens survive a restart.
 /// Returns the secret and whether it was just created.
 pub fn jwt_secret(conn: &mut SqliteConnection) -> Result<(String, bool), AppError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let existing: Option<String> = settings::table
             .find(JWT_SECRET)
             .select(settings::value)

@@ -206,7 +206,7 @@ pub fn create(
         Some(s) => s,
         None => Slug::parse(&slugify(&name)).map_err(|e| FieldErrors::single("slug", e))?,
     };
-    conn.immediate_transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let taken: i64 = tags::table
             .filter(tags::slug.eq(slug.as_str()))
             .count()
@@ -240,7 +240,7 @@ pub fn update(
     slug: &str,
     changes: TagChanges,
 ) -> Result<Tag, AppError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let tag = get(conn, slug)?;
         if let Some(new_slug) = &changes.slug
             && new_slug != &tag.slug

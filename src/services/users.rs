@@ -111,7 +111,7 @@ fn last_admin() -> AppError {
 
 pub fn update(conn: &mut SqliteConnection, id: &str, update: UserUpdate) -> Result<User, AppError> {
     let password_hash = update.password.as_ref().map(password::hash).transpose()?;
-    conn.immediate_transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let user = get(conn, id)?;
         let demoting =
             user.role == Role::Admin.as_str() && update.role.is_some_and(|r| r != Role::Admin);
@@ -134,7 +134,7 @@ pub fn update(conn: &mut SqliteConnection, id: &str, update: UserUpdate) -> Resu
 }
 
 pub fn delete(conn: &mut SqliteConnection, id: &str) -> Result<(), AppError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let user = get(conn, id)?;
         if user.role == Role::Admin.as_str() && admin_count(conn)? <= 1 {
             return Err(last_admin());

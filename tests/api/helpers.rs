@@ -154,3 +154,21 @@ pub async fn assert_problem(res: Response, status: u16) -> Value {
     assert!(body["title"].is_string() && body["detail"].is_string());
     body
 }
+
+impl TestApp {
+    /// Creates a post and returns its JSON.
+    pub async fn create_post(&self, token: &str, body: Value) -> Value {
+        let res = self.post("/api/v1/posts", &body, Some(token)).await;
+        assert_eq!(res.status(), 201, "create post {body}");
+        res.json().await.expect("json")
+    }
+
+    /// Creates a published post with this title and Markdown body.
+    pub async fn publish(&self, token: &str, title: &str, markdown: &str) -> Value {
+        self.create_post(
+            token,
+            json!({"title": title, "markdown": markdown, "status": "published"}),
+        )
+        .await
+    }
+}

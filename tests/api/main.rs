@@ -3,9 +3,13 @@
 mod api_keys;
 mod auth;
 mod errors;
+mod feeds;
 mod health;
 mod helpers;
+mod import;
 mod openapi;
+mod posts;
 mod process;
 mod site;
+mod tags;
 mod users;

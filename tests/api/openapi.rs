@@ -27,7 +27,16 @@ async fn the_served_document_equals_the_committed_file() {
 fn every_protected_operation_documents_its_errors() {
     let doc: Value = serde_json::from_str(&byline::openapi::document_json()).expect("json");
     let paths = doc["paths"].as_object().expect("paths");
-    assert!(paths.contains_key("/api/v1/auth/login") && paths.contains_key("/api/v1/users/{id}"));
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/users/{id}",
+        "/api/v1/posts",
+        "/api/v1/posts/{post}",
+        "/api/v1/tags",
+        "/feed.atom",
+    ] {
+        assert!(paths.contains_key(path), "{path} is not documented");
+    }
     for (path, item) in paths {
         for (method, op) in item.as_object().expect("path item") {
             let responses = op["responses"].as_object().expect("responses");
@@ -76,5 +85,29 @@ async fn docs_are_served_offline() {
             !page.contains("https://") && !page.contains("http://"),
             "loads something remote"
         );
+    }
+}
+
+#[test]
+fn every_reference_resolves() {
+    let doc: Value = serde_json::from_str(&byline::openapi::document_json()).expect("json");
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.push(r.clone());
+                }
+                map.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(items) => items.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    assert!(!found.is_empty());
+    for r in found {
+        let pointer = r.trim_start_matches('#');
+        assert!(doc.pointer(pointer).is_some(), "{r} does not resolve");
     }
 }
