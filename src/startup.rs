@@ -13,14 +13,14 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
-use crate::db::{self, DbPool};
+use crate::db::{self, Db, DbPool};
 use crate::rate_limit::RateLimiter;
 use crate::routes::{self, RouteTable, extract};
 use crate::services;
 
 /// What every handler can reach.
 pub struct AppState {
-    pub pool: DbPool,
+    pub pool: Db,
     pub settings: Settings,
     /// The base URL used in `Location` and `Link` headers.
     pub public_url: String,
@@ -48,7 +48,7 @@ impl Application {
         let jwt_secret = prepare_database(&pool, &settings, &public_url).await?;
 
         let state = web::Data::new(AppState {
-            pool,
+            pool: Db::new(pool),
             jwt: JwtKeys::new(jwt_secret.as_bytes(), settings.jwt_ttl_seconds),
             login_limiter: RateLimiter::per_minute(settings.login_per_minute),
             public_url,

@@ -3,24 +3,25 @@
 CREATE TABLE posts (
     id               TEXT PRIMARY KEY NOT NULL,
     slug             TEXT NOT NULL UNIQUE,
-    title            TEXT NOT NULL,
-    excerpt          TEXT NOT NULL,
-    -- False when the excerpt was derived from the body (and follows it on edits).
-    excerpt_is_custom BOOLEAN NOT NULL,
-    markdown         TEXT,
-    html             TEXT NOT NULL,
     -- 'published' with a future published_at is shown as 'scheduled'.
     status           TEXT NOT NULL CHECK (status IN ('draft', 'published', 'archived')),
     published_at     TIMESTAMP,
     author_id        TEXT NOT NULL REFERENCES users (id),
+    created_at       TIMESTAMP NOT NULL,
+    updated_at       TIMESTAMP NOT NULL,
+    comments_enabled BOOLEAN NOT NULL,
+    comment_count    INTEGER NOT NULL DEFAULT 0,
+    word_count       INTEGER NOT NULL,
+    title            TEXT NOT NULL,
     feature_image    TEXT,
     meta_title       TEXT,
     meta_description TEXT,
-    word_count       INTEGER NOT NULL,
-    comments_enabled BOOLEAN NOT NULL,
-    comment_count    INTEGER NOT NULL DEFAULT 0,
-    created_at       TIMESTAMP NOT NULL,
-    updated_at       TIMESTAMP NOT NULL
+    -- False when the excerpt was derived from the body (and follows it on edits).
+    excerpt_is_custom BOOLEAN NOT NULL,
+    excerpt          TEXT NOT NULL,
+    -- The large columns last: filtering and sorting never walk their overflow pages.
+    markdown         TEXT,
+    html             TEXT NOT NULL
 );
 CREATE INDEX posts_live ON posts (status, published_at DESC);
 CREATE INDEX posts_author ON posts (author_id);

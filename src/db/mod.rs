@@ -17,6 +17,28 @@ use crate::error::AppError;
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
+
+/// The pool plus one permit per connection: requests beyond the pool's size wait here, on the
+/// async side, instead of each parking a blocking thread (and its memory) on `pool.get()`.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl Db {
+    pub fn new(pool: DbPool) -> Db {
+        let size = usize::try_from(pool.max_size()).unwrap_or(1);
+        Db {
+            pool,
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(size)),
+        }
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+}
 pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
 
 /// Per-connection settings. `busy_timeout` must come before WAL, or a new database's first
@@ -57,18 +79,25 @@ pub fn pool(path: &str, size: u32) -> anyhow::Result<DbPool> {
     Pool::builder()
         .max_size(size)
         .connection_timeout(Duration::from_secs(10))
+        // A local file does not go stale; skipping the check saves a query per request.
+        .test_on_check_out(false)
         .connection_customizer(Box::new(SqlitePragmas))
         .build(manager)
         .with_context(|| format!("cannot open the database at {path}"))
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool.
-pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+pub async fn run<T, F>(db: &Db, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    let pool = pool.clone();
+    let _permit = db
+        .permits
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("database closed: {e}")))?;
+    let pool = db.pool.clone();
     actix_web::web::block(move || {
         let mut conn = pool
             .get()

@@ -55,7 +55,8 @@ pub fn respond<T: Serialize>(
         .json(envelope(page, total, data))
 }
 
-/// As `respond`, with an ETag and `Cache-Control`; `If-None-Match` gets a `304`.
+/// As `respond`, with an ETag and `Cache-Control`; `If-None-Match` gets a `304`. With
+/// `version` (what the items' bodies depend on), the ETag comes from it instead of the body.
 pub fn respond_cached<T: Serialize>(
     req: &HttpRequest,
     public_url: &str,
@@ -63,9 +64,17 @@ pub fn respond_cached<T: Serialize>(
     total: i64,
     data: Vec<T>,
     cache_control: &str,
+    version: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
     let link = link_header(req, public_url, page.number, page.total_pages(total));
-    let mut response = http_cache::cached_json(req, &envelope(page, total, data), cache_control)?;
+    let envelope = envelope(page, total, data);
+    let mut response = match version {
+        Some(v) => {
+            let key = format!("{}/{}/{total}/{v}", page.number, page.per_page);
+            http_cache::cached_json_versioned(req, &envelope, &key, cache_control)?
+        }
+        None => http_cache::cached_json(req, &envelope, cache_control)?,
+    };
     let link = header::HeaderValue::from_str(&link).map_err(|e| AppError::Internal(e.into()))?;
     response.headers_mut().insert(header::LINK, link);
     Ok(response)

@@ -168,20 +168,53 @@ fn parse_fields(raw: Option<&str>) -> Result<Option<Vec<String>>, AppError> {
     Ok(Some(fields))
 }
 
-/// A post as JSON, limited to `fields` when given. Served bodies and `If-Match` ETags both come
-/// from here, so they agree.
-fn post_json(view: PostView, now: NaiveDateTime, fields: Option<&[String]>) -> Value {
-    let mut value = serde_json::to_value(PostResponse::new(view, now)).unwrap_or_default();
-    if let (Some(fields), Some(map)) = (fields, value.as_object_mut()) {
-        map.retain(|k, _| fields.iter().any(|f| f == k));
-    }
-    value
+/// A post as served: whole, or limited to the `fields` asked for.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum PostOut {
+    Whole(Box<PostResponse>),
+    Subset(serde_json::Map<String, Value>),
 }
 
-fn post_etag(view: &PostView, now: NaiveDateTime) -> String {
-    http_cache::etag_of(
-        &serde_json::to_vec(&post_json(view.clone(), now, None)).unwrap_or_default(),
+fn post_json(view: PostView, now: NaiveDateTime, fields: Option<&[String]>) -> PostOut {
+    let whole = PostResponse::new(view, now);
+    match fields {
+        None => PostOut::Whole(Box::new(whole)),
+        Some(fields) => {
+            let mut map = match serde_json::to_value(whole) {
+                Ok(Value::Object(map)) => map,
+                _ => serde_json::Map::new(),
+            };
+            map.retain(|k, _| fields.iter().any(|f| f == k));
+            PostOut::Subset(map)
+        }
+    }
+}
+
+/// Everything a post's JSON depends on besides its row's `updated_at`: the same version means
+/// the same bytes, so ETags come from this short string instead of hashing whole bodies.
+fn post_version(view: &PostView, now: NaiveDateTime) -> String {
+    let p = &view.post;
+    let tags: Vec<String> = view
+        .tags
+        .iter()
+        .map(|t| format!("{}:{}", t.slug, t.name))
+        .collect();
+    format!(
+        "{}|{}|{}|{}|{}|{}",
+        p.id,
+        p.updated_at.and_utc().timestamp_micros(),
+        p.comment_count,
+        PostStatus::at(&p.status, p.published_at, now),
+        view.author_name,
+        tags.join(",")
     )
+}
+
+/// The ETag `GET /posts/{post}` serves for the whole post; `If-Match` compares against it.
+fn post_etag(view: &PostView, now: NaiveDateTime) -> String {
+    let fields: Option<Vec<String>> = None;
+    http_cache::etag_of(format!("{fields:?}/{}", post_version(view, now)).as_bytes())
 }
 
 /// The sort orders clients may ask for.
@@ -300,7 +333,12 @@ pub async fn list(
         posts::list(c, &list_viewer, &filter, page, now)
     })
     .await?;
-    let data: Vec<Value> = views
+    let mut version = format!("{fields:?}");
+    for v in &views {
+        version.push('/');
+        version.push_str(&post_version(v, now));
+    }
+    let data: Vec<PostOut> = views
         .into_iter()
         .map(|v| post_json(v, now, fields.as_deref()))
         .collect();
@@ -311,6 +349,7 @@ pub async fn list(
         total,
         data,
         cache_control(&viewer),
+        Some(&version),
     )
 }
 
@@ -343,9 +382,11 @@ pub async fn get(
         posts::get(c, &read_viewer, &reference, now)
     })
     .await?;
-    http_cache::cached_json(
+    let version = format!("{fields:?}/{}", post_version(&view, now));
+    http_cache::cached_json_versioned(
         &req,
         &post_json(view, now, fields.as_deref()),
+        &version,
         cache_control(&viewer),
     )
 }
@@ -603,7 +644,7 @@ fn replay(answer: Replay) -> HttpResponse {
     request_body = CreatePostRequest,
     responses(
         (status = 201, description = "Created (or replayed for a repeated Idempotency-Key)", body = PostResponse,
-            headers(("Location" = String, description = "The new post's URL"), ("ETag" = String))),
+            headers(("Location" = String, description = "The new post's URL"))),
         (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -637,7 +678,7 @@ pub async fn create(
             let answer = Replay {
                 status_code: 201,
                 location: Some(format!("{base}{}", view.post.id)),
-                body: post_json(view, now, None).to_string(),
+                body: serde_json::to_string(&post_json(view, now, None)).unwrap_or_default(),
             };
             if let Some(key) = &key {
                 idempotency::store(c, &auth.user_id, key, &request_hash, &answer)?;
@@ -646,13 +687,7 @@ pub async fn create(
         })
     })
     .await?;
-    let etag = http_cache::etag_of(answer.body.as_bytes());
-    let mut response = replay(answer);
-    response.headers_mut().insert(
-        header::ETAG,
-        header::HeaderValue::from_str(&etag).map_err(|e| AppError::Internal(e.into()))?,
-    );
-    Ok(response)
+    Ok(replay(answer))
 }
 
 /// Changes a post (editors, or the post's author). Send `If-Match` with the post's ETag to get a

@@ -109,6 +109,7 @@ pub async fn list(
         total,
         data,
         cache_control(public),
+        None,
     )
 }
 

@@ -229,27 +229,19 @@ pub fn list(
                 .take(usize::try_from(page.limit()).unwrap_or(0))
                 .cloned()
                 .collect();
-            let mut loaded: HashMap<String, Post> = posts::table
-                .filter(posts::id.eq_any(&page_ids))
-                .select(Post::as_select())
-                .load(conn)?
-                .into_iter()
-                .map(|p| (p.id.clone(), p))
-                .collect();
-            page_ids.iter().filter_map(|id| loaded.remove(id)).collect()
+            load_in_order(conn, &page_ids)?
         }
         (_, sort) => {
-            let mut query = posts::table.select(Post::as_select()).into_boxed();
+            // Ids first (small rows, index order), then the page's full rows by id.
+            let mut query = posts::table.select(posts::id).into_boxed();
             for c in conditions(viewer, filter, now, ranked.as_deref()) {
                 query = query.filter(c);
             }
             query = match sort.unwrap_or(Sort::PublishedAtDesc) {
-                // Posts never published (drafts) come last either way.
-                Sort::PublishedAtDesc => query.order((
-                    posts::published_at.is_null().asc(),
-                    posts::published_at.desc(),
-                    posts::created_at.desc(),
-                )),
+                // SQLite puts NULLs (never-published drafts) last in descending order.
+                Sort::PublishedAtDesc => {
+                    query.order((posts::published_at.desc(), posts::created_at.desc()))
+                }
                 Sort::PublishedAtAsc => query.order((
                     posts::published_at.is_null().asc(),
                     posts::published_at.asc(),
@@ -260,14 +252,27 @@ pub fn list(
                 Sort::TitleAsc => query.order(posts::title.asc()),
                 Sort::TitleDesc => query.order(posts::title.desc()),
             };
-            query
+            let page_ids: Vec<String> = query
                 .then_order_by(posts::id.desc())
                 .offset(page.offset())
                 .limit(page.limit())
-                .load(conn)?
+                .load(conn)?;
+            load_in_order(conn, &page_ids)?
         }
     };
     Ok((with_authors_and_tags(conn, rows)?, total))
+}
+
+/// The posts with these ids, in the same order.
+fn load_in_order(conn: &mut SqliteConnection, ids: &[String]) -> Result<Vec<Post>, AppError> {
+    let mut loaded: HashMap<String, Post> = posts::table
+        .filter(posts::id.eq_any(ids))
+        .select(Post::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    Ok(ids.iter().filter_map(|id| loaded.remove(id)).collect())
 }
 
 /// Two queries for any number of posts: their authors' names and their tags.
@@ -322,10 +327,25 @@ pub fn get(
     view(conn, post)
 }
 
+/// One post's author and tags, with fixed SQL (prepared once per connection).
 fn view(conn: &mut SqliteConnection, post: Post) -> Result<PostView, AppError> {
-    with_authors_and_tags(conn, vec![post])?
-        .pop()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("post view vanished")))
+    let author_name = users::table
+        .find(&post.author_id)
+        .select(users::name)
+        .first(conn)
+        .optional()?
+        .unwrap_or_default();
+    let tags = post_tags::table
+        .inner_join(tags_table::table)
+        .filter(post_tags::post_id.eq(&post.id))
+        .order(post_tags::position)
+        .select(Tag::as_select())
+        .load(conn)?;
+    Ok(PostView {
+        post,
+        author_name,
+        tags,
+    })
 }
 
 /// A post the caller may change: 404 if they cannot even see it, 403 if they see but may not edit.
