@@ -152,9 +152,17 @@ const FIELD_NAMES: [&str; 18] = [
     "comment_count",
 ];
 
-/// The fields a client asked for; unknown names are a 400.
-fn parse_fields(raw: Option<&str>) -> Result<Option<Vec<String>>, AppError> {
-    let Some(raw) = raw else { return Ok(None) };
+/// The fields a list shows: those asked for (unknown names are a 400), or by default every
+/// field but the bodies (`markdown`, `html`), which a list page rarely needs and which make up
+/// nearly all of a post's bytes.
+fn parse_fields(raw: Option<&str>) -> Result<Vec<String>, AppError> {
+    let Some(raw) = raw else {
+        return Ok(FIELD_NAMES
+            .iter()
+            .filter(|f| !matches!(**f, "markdown" | "html"))
+            .map(|f| f.to_string())
+            .collect());
+    };
     let mut fields = Vec::new();
     for name in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         if !FIELD_NAMES.contains(&name) {
@@ -165,30 +173,57 @@ fn parse_fields(raw: Option<&str>) -> Result<Option<Vec<String>>, AppError> {
         }
         fields.push(name.to_string());
     }
-    Ok(Some(fields))
+    Ok(fields)
 }
 
-/// A post as served: whole, or limited to the `fields` asked for.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum PostOut {
-    Whole(Box<PostResponse>),
-    Subset(serde_json::Map<String, Value>),
+/// A post in a list: the fields asked for with `fields`, by default all but `markdown` and
+/// `html`. (Documentation only; lists serialize the selected fields of `PostResponse`.)
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+#[schema(example = json!({
+    "id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d20", "slug": "hello-world", "title": "Hello, world",
+    "excerpt": "The first post on this blog.", "status": "published", "published_at": "2026-11-25T10:00:00Z",
+    "created_at": "2026-11-25T09:00:00Z", "updated_at": "2026-11-25T10:00:00Z",
+    "author": {"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d11", "name": "Ann Author"},
+    "tags": [{"slug": "news", "name": "News"}], "feature_image": null, "meta_title": null, "meta_description": null,
+    "reading_time": 1, "comments_enabled": true, "comment_count": 0
+}))]
+pub struct PostSummary {
+    #[schema(format = Uuid)]
+    pub id: Option<String>,
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    pub excerpt: Option<String>,
+    /// Only when asked for with `fields`.
+    pub markdown: Option<String>,
+    /// Only when asked for with `fields`.
+    pub html: Option<String>,
+    pub status: Option<PostStatus>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub author: Option<AuthorRef>,
+    pub tags: Option<Vec<TagRefResponse>>,
+    pub feature_image: Option<String>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub reading_time: Option<i32>,
+    pub comments_enabled: Option<bool>,
+    pub comment_count: Option<i32>,
 }
 
-fn post_json(view: PostView, now: NaiveDateTime, fields: Option<&[String]>) -> PostOut {
-    let whole = PostResponse::new(view, now);
-    match fields {
-        None => PostOut::Whole(Box::new(whole)),
-        Some(fields) => {
-            let mut map = match serde_json::to_value(whole) {
-                Ok(Value::Object(map)) => map,
-                _ => serde_json::Map::new(),
-            };
-            map.retain(|k, _| fields.iter().any(|f| f == k));
-            PostOut::Subset(map)
-        }
-    }
+/// The selected fields of a post, for lists.
+fn post_fields(
+    view: PostView,
+    now: NaiveDateTime,
+    fields: &[String],
+) -> serde_json::Map<String, Value> {
+    let mut map = match serde_json::to_value(PostResponse::new(view, now)) {
+        Ok(Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    map.retain(|k, _| fields.iter().any(|f| f == k));
+    map
 }
 
 /// Everything a post's JSON depends on besides its row's `updated_at`: the same version means
@@ -211,10 +246,9 @@ fn post_version(view: &PostView, now: NaiveDateTime) -> String {
     )
 }
 
-/// The ETag `GET /posts/{post}` serves for the whole post; `If-Match` compares against it.
+/// The ETag `GET /posts/{post}` serves; `If-Match` compares against it.
 fn post_etag(view: &PostView, now: NaiveDateTime) -> String {
-    let fields: Option<Vec<String>> = None;
-    http_cache::etag_of(format!("{fields:?}/{}", post_version(view, now)).as_bytes())
+    http_cache::etag_of(post_version(view, now).as_bytes())
 }
 
 /// The sort orders clients may ask for.
@@ -259,19 +293,12 @@ pub struct PostsQuery {
     pub q: Option<String>,
     /// Order; default newest first (`-published_at`).
     pub sort: Option<PostSort>,
-    /// Comma-separated fields to return, e.g. `slug,title,excerpt`.
+    /// Comma-separated fields to return, e.g. `slug,title,excerpt`. By default every field but
+    /// `markdown` and `html` (fetch one post for its body, or name them here).
     #[param(value_type = Option<Vec<PostField>>, style = Form, explode = false)]
     pub fields: Option<String>,
     /// Signed-in callers only: filter by status.
     pub status: Option<PostStatus>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct FieldsQuery {
-    /// Comma-separated fields to return, e.g. `slug,title,html`.
-    #[param(value_type = Option<Vec<PostField>>, style = Form, explode = false)]
-    pub fields: Option<String>,
 }
 
 fn viewer(auth: MaybeAuthUser) -> Viewer {
@@ -297,7 +324,7 @@ fn now() -> NaiveDateTime {
     security((), ("bearer" = [])),
     params(PageQuery, PostsQuery),
     responses(
-        (status = 200, description = "A page of posts", body = Paginated<PostResponse>,
+        (status = 200, description = "A page of posts", body = Paginated<PostSummary>,
             headers(("Link" = String, description = "RFC 8288 pagination links"), ("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
         (status = 401, description = "`status` needs a signed-in caller, or the credentials sent are not valid", body = Problem, content_type = "application/problem+json"),
@@ -338,9 +365,9 @@ pub async fn list(
         version.push('/');
         version.push_str(&post_version(v, now));
     }
-    let data: Vec<PostOut> = views
+    let data: Vec<_> = views
         .into_iter()
-        .map(|v| post_json(v, now, fields.as_deref()))
+        .map(|v| post_fields(v, now, &fields))
         .collect();
     pagination::respond_cached(
         &req,
@@ -358,7 +385,7 @@ pub async fn list(
     operation_id = "getPost",
     tag = "posts",
     security((), ("bearer" = [])),
-    params(("post" = String, Path, description = "The post's id or slug"), FieldsQuery),
+    params(("post" = String, Path, description = "The post's id or slug")),
     responses(
         (status = 200, description = "The post", body = PostResponse,
             headers(("ETag" = String), ("Cache-Control" = String))),
@@ -371,10 +398,8 @@ pub async fn get(
     auth: MaybeAuthUser,
     state: web::Data<AppState>,
     reference: web::Path<String>,
-    query: web::Query<FieldsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = viewer(auth);
-    let fields = parse_fields(query.fields.as_deref())?;
     let now = now();
     let reference = reference.into_inner();
     let read_viewer = viewer.clone();
@@ -382,10 +407,10 @@ pub async fn get(
         posts::get(c, &read_viewer, &reference, now)
     })
     .await?;
-    let version = format!("{fields:?}/{}", post_version(&view, now));
+    let version = post_version(&view, now);
     http_cache::cached_json_versioned(
         &req,
-        &post_json(view, now, fields.as_deref()),
+        &PostResponse::new(view, now),
         &version,
         cache_control(&viewer),
     )
@@ -678,7 +703,7 @@ pub async fn create(
             let answer = Replay {
                 status_code: 201,
                 location: Some(format!("{base}{}", view.post.id)),
-                body: serde_json::to_string(&post_json(view, now, None)).unwrap_or_default(),
+                body: serde_json::to_string(&PostResponse::new(view, now)).unwrap_or_default(),
             };
             if let Some(key) = &key {
                 idempotency::store(c, &auth.user_id, key, &request_hash, &answer)?;
@@ -751,7 +776,7 @@ pub async fn update(
     let etag = post_etag(&view, now);
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
-        .json(post_json(view, now, None)))
+        .json(PostResponse::new(view, now)))
 }
 
 /// Deletes a post (editors, or the post's author).

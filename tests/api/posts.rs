@@ -362,13 +362,39 @@ async fn fields_selects_a_subset_and_refuses_unknown_names() {
         list["data"][0],
         json!({"slug": "pick-me", "title": "Pick me", "excerpt": "body"})
     );
-    let one: Value = app
-        .get("/api/v1/posts/pick-me?fields=title", None)
+    let default: Value = app
+        .get("/api/v1/posts", None)
         .await
         .json()
         .await
         .expect("json");
-    assert_eq!(one, json!({"title": "Pick me"}));
+    let item = default["data"][0].as_object().expect("item");
+    assert!(
+        item.contains_key("excerpt")
+            && item.contains_key("tags")
+            && item.contains_key("reading_time")
+    );
+    assert!(
+        !item.contains_key("html") && !item.contains_key("markdown"),
+        "lists leave bodies out by default"
+    );
+    let bodies: Value = app
+        .get("/api/v1/posts?fields=slug,html", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        bodies["data"][0],
+        json!({"slug": "pick-me", "html": "<p>body</p>\n"})
+    );
+    let one: Value = app
+        .get("/api/v1/posts/pick-me", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(one["html"], "<p>body</p>\n", "one post comes whole");
     assert_problem(
         app.get("/api/v1/posts?fields=slug,password", None).await,
         400,
