@@ -29,6 +29,8 @@ pub struct Settings {
     /// Take the client IP from `X-Forwarded-For`/`Forwarded` (only behind a trusted proxy).
     pub trust_proxy: bool,
     pub db_pool_size: u32,
+    /// How long anonymous reads are served from memory (0 turns the micro-cache off).
+    pub public_cache_ms: u64,
 }
 
 impl Settings {
@@ -73,6 +75,7 @@ impl Settings {
             login_per_minute: number("BYLINE_LOGIN_PER_MINUTE", 10, 1, 100_000)?,
             trust_proxy: boolean("BYLINE_TRUST_PROXY", false)?,
             db_pool_size: number("BYLINE_DB_POOL_SIZE", 8, 1, 64)?,
+            public_cache_ms: number("BYLINE_PUBLIC_CACHE_MS", 1000, 0, 60_000)?,
         })
     }
 
@@ -93,6 +96,7 @@ impl Settings {
             login_per_minute: 10,
             trust_proxy: false,
             db_pool_size: 4,
+            public_cache_ms: 1000,
         }
     }
 

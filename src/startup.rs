@@ -26,6 +26,7 @@ pub struct AppState {
     pub public_url: String,
     pub jwt: JwtKeys,
     pub login_limiter: RateLimiter,
+    pub public_cache: routes::public_cache::PublicCache,
 }
 
 pub struct Application {
@@ -51,6 +52,9 @@ impl Application {
             pool: Db::new(pool),
             jwt: JwtKeys::new(jwt_secret.as_bytes(), settings.jwt_ttl_seconds),
             login_limiter: RateLimiter::per_minute(settings.login_per_minute),
+            public_cache: routes::public_cache::PublicCache::new(std::time::Duration::from_millis(
+                settings.public_cache_ms,
+            )),
             public_url,
             settings,
         });
@@ -59,6 +63,7 @@ impl Application {
 
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(routes::public_cache::microcache))
                 .wrap(Compress::default())
                 .wrap(Condition::new(
                     !state.settings.cors_origins.is_empty(),

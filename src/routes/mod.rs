@@ -10,6 +10,7 @@ pub mod health;
 pub mod http_cache;
 pub mod pagination;
 pub mod posts;
+pub mod public_cache;
 pub mod site;
 pub mod tags;
 pub mod users;
