@@ -171,3 +171,25 @@ pub struct IdempotencyKey {
     pub body: String,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::comments)]
+pub struct Comment {
+    pub id: String,
+    pub post_id: String,
+    pub parent_id: Option<String>,
+    pub path: String,
+    pub depth: i32,
+    pub status: String,
+    pub deleted: bool,
+    pub author_name: String,
+    pub author_email: Option<String>,
+    pub user_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub fingerprint: String,
+    pub body: String,
+    pub html: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}

@@ -14,6 +14,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    comments (id) {
+        id -> Text,
+        post_id -> Text,
+        parent_id -> Nullable<Text>,
+        path -> Text,
+        depth -> Integer,
+        status -> Text,
+        deleted -> Bool,
+        author_name -> Text,
+        author_email -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        fingerprint -> Text,
+        body -> Text,
+        html -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     idempotency_keys (user_id, key) {
         user_id -> Text,
         key -> Text,
@@ -116,6 +138,8 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> users (user_id));
+diesel::joinable!(comments -> posts (post_id));
+diesel::joinable!(comments -> users (user_id));
 diesel::joinable!(post_revisions -> posts (post_id));
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(post_tags -> tags (tag_id));
@@ -123,6 +147,7 @@ diesel::joinable!(posts -> users (author_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
+    comments,
     idempotency_keys,
     post_revisions,
     post_tags,

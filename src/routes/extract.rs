@@ -115,11 +115,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     Ok(value)
 }
 
-/// A JSON value into `T`, or the bad field's errors (for items of a batch).
-pub fn value_into<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldErrors> {
-    serde_path_to_error::deserialize(value).map_err(|e| match shape_error(e) {
+/// One item of a batch into `T`, or why not: malformed JSON or the bad fields, as field errors.
+pub fn parse_item<T: DeserializeOwned>(json: &[u8]) -> Result<T, FieldErrors> {
+    parse_json(json).map_err(|e| match e {
         AppError::Validation(errors) => errors,
-        other => FieldErrors::one("body", other.to_string()),
+        other => FieldErrors::one("item", other.to_string()),
     })
 }
 

@@ -922,30 +922,22 @@ pub fn parse_import(
     body: &[u8],
     ndjson: bool,
 ) -> Result<Vec<Result<PostDraft, FieldErrors>>, AppError> {
-    let values: Vec<Result<Value, FieldErrors>> = if ndjson {
-        body.split(|b| *b == b'\n')
+    // Each item is parsed straight from its bytes (no tree of the whole upload in memory).
+    let parse =
+        |json: &[u8]| extract::parse_item::<CreatePostRequest>(json).and_then(PostDraft::try_from);
+    if ndjson {
+        return Ok(body
+            .split(|b| *b == b'\n')
             .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
-            .map(|line| {
-                serde_json::from_slice::<Value>(line)
-                    .map_err(|e| FieldErrors::one("item", format!("not valid JSON: {e}")))
-            })
-            .collect()
-    } else {
-        match extract::parse_json::<Value>(body)? {
-            Value::Array(items) => items.into_iter().map(Ok::<_, FieldErrors>).collect(),
-            _ => {
-                return Err(AppError::BadRequest(
-                    "Send a JSON array of posts, or NDJSON.".into(),
-                ));
-            }
-        }
-    };
-    Ok(values
+            .map(parse)
+            .collect());
+    }
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(body).map_err(|e| {
+        AppError::BadRequest(format!("Send a JSON array of posts, or NDJSON: {e}."))
+    })?;
+    Ok(items
         .into_iter()
-        .map(|v| {
-            v.and_then(extract::value_into::<CreatePostRequest>)
-                .and_then(PostDraft::try_from)
-        })
+        .map(|raw| parse(raw.get().as_bytes()))
         .collect())
 }
 
@@ -1023,6 +1015,7 @@ pub async fn import(
     let mut payload = payload.into_inner();
     let body = extract::read_body(&req, &mut payload, state.settings.import_limit).await?;
     let items = parse_import(&body, ndjson)?;
+    drop(body);
     let now = now();
     let outcomes =
         crate::db::run(&state.pool, move |c| posts::import(c, &auth, items, now)).await?;

@@ -16,8 +16,8 @@ use actix_web::{Error, HttpResponse, web};
 use super::http_cache;
 use crate::startup::AppState;
 
-/// Beyond this many entries the cache starts over: memory stays bounded.
-const MAX_ENTRIES: usize = 512;
+/// Beyond this many bytes the cache starts over: memory stays bounded.
+const MAX_BYTES: usize = 8 << 20;
 
 struct Entry {
     stored: Instant,
@@ -28,20 +28,29 @@ struct Entry {
 
 pub struct PublicCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, Entry>>,
+    entries: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<String, Entry>,
+    bytes: usize,
 }
 
 impl PublicCache {
     pub fn new(ttl: Duration) -> PublicCache {
         PublicCache {
             ttl,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries::default()),
         }
     }
 
     fn answer(&self, key: &str, req: &actix_web::HttpRequest) -> Option<HttpResponse> {
         let entries = self.entries.lock().ok()?;
-        let entry = entries.get(key).filter(|e| e.stored.elapsed() < self.ttl)?;
+        let entry = entries
+            .map
+            .get(key)
+            .filter(|e| e.stored.elapsed() < self.ttl)?;
         let status = if http_cache::not_modified(req, &entry.etag) {
             StatusCode::NOT_MODIFIED
         } else {
@@ -60,16 +69,19 @@ impl PublicCache {
 
     fn store(&self, key: String, entry: Entry) {
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
+            if entries.bytes + entry.body.len() > MAX_BYTES {
+                *entries = Entries::default();
             }
-            entries.insert(key, entry);
+            entries.bytes += entry.body.len();
+            if let Some(old) = entries.map.insert(key, entry) {
+                entries.bytes -= old.body.len();
+            }
         }
     }
 
     pub fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
+            *entries = Entries::default();
         }
     }
 }
