@@ -26,6 +26,13 @@ pub struct Settings {
     pub media_limit: usize,
     /// Login attempts per client IP per minute.
     pub login_per_minute: u32,
+    /// Comments per client IP per minute, and per post per minute (floods).
+    pub comments_per_minute: u32,
+    pub comments_per_post_per_minute: u32,
+    /// A comment with more links than this is spam.
+    pub comment_max_links: usize,
+    /// How deep replies nest (deeper replies attach to the deepest allowed level).
+    pub comment_max_depth: i32,
     /// Take the client IP from `X-Forwarded-For`/`Forwarded` (only behind a trusted proxy).
     pub trust_proxy: bool,
     pub db_pool_size: u32,
@@ -73,6 +80,15 @@ impl Settings {
             import_limit: number("BYLINE_IMPORT_LIMIT", 32 << 20, 1024, 1 << 32)?,
             media_limit: number("BYLINE_MEDIA_LIMIT", 10 << 20, 1024, 1 << 32)?,
             login_per_minute: number("BYLINE_LOGIN_PER_MINUTE", 10, 1, 100_000)?,
+            comments_per_minute: number("BYLINE_COMMENTS_PER_MINUTE", 20, 1, 100_000)?,
+            comments_per_post_per_minute: number(
+                "BYLINE_COMMENTS_PER_POST_PER_MINUTE",
+                60,
+                1,
+                100_000,
+            )?,
+            comment_max_links: number("BYLINE_COMMENT_MAX_LINKS", 3, 0, 1000)?,
+            comment_max_depth: number("BYLINE_COMMENT_MAX_DEPTH", 5, 1, 50)?,
             trust_proxy: boolean("BYLINE_TRUST_PROXY", false)?,
             db_pool_size: number("BYLINE_DB_POOL_SIZE", 8, 1, 64)?,
             public_cache_ms: number("BYLINE_PUBLIC_CACHE_MS", 1000, 0, 60_000)?,
@@ -94,6 +110,10 @@ impl Settings {
             import_limit: 32 << 20,
             media_limit: 10 << 20,
             login_per_minute: 10,
+            comments_per_minute: 20,
+            comments_per_post_per_minute: 60,
+            comment_max_links: 3,
+            comment_max_depth: 5,
             trust_proxy: false,
             db_pool_size: 4,
             public_cache_ms: 1000,

@@ -128,9 +128,133 @@ pub fn slugify(title: &str) -> String {
     }
 }
 
+/// Escapes text for use in HTML content and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Where each bare `http(s)://` URL is in `text`, without trailing punctuation.
+pub fn find_urls(text: &str) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(offset) = text[from..].find("http") {
+        let start = from + offset;
+        let rest = &text[start..];
+        if !(rest.starts_with("http://") || rest.starts_with("https://")) {
+            from = start + 4;
+            continue;
+        }
+        let len = rest
+            .find(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"')
+            .unwrap_or(rest.len());
+        let url = rest[..len].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'']);
+        let end = start + url.len();
+        if url.len() > "https://".len() {
+            found.push((start, end));
+        }
+        from = end.max(start + 4);
+    }
+    found
+}
+
+static COMMENT_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::empty();
+    builder
+        .add_tags(["p", "br", "a"])
+        .add_tag_attributes("a", ["href"])
+        .add_url_schemes(["http", "https"])
+        .link_rel(Some("nofollow ugc noopener"));
+    builder
+});
+
+/// A comment's plain text as HTML: everything escaped, paragraphs and line breaks kept, bare URLs
+/// made `rel="nofollow ugc noopener"` links. Nothing the author types becomes markup; the result
+/// also goes through a sanitizer that allows only `p`, `br` and `a href`.
+pub fn render_comment(text: &str) -> String {
+    let normalized = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut html = String::new();
+    for paragraph in normalized
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        html.push_str("<p>");
+        let mut last = 0;
+        for (start, end) in find_urls(paragraph) {
+            html.push_str(&escape(&paragraph[last..start]).replace('\n', "<br>"));
+            let url = escape(&paragraph[start..end]);
+            html.push_str(&format!("<a href=\"{url}\">{url}</a>"));
+            last = end;
+        }
+        html.push_str(&escape(&paragraph[last..]).replace('\n', "<br>"));
+        html.push_str("</p>");
+    }
+    COMMENT_SANITIZER.clean(&html).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_are_escaped_text_with_links() {
+        let html = render_comment(
+            "Hi <b>there</b> & \"you\"\nsecond line\n\nSee https://example.com/a?b=1&c=2. Bye",
+        );
+        assert_eq!(
+            html,
+            "<p>Hi &lt;b&gt;there&lt;/b&gt; &amp; \"you\"<br>second line</p><p>See <a href=\"https://example.com/a?b=1&amp;c=2\" rel=\"nofollow ugc noopener\">https://example.com/a?b=1&amp;c=2</a>. Bye</p>"
+        );
+    }
+
+    #[test]
+    fn comment_attacks_stay_text() {
+        for attack in [
+            "<script>alert(1)</script>",
+            "javascript:alert(1)",
+            "https://x.example/\"onmouseover=\"alert(1)",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<img src=x onerror=alert(1)>",
+        ] {
+            let html = render_comment(attack);
+            assert!(
+                !html.contains("<script") && !html.contains("<img"),
+                "{html}"
+            );
+            for attribute in ["onmouseover", "onerror", "javascript"] {
+                assert!(!in_a_tag(&html, attribute), "{html}");
+            }
+        }
+    }
+
+    /// Whether `needle` occurs inside a tag (as an attribute), not in text.
+    fn in_a_tag(html: &str, needle: &str) -> bool {
+        html.match_indices(needle).any(|(i, _)| {
+            let before = &html[..i];
+            before.rfind('<').unwrap_or(0) > before.rfind('>').unwrap_or(0)
+        })
+    }
+
+    #[test]
+    fn urls_are_found_without_trailing_punctuation() {
+        let text = "a https://x.io/p, b http://y.io). httpfoo https://";
+        let urls: Vec<&str> = find_urls(text)
+            .into_iter()
+            .map(|(s, e)| &text[s..e])
+            .collect();
+        assert_eq!(urls, ["https://x.io/p", "http://y.io"]);
+    }
 
     #[test]
     fn markdown_renders_extensions_and_heading_ids() {

@@ -31,6 +31,7 @@ messages as a JSON API. Errors are `application/problem+json` (RFC 9457). Collec
         (name = "site", description = "Public site settings"),
         (name = "posts", description = "Posts: the public read them, authors and editors write them"),
         (name = "tags", description = "Tags and their post counts"),
+        (name = "comments", description = "The comment form, threads and moderation"),
         (name = "feeds", description = "Atom, JSON Feed and sitemap"),
         (name = "operations", description = "Health probes"),
     )

@@ -26,6 +26,9 @@ pub struct AppState {
     pub public_url: String,
     pub jwt: JwtKeys,
     pub login_limiter: RateLimiter,
+    pub comment_limiter: RateLimiter,
+    /// Keyed by the post as the path names it.
+    pub comment_post_limiter: RateLimiter<String>,
     pub public_cache: routes::public_cache::PublicCache,
 }
 
@@ -52,6 +55,8 @@ impl Application {
             pool: Db::new(pool),
             jwt: JwtKeys::new(jwt_secret.as_bytes(), settings.jwt_ttl_seconds),
             login_limiter: RateLimiter::per_minute(settings.login_per_minute),
+            comment_limiter: RateLimiter::per_minute(settings.comments_per_minute),
+            comment_post_limiter: RateLimiter::per_minute(settings.comments_per_post_per_minute),
             public_cache: routes::public_cache::PublicCache::new(std::time::Duration::from_millis(
                 settings.public_cache_ms,
             )),

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod comments;
 pub mod extract;
 pub mod feeds;
 pub mod health;
@@ -55,6 +56,14 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(posts::update)
                 .service(posts::delete)
                 .service(posts::revisions)
+                .service(comments::create)
+                .service(comments::thread)
+                // `bulk` before `{id}`.
+                .service(comments::bulk)
+                .service(comments::list)
+                .service(comments::get)
+                .service(comments::update)
+                .service(comments::delete)
                 .service(tags::list)
                 .service(tags::create)
                 .service(tags::get)

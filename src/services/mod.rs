@@ -2,6 +2,7 @@
 //! run alone or inside a caller's transaction; routes, the CLI and imports share them.
 
 pub mod api_keys;
+pub mod comments;
 pub mod idempotency;
 pub mod posts;
 pub mod search;

@@ -2,6 +2,7 @@
 
 mod api_keys;
 mod auth;
+mod comments;
 mod errors;
 mod feeds;
 mod health;

@@ -1,0 +1,409 @@
+//! Comments: the public "Post a comment" form, threads, spam rules and moderation. The author's
+//! e-mail, IP and user agent are kept for moderators only.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::auth::AuthUser;
+use crate::content;
+use crate::db::models::{Comment, Post};
+use crate::db::schema::{comments, posts};
+use crate::domain::{Email, Page, Role, new_id, parse_id};
+use crate::error::{AppError, FieldErrors};
+
+pub const NAME_MAX_CHARS: usize = 80;
+pub const BODY_MAX_CHARS: usize = 10_000;
+
+/// The states a comment moves through.
+pub const STATUSES: [&str; 4] = ["pending", "approved", "spam", "trash"];
+
+/// A comment as submitted, each field already valid.
+#[derive(Debug, Clone)]
+pub struct CommentDraft {
+    pub author_name: String,
+    pub author_email: Option<Email>,
+    pub body: String,
+    pub parent_id: Option<String>,
+    /// The hidden `website` field was filled: a bot.
+    pub honeypot: bool,
+}
+
+/// Who sent it, for moderation and for staff auto-approval.
+#[derive(Debug, Clone, Default)]
+pub struct Submitter {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub user: Option<AuthUser>,
+}
+
+/// Site-wide rules for new comments.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    /// More links than this marks a comment as spam.
+    pub max_links: usize,
+    /// Replies nest at most this deep (1 = no replies to replies).
+    pub max_depth: i32,
+}
+
+pub fn parse_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    match name.chars().count() {
+        0 => Err("is required".into()),
+        n if n > NAME_MAX_CHARS => Err(format!("must be at most {NAME_MAX_CHARS} characters")),
+        _ => Ok(name.to_string()),
+    }
+}
+
+pub fn parse_body(raw: &str) -> Result<String, String> {
+    let body = raw.trim();
+    match body.chars().count() {
+        0 => Err("is required".into()),
+        n if n > BODY_MAX_CHARS => Err(format!("must be at most {BODY_MAX_CHARS} characters")),
+        _ => Ok(body.to_string()),
+    }
+}
+
+/// Too many links, or nothing but links.
+fn looks_like_spam(body: &str, max_links: usize) -> bool {
+    let urls = content::find_urls(body);
+    if urls.len() > max_links {
+        return true;
+    }
+    let mut rest = String::new();
+    let mut last = 0;
+    for (start, end) in &urls {
+        rest.push_str(&body[last..*start]);
+        last = *end;
+    }
+    rest.push_str(&body[last..]);
+    !urls.is_empty() && rest.chars().filter(|c| c.is_alphanumeric()).count() < 3
+}
+
+fn fingerprint(post_id: &str, draft: &CommentDraft) -> String {
+    let text: String = draft
+        .body
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let who = draft
+        .author_email
+        .as_ref()
+        .map_or_else(|| draft.author_name.to_lowercase(), |e| e.to_string());
+    crate::auth::hex(&Sha256::digest(
+        format!("{post_id}\n{who}\n{text}").as_bytes(),
+    ))
+}
+
+/// A live post by id or slug.
+fn live_post(
+    conn: &mut SqliteConnection,
+    reference: &str,
+    now: NaiveDateTime,
+) -> Result<Post, AppError> {
+    let query = posts::table.select(Post::as_select());
+    let post = match parse_id(reference) {
+        Some(id) => query.filter(posts::id.eq(id)).first(conn).optional()?,
+        None => query
+            .filter(posts::slug.eq(reference))
+            .first(conn)
+            .optional()?,
+    };
+    post.filter(|p| super::posts::is_live(p, now))
+        .ok_or_else(AppError::not_found)
+}
+
+/// Keeps `posts.comment_count` equal to the post's approved, not deleted comments.
+fn recount(conn: &mut SqliteConnection, post_id: &str) -> Result<(), AppError> {
+    let approved: i64 = comments::table
+        .filter(comments::post_id.eq(post_id))
+        .filter(comments::status.eq("approved"))
+        .filter(comments::deleted.eq(false))
+        .select(count_star())
+        .get_result(conn)?;
+    diesel::update(posts::table.find(post_id))
+        .set(posts::comment_count.eq(i32::try_from(approved).unwrap_or(i32::MAX)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Stores a new comment. Spam is stored as `spam` and otherwise treated like any comment, so the
+/// sender learns nothing; the caller shows it as `pending`.
+pub fn submit(
+    conn: &mut SqliteConnection,
+    post_reference: &str,
+    draft: CommentDraft,
+    submitter: Submitter,
+    rules: Rules,
+    now: NaiveDateTime,
+) -> Result<Comment, AppError> {
+    crate::db::write(conn, |conn| {
+        let post = live_post(conn, post_reference, now)?;
+        if !post.comments_enabled {
+            return Err(AppError::Forbidden(
+                "Comments are closed on this post.".into(),
+            ));
+        }
+        let parent = match &draft.parent_id {
+            None => None,
+            Some(raw) => {
+                let found: Option<Comment> = match parse_id(raw) {
+                    Some(id) => comments::table
+                        .find(id)
+                        .select(Comment::as_select())
+                        .first(conn)
+                        .optional()?,
+                    None => None,
+                };
+                match found {
+                    Some(p) if p.post_id == post.id && p.status == "approved" && !p.deleted => {
+                        Some(p)
+                    }
+                    _ => {
+                        return Err(FieldErrors::single(
+                            "parent_id",
+                            "must be an approved comment on the same post",
+                        ));
+                    }
+                }
+            }
+        };
+        let fingerprint = fingerprint(&post.id, &draft);
+        let repeated: i64 = comments::table
+            .filter(comments::post_id.eq(&post.id))
+            .filter(comments::fingerprint.eq(&fingerprint))
+            .filter(comments::created_at.gt(now - Duration::days(1)))
+            .select(count_star())
+            .get_result(conn)?;
+        if repeated > 0 {
+            return Err(AppError::Conflict(
+                "This comment was already posted.".into(),
+            ));
+        }
+        let staff = submitter
+            .user
+            .as_ref()
+            .is_some_and(|u| u.role >= Role::Author);
+        let moderated = super::site::get(conn)?.comments_moderated;
+        let status = if draft.honeypot || looks_like_spam(&draft.body, rules.max_links) {
+            "spam"
+        } else if staff || !moderated {
+            "approved"
+        } else {
+            "pending"
+        };
+        let id = new_id();
+        // Past the depth limit a reply becomes a sibling of its parent: the deepest allowed level.
+        let (parent_id, depth, path) = match &parent {
+            None => (None, 0, id.clone()),
+            Some(p) if p.depth + 1 >= rules.max_depth => {
+                let prefix = p.path.rsplit_once('/').map(|(prefix, _)| prefix);
+                let path = prefix.map_or_else(|| id.clone(), |prefix| format!("{prefix}/{id}"));
+                (p.parent_id.clone(), p.depth, path)
+            }
+            Some(p) => (Some(p.id.clone()), p.depth + 1, format!("{}/{id}", p.path)),
+        };
+        let comment = Comment {
+            id,
+            post_id: post.id.clone(),
+            parent_id,
+            path,
+            depth,
+            status: status.into(),
+            deleted: false,
+            author_name: draft.author_name,
+            author_email: draft.author_email.map(Email::into_inner),
+            user_id: submitter.user.map(|u| u.user_id),
+            ip: submitter.ip,
+            user_agent: submitter.user_agent,
+            fingerprint,
+            html: content::render_comment(&draft.body),
+            body: draft.body,
+            created_at: now,
+            updated_at: now,
+        };
+        let stored = diesel::insert_into(comments::table)
+            .values(&comment)
+            .returning(Comment::as_returning())
+            .get_result(conn)?;
+        if status == "approved" {
+            recount(conn, &post.id)?;
+        }
+        Ok(stored)
+    })
+}
+
+/// A live post's approved comments in thread order (each reply right after its parent, siblings
+/// oldest first).
+pub fn thread(
+    conn: &mut SqliteConnection,
+    post_reference: &str,
+    page: Page,
+    now: NaiveDateTime,
+) -> Result<(Vec<Comment>, i64), AppError> {
+    let post = live_post(conn, post_reference, now)?;
+    let visible = comments::post_id
+        .eq(post.id.clone())
+        .and(comments::status.eq("approved"));
+    let total = comments::table
+        .filter(visible.clone())
+        .select(count_star())
+        .get_result(conn)?;
+    let rows = comments::table
+        .filter(visible)
+        .order(comments::path.asc())
+        .offset(page.offset())
+        .limit(page.limit())
+        .select(Comment::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ModerationFilter {
+    pub status: Option<String>,
+    pub post: Option<String>,
+    pub q: Option<String>,
+}
+
+/// Comments for moderators, newest first.
+pub fn list(
+    conn: &mut SqliteConnection,
+    filter: &ModerationFilter,
+    page: Page,
+) -> Result<(Vec<Comment>, i64), AppError> {
+    let post_id = match &filter.post {
+        None => None,
+        Some(reference) => Some(
+            match parse_id(reference) {
+                Some(id) => Some(id),
+                None => posts::table
+                    .filter(posts::slug.eq(reference))
+                    .select(posts::id)
+                    .first(conn)
+                    .optional()?,
+            }
+            .unwrap_or_default(),
+        ),
+    };
+    let query = || {
+        let mut q = comments::table.into_boxed();
+        if let Some(status) = &filter.status {
+            q = q.filter(comments::status.eq(status.clone()));
+        }
+        if let Some(id) = &post_id {
+            q = q.filter(comments::post_id.eq(id.clone()));
+        }
+        if let Some(text) = &filter.q {
+            let pattern = format!(
+                "%{}%",
+                text.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            q = q.filter(
+                comments::body
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(comments::author_name.like(pattern.clone()).escape('\\'))
+                    .or(comments::author_email
+                        .like(pattern)
+                        .escape('\\')
+                        .assume_not_null()),
+            );
+        }
+        q
+    };
+    let total = query().select(count_star()).get_result(conn)?;
+    let rows = query()
+        .order((comments::created_at.desc(), comments::id.desc()))
+        .offset(page.offset())
+        .limit(page.limit())
+        .select(Comment::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+pub fn get(conn: &mut SqliteConnection, id: &str) -> Result<Comment, AppError> {
+    let id = parse_id(id).ok_or_else(AppError::not_found)?;
+    Ok(comments::table
+        .find(id)
+        .select(Comment::as_select())
+        .first(conn)?)
+}
+
+/// Sets the status of each comment found; returns how many there were.
+pub fn set_status(
+    conn: &mut SqliteConnection,
+    ids: &[String],
+    status: &str,
+) -> Result<usize, AppError> {
+    crate::db::write(conn, |conn| {
+        let ids: Vec<String> = ids.iter().filter_map(|i| parse_id(i)).collect();
+        let post_ids: Vec<String> = comments::table
+            .filter(comments::id.eq_any(&ids))
+            .select(comments::post_id)
+            .distinct()
+            .load(conn)?;
+        let changed = diesel::update(comments::table.filter(comments::id.eq_any(&ids)))
+            .set((
+                comments::status.eq(status),
+                comments::updated_at.eq(super::now()),
+            ))
+            .execute(conn)?;
+        for post_id in &post_ids {
+            recount(conn, post_id)?;
+        }
+        Ok(changed)
+    })
+}
+
+/// Deletes a comment. One with replies stays as a "[deleted]" placeholder (its author's data
+/// erased) so the thread stays whole.
+pub fn delete(conn: &mut SqliteConnection, id: &str) -> Result<(), AppError> {
+    crate::db::write(conn, |conn| {
+        let comment = get(conn, id)?;
+        let replies: i64 = comments::table
+            .filter(comments::parent_id.eq(&comment.id))
+            .select(count_star())
+            .get_result(conn)?;
+        if replies > 0 {
+            diesel::update(comments::table.find(&comment.id))
+                .set((
+                    comments::deleted.eq(true),
+                    comments::author_name.eq("[deleted]"),
+                    comments::author_email.eq(None::<String>),
+                    comments::ip.eq(None::<String>),
+                    comments::user_agent.eq(None::<String>),
+                    comments::body.eq(""),
+                    comments::html.eq("<p>[deleted]</p>"),
+                    comments::updated_at.eq(super::now()),
+                ))
+                .execute(conn)?;
+        } else {
+            diesel::delete(comments::table.find(&comment.id)).execute(conn)?;
+        }
+        recount(conn, &comment.post_id)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_spam_is_recognised() {
+        assert!(!looks_like_spam(
+            "A thoughtful comment with https://example.com in it.",
+            3
+        ));
+        assert!(looks_like_spam("https://a.example https://b.example", 3));
+        assert!(looks_like_spam(
+            "a https://1.ex b https://2.ex c https://3.ex d https://4.ex",
+            3
+        ));
+        assert!(!looks_like_spam("no links at all", 3));
+    }
+}
