@@ -38,6 +38,19 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// How long anonymous reads are served from memory (0 turns the micro-cache off).
     pub public_cache_ms: u64,
+    /// `smtp://host:port`, `smtps://user:pass@host`; `None`: e-mails are written to the log.
+    pub smtp_url: Option<String>,
+    /// The From address of every e-mail.
+    pub mail_from: String,
+    /// Where contact messages and new comments are forwarded (none when unset).
+    pub owner_email: Option<String>,
+    pub mail_max_attempts: i32,
+    /// The first retry's delay; each later one doubles.
+    pub mail_retry_base_ms: u64,
+    /// Run the background mail worker (tests drain the outbox themselves).
+    pub mail_worker: bool,
+    pub subscribers_per_minute: u32,
+    pub contact_per_minute: u32,
 }
 
 impl Settings {
@@ -92,6 +105,22 @@ impl Settings {
             trust_proxy: boolean("BYLINE_TRUST_PROXY", false)?,
             db_pool_size: number("BYLINE_DB_POOL_SIZE", 8, 1, 64)?,
             public_cache_ms: number("BYLINE_PUBLIC_CACHE_MS", 1000, 0, 60_000)?,
+            smtp_url: var("BYLINE_SMTP_URL")?,
+            mail_from: var("BYLINE_MAIL_FROM")?
+                .unwrap_or_else(|| "Byline <noreply@localhost>".into()),
+            owner_email: match var("BYLINE_OWNER_EMAIL")? {
+                Some(e) => Some(
+                    crate::domain::Email::parse(&e)
+                        .map_err(|m| anyhow::anyhow!("BYLINE_OWNER_EMAIL {m}"))?
+                        .into_inner(),
+                ),
+                None => None,
+            },
+            mail_max_attempts: number("BYLINE_MAIL_MAX_ATTEMPTS", 8, 1, 100)?,
+            mail_retry_base_ms: number("BYLINE_MAIL_RETRY_BASE_MS", 30_000, 10, 3_600_000)?,
+            mail_worker: true,
+            subscribers_per_minute: number("BYLINE_SUBSCRIBERS_PER_MINUTE", 20, 1, 100_000)?,
+            contact_per_minute: number("BYLINE_CONTACT_PER_MINUTE", 10, 1, 100_000)?,
         })
     }
 
@@ -117,6 +146,14 @@ impl Settings {
             trust_proxy: false,
             db_pool_size: 4,
             public_cache_ms: 1000,
+            smtp_url: None,
+            mail_from: "Byline <noreply@localhost>".into(),
+            owner_email: None,
+            mail_max_attempts: 5,
+            mail_retry_base_ms: 50,
+            mail_worker: false,
+            subscribers_per_minute: 20,
+            contact_per_minute: 10,
         }
     }
 

@@ -68,6 +68,8 @@ pub enum AppError {
     /// 403: valid credentials, not allowed.
     Forbidden(String),
     NotFound(String),
+    /// 410: a link that worked once (used or expired token).
+    Gone(String),
     MethodNotAllowed {
         allow: Vec<String>,
     },
@@ -98,6 +100,7 @@ impl AppError {
             AppError::Unauthorized(_) => ("unauthorized", "Unauthorized"),
             AppError::Forbidden(_) => ("forbidden", "Forbidden"),
             AppError::NotFound(_) => ("not-found", "Not found"),
+            AppError::Gone(_) => ("gone", "Gone"),
             AppError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             AppError::Conflict(_) => ("conflict", "Conflict"),
             AppError::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
@@ -120,6 +123,7 @@ impl AppError {
             | AppError::Unauthorized(d)
             | AppError::Forbidden(d)
             | AppError::NotFound(d)
+            | AppError::Gone(d)
             | AppError::Conflict(d)
             | AppError::PreconditionFailed(d)
             | AppError::PayloadTooLarge(d)
@@ -179,6 +183,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,

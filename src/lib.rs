@@ -10,6 +10,7 @@ pub mod content;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod mail;
 pub mod openapi;
 pub mod rate_limit;
 pub mod routes;

@@ -32,6 +32,9 @@ messages as a JSON API. Errors are `application/problem+json` (RFC 9457). Collec
         (name = "posts", description = "Posts: the public read them, authors and editors write them"),
         (name = "tags", description = "Tags and their post counts"),
         (name = "comments", description = "The comment form, threads and moderation"),
+        (name = "subscribers", description = "The gift sign-up: double opt-in, confirmation, unsubscribe, export"),
+        (name = "contact", description = "The contact form and the editors' inbox"),
+        (name = "outbox", description = "E-mails sent and waiting (admins)"),
         (name = "feeds", description = "Atom, JSON Feed and sitemap"),
         (name = "operations", description = "Health probes"),
     )

@@ -30,11 +30,16 @@ pub struct AppState {
     /// Keyed by the post as the path names it.
     pub comment_post_limiter: RateLimiter<String>,
     pub public_cache: routes::public_cache::PublicCache,
+    pub subscriber_limiter: RateLimiter,
+    pub contact_limiter: RateLimiter,
+    pub mailer: std::sync::Arc<crate::mail::sender::Mailer>,
+    pub retry: crate::mail::worker::RetryPolicy,
 }
 
 pub struct Application {
     port: u16,
     server: Server,
+    state: web::Data<AppState>,
 }
 
 impl Application {
@@ -57,15 +62,34 @@ impl Application {
             login_limiter: RateLimiter::per_minute(settings.login_per_minute),
             comment_limiter: RateLimiter::per_minute(settings.comments_per_minute),
             comment_post_limiter: RateLimiter::per_minute(settings.comments_per_post_per_minute),
+            subscriber_limiter: RateLimiter::per_minute(settings.subscribers_per_minute),
+            contact_limiter: RateLimiter::per_minute(settings.contact_per_minute),
+            mailer: std::sync::Arc::new(crate::mail::sender::Mailer::new(
+                settings.smtp_url.as_deref(),
+                &settings.mail_from,
+            )?),
+            retry: crate::mail::worker::RetryPolicy {
+                max_attempts: settings.mail_max_attempts,
+                base: std::time::Duration::from_millis(settings.mail_retry_base_ms),
+            },
             public_cache: routes::public_cache::PublicCache::new(std::time::Duration::from_millis(
                 settings.public_cache_ms,
             )),
             public_url,
             settings,
         });
+        if state.settings.mail_worker {
+            crate::mail::worker::spawn(
+                state.pool.clone(),
+                state.mailer.clone(),
+                state.retry,
+                std::time::Duration::from_millis(500),
+            );
+        }
         let doc = crate::openapi::document();
         let route_table = web::Data::new(RouteTable::from_openapi(&doc));
 
+        let shared = state.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(routes::public_cache::microcache))
@@ -98,11 +122,17 @@ impl Application {
         Ok(Application {
             port: address.port(),
             server,
+            state: shared,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// What the handlers share (tests drain the outbox through it).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
     }
 
     /// A handle to stop the server gracefully (as SIGTERM does).

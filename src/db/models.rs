@@ -193,3 +193,49 @@ pub struct Comment {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::subscribers)]
+pub struct Subscriber {
+    pub id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub status: String,
+    pub source: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub unsubscribed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::contact_messages)]
+pub struct ContactMessage {
+    pub id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub subject: Option<String>,
+    pub message: String,
+    pub status: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::outbox)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub reply_to: Option<String>,
+    pub list_unsubscribe: Option<String>,
+    pub subscriber_id: Option<String>,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}

@@ -36,6 +36,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    contact_messages (id) {
+        id -> Text,
+        email -> Text,
+        name -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        message -> Text,
+        status -> Text,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     idempotency_keys (user_id, key) {
         user_id -> Text,
         key -> Text,
@@ -44,6 +59,24 @@ diesel::table! {
         location -> Nullable<Text>,
         body -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        reply_to -> Nullable<Text>,
+        list_unsubscribe -> Nullable<Text>,
+        subscriber_id -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
     }
 }
 
@@ -116,6 +149,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    subscriber_tokens (token_hash) {
+        token_hash -> Text,
+        subscriber_id -> Text,
+        purpose -> Text,
+        expires_at -> Nullable<Timestamp>,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    subscribers (id) {
+        id -> Text,
+        email -> Text,
+        name -> Nullable<Text>,
+        status -> Text,
+        source -> Nullable<Text>,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        unsubscribed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     tags (id) {
         id -> Text,
         slug -> Text,
@@ -143,17 +200,23 @@ diesel::joinable!(comments -> users (user_id));
 diesel::joinable!(post_revisions -> posts (post_id));
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(post_tags -> tags (tag_id));
+diesel::joinable!(outbox -> subscribers (subscriber_id));
 diesel::joinable!(posts -> users (author_id));
+diesel::joinable!(subscriber_tokens -> subscribers (subscriber_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     comments,
+    contact_messages,
     idempotency_keys,
+    outbox,
     post_revisions,
     post_tags,
     posts,
     settings,
     site,
+    subscriber_tokens,
+    subscribers,
     tags,
     users,
 );

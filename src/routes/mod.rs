@@ -5,14 +5,17 @@
 pub mod api_keys;
 pub mod auth;
 pub mod comments;
+pub mod contact;
 pub mod extract;
 pub mod feeds;
 pub mod health;
 pub mod http_cache;
+pub mod outbox;
 pub mod pagination;
 pub mod posts;
 pub mod public_cache;
 pub mod site;
+pub mod subscribers;
 pub mod tags;
 pub mod users;
 
@@ -64,6 +67,21 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(comments::get)
                 .service(comments::update)
                 .service(comments::delete)
+                // Literal paths before `{id}`.
+                .service(subscribers::subscribe)
+                .service(subscribers::confirm_get)
+                .service(subscribers::confirm_post)
+                .service(subscribers::unsubscribe_get)
+                .service(subscribers::unsubscribe_post)
+                .service(subscribers::export)
+                .service(subscribers::list)
+                .service(subscribers::delete)
+                .service(contact::create)
+                .service(contact::list)
+                .service(contact::get)
+                .service(contact::update)
+                .service(contact::delete)
+                .service(outbox::list)
                 .service(tags::list)
                 .service(tags::create)
                 .service(tags::get)

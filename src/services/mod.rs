@@ -3,11 +3,13 @@
 
 pub mod api_keys;
 pub mod comments;
+pub mod contact;
 pub mod idempotency;
 pub mod posts;
 pub mod search;
 pub mod secrets;
 pub mod site;
+pub mod subscribers;
 pub mod tags;
 pub mod users;
 

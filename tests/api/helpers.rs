@@ -14,6 +14,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
     pub handle: actix_web::dev::ServerHandle,
+    pub state: actix_web::web::Data<byline::startup::AppState>,
 }
 
 pub fn test_settings(dir: &tempfile::TempDir) -> Settings {
@@ -40,6 +41,7 @@ pub async fn start(dir: tempfile::TempDir, settings: Settings) -> TestApp {
     let app = Application::build(settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
+    let state = app.state();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -49,6 +51,7 @@ pub async fn start(dir: tempfile::TempDir, settings: Settings) -> TestApp {
             .expect("client"),
         dir,
         handle,
+        state,
     }
 }
 
@@ -171,4 +174,128 @@ impl TestApp {
         )
         .await
     }
+}
+
+impl TestApp {
+    /// Runs the mail worker until nothing is due; returns what each step did.
+    pub async fn drain_outbox(&self) -> Vec<byline::mail::worker::Step> {
+        let mut steps = Vec::new();
+        while let Some(step) =
+            byline::mail::worker::run_once(&self.state.pool, &self.state.mailer, self.state.retry)
+                .await
+                .expect("worker step")
+        {
+            steps.push(step);
+        }
+        steps
+    }
+}
+
+/// A real SMTP server (Python's aiosmtpd, installed by .ci/run) on 127.0.0.1, storing what it
+/// receives in a maildir.
+pub struct SmtpServer {
+    pub port: u16,
+    maildir: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+impl SmtpServer {
+    pub async fn start() -> SmtpServer {
+        SmtpServer::start_on(free_port()).await
+    }
+
+    pub async fn start_on(port: u16) -> SmtpServer {
+        let dir = tempfile::tempdir().expect("dir");
+        let maildir = dir.path().join("maildir");
+        let mut child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&maildir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return SmtpServer {
+                    port,
+                    maildir,
+                    _dir: dir,
+                    child,
+                };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("aiosmtpd did not start on port {port}");
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, raw, in no particular order.
+    pub fn messages(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
+            return vec![];
+        };
+        entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .collect()
+    }
+
+    /// The messages to `to`.
+    pub fn to(&self, to: &str) -> Vec<String> {
+        self.messages()
+            .into_iter()
+            .filter(|m| {
+                m.lines()
+                    .any(|l| l.eq_ignore_ascii_case(&format!("To: {to}")))
+            })
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The first URL in `text` that starts with `prefix`.
+pub fn link(text: &str, prefix: &str) -> String {
+    // Undo quoted-printable soft breaks and `=` escapes, should the body be encoded so.
+    let unfolded = text
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    let start = unfolded
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} in {text}"));
+    unfolded[start..]
+        .split(|c: char| c.is_whitespace() || c == '>')
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }

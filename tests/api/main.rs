@@ -3,6 +3,7 @@
 mod api_keys;
 mod auth;
 mod comments;
+mod contact;
 mod errors;
 mod feeds;
 mod health;
@@ -12,5 +13,6 @@ mod openapi;
 mod posts;
 mod process;
 mod site;
+mod subscribers;
 mod tags;
 mod users;
