@@ -42,7 +42,7 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The From address of every e-mail.
     pub mail_from: String,
-    /// Where contact messages and new comments are forwarded (none when unset).
+    /// Where contact messages and comments awaiting moderation are announced (none when unset).
     pub owner_email: Option<String>,
     pub mail_max_attempts: i32,
     /// The first retry's delay; each later one doubles.

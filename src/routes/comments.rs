@@ -203,6 +203,7 @@ pub async fn create(
     let rules = Rules {
         max_links: state.settings.comment_max_links,
         max_depth: state.settings.comment_max_depth,
+        notify: state.settings.owner_email.clone(),
     };
     let now = crate::services::now();
     let comment = crate::db::run(&state.pool, move |c| {

@@ -39,12 +39,14 @@ pub struct Submitter {
 }
 
 /// Site-wide rules for new comments.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Rules {
     /// More links than this marks a comment as spam.
     pub max_links: usize,
     /// Replies nest at most this deep (1 = no replies to replies).
     pub max_depth: i32,
+    /// Who hears about comments waiting for moderation (the site owner), if anyone.
+    pub notify: Option<String>,
 }
 
 pub fn parse_name(raw: &str) -> Result<String, String> {
@@ -230,6 +232,21 @@ pub fn submit(
             .get_result(conn)?;
         if status == "approved" {
             recount(conn, &post.id)?;
+        }
+        if let (Some(owner), "pending") = (&rules.notify, status) {
+            crate::mail::enqueue(
+                conn,
+                crate::mail::Outgoing {
+                    to: owner.clone(),
+                    subject: format!("New comment awaiting moderation on \"{}\"", post.title),
+                    body: format!(
+                        "{} wrote on \"{}\":\n\n{}\n\nModerate it: PATCH /api/v1/comments/{}\n",
+                        stored.author_name, post.title, stored.body, stored.id
+                    ),
+                    ..Default::default()
+                },
+                now,
+            )?;
         }
         Ok(stored)
     })

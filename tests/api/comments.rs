@@ -550,3 +550,32 @@ async fn moderation_is_for_editors() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_owner_hears_about_comments_awaiting_moderation() {
+    let smtp = crate::helpers::SmtpServer::start().await;
+    let url = smtp.url();
+    let app = spawn_app_with(move |s| {
+        s.smtp_url = Some(url);
+        s.owner_email = Some("owner@example.com".into());
+    })
+    .await;
+    let admin = app.admin_token().await;
+    app.publish(&admin, "Notify", "x").await;
+    comment(
+        &app,
+        "notify",
+        json!({"author_name": "Reader", "body": "Please approve me"}),
+    )
+    .await;
+    comment(
+        &app,
+        "notify",
+        json!({"author_name": "Bot", "body": "spam", "website": "x"}),
+    )
+    .await;
+    app.drain_outbox().await;
+    let mails = smtp.to("owner@example.com");
+    assert_eq!(mails.len(), 1, "one notice, none for spam");
+    assert!(mails[0].contains("Please approve me"));
+}

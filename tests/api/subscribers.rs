@@ -365,3 +365,37 @@ async fn only_editors_see_subscribers_and_only_admins_the_outbox() {
         .expect("send");
     assert_problem(res, 401).await;
 }
+
+#[tokio::test]
+async fn an_email_is_marked_failed_after_the_last_attempt() {
+    let port = helpers::free_port();
+    let app = spawn_app_with(move |s| {
+        s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        s.mail_max_attempts = 2;
+        s.mail_retry_base_ms = 10;
+    })
+    .await;
+    subscribe(&app, json!({"email": "never@example.com"})).await;
+    let mut steps = app.drain_outbox().await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    steps.extend(app.drain_outbox().await);
+    assert!(
+        matches!(
+            steps.as_slice(),
+            [
+                byline::mail::worker::Step::Retrying(_),
+                byline::mail::worker::Step::Failed(_)
+            ]
+        ),
+        "{steps:?}"
+    );
+    let admin = app.admin_token().await;
+    let failed: Value = app
+        .get("/api/v1/outbox?status=failed", Some(&admin))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(failed["meta"]["total"], 1);
+    assert_eq!(failed["data"][0]["attempts"], 2);
+}
