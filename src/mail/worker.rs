@@ -121,18 +121,26 @@ pub async fn run_once(
     Ok(Some(step))
 }
 
-/// Sends due messages until the process stops; sleeps `poll` when nothing is due.
+/// How many messages are in flight at once. Each SMTP exchange spends most of its time waiting
+/// on the network, so a few senders side by side multiply throughput.
+pub const SENDERS: usize = 8;
+
+/// Sends due messages until the process stops; each sender sleeps `poll` when nothing is due.
+/// Claims are atomic, so the senders never take the same message.
 pub fn spawn(db: Db, mailer: Arc<Mailer>, policy: RetryPolicy, poll: Duration) {
-    actix_web::rt::spawn(async move {
-        loop {
-            match run_once(&db, &mailer, policy).await {
-                Ok(Some(_)) => continue,
-                Ok(None) => {}
-                Err(e) => log::error!(target: "byline::mail", "mail worker: {e}"),
+    for _ in 0..SENDERS {
+        let (db, mailer) = (db.clone(), mailer.clone());
+        actix_web::rt::spawn(async move {
+            loop {
+                match run_once(&db, &mailer, policy).await {
+                    Ok(Some(_)) => continue,
+                    Ok(None) => {}
+                    Err(e) => log::error!(target: "byline::mail", "mail worker: {e}"),
+                }
+                actix_web::rt::time::sleep(poll).await;
             }
-            actix_web::rt::time::sleep(poll).await;
-        }
-    });
+        });
+    }
 }
 
 #[cfg(test)]
