@@ -47,8 +47,12 @@ pub struct Settings {
     pub mail_max_attempts: i32,
     /// The first retry's delay; each later one doubles.
     pub mail_retry_base_ms: u64,
-    /// Run the background mail worker (tests drain the outbox themselves).
+    /// Run the background mail and webhook workers (tests drain the queues themselves).
     pub mail_worker: bool,
+    /// Let webhooks target private and loopback addresses (tests, trusted networks).
+    pub webhooks_allow_private: bool,
+    pub webhook_max_attempts: i32,
+    pub webhook_retry_base_ms: u64,
     pub subscribers_per_minute: u32,
     pub contact_per_minute: u32,
 }
@@ -119,6 +123,9 @@ impl Settings {
             mail_max_attempts: number("BYLINE_MAIL_MAX_ATTEMPTS", 8, 1, 100)?,
             mail_retry_base_ms: number("BYLINE_MAIL_RETRY_BASE_MS", 30_000, 10, 3_600_000)?,
             mail_worker: true,
+            webhooks_allow_private: boolean("BYLINE_WEBHOOKS_ALLOW_PRIVATE", false)?,
+            webhook_max_attempts: number("BYLINE_WEBHOOK_MAX_ATTEMPTS", 8, 1, 100)?,
+            webhook_retry_base_ms: number("BYLINE_WEBHOOK_RETRY_BASE_MS", 10_000, 10, 3_600_000)?,
             subscribers_per_minute: number("BYLINE_SUBSCRIBERS_PER_MINUTE", 20, 1, 100_000)?,
             contact_per_minute: number("BYLINE_CONTACT_PER_MINUTE", 10, 1, 100_000)?,
         })
@@ -152,6 +159,9 @@ impl Settings {
             mail_max_attempts: 5,
             mail_retry_base_ms: 50,
             mail_worker: false,
+            webhooks_allow_private: true,
+            webhook_max_attempts: 5,
+            webhook_retry_base_ms: 50,
             subscribers_per_minute: 20,
             contact_per_minute: 10,
         }

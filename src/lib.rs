@@ -17,3 +17,4 @@ pub mod routes;
 pub mod services;
 pub mod startup;
 pub mod telemetry;
+pub mod webhook_worker;

@@ -34,6 +34,10 @@ pub struct AppState {
     pub contact_limiter: RateLimiter,
     pub mailer: std::sync::Arc<crate::mail::sender::Mailer>,
     pub retry: crate::mail::worker::RetryPolicy,
+    pub webhook_sender: std::sync::Arc<crate::webhook_worker::Sender>,
+    pub webhook_retry: crate::mail::worker::RetryPolicy,
+    /// Wakes the workers after a successful write, so new deliveries leave at once.
+    pub wake_workers: std::sync::Arc<tokio::sync::Notify>,
 }
 
 pub struct Application {
@@ -72,6 +76,14 @@ impl Application {
                 max_attempts: settings.mail_max_attempts,
                 base: std::time::Duration::from_millis(settings.mail_retry_base_ms),
             },
+            webhook_sender: std::sync::Arc::new(crate::webhook_worker::Sender::new(
+                settings.webhooks_allow_private,
+            )?),
+            webhook_retry: crate::mail::worker::RetryPolicy {
+                max_attempts: settings.webhook_max_attempts,
+                base: std::time::Duration::from_millis(settings.webhook_retry_base_ms),
+            },
+            wake_workers: std::sync::Arc::new(tokio::sync::Notify::new()),
             public_cache: routes::public_cache::PublicCache::new(std::time::Duration::from_millis(
                 settings.public_cache_ms,
             )),
@@ -84,6 +96,13 @@ impl Application {
                 state.mailer.clone(),
                 state.retry,
                 std::time::Duration::from_millis(500),
+            );
+            crate::webhook_worker::spawn(
+                state.pool.clone(),
+                state.webhook_sender.clone(),
+                state.webhook_retry,
+                std::time::Duration::from_secs(1),
+                state.wake_workers.clone(),
             );
         }
         let doc = crate::openapi::document();

@@ -194,6 +194,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_status_code -> Nullable<Integer>,
+        last_response -> Nullable<Text>,
+        duration_ms -> Nullable<Integer>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(comments -> users (user_id));
@@ -203,6 +232,7 @@ diesel::joinable!(post_tags -> tags (tag_id));
 diesel::joinable!(outbox -> subscribers (subscriber_id));
 diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(subscriber_tokens -> subscribers (subscriber_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
@@ -219,4 +249,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscribers,
     tags,
     users,
+    webhook_deliveries,
+    webhooks,
 );

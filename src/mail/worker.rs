@@ -24,7 +24,8 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    fn delay(&self, attempts: i32) -> chrono::Duration {
+    /// How long to wait after the `attempts`-th failed attempt.
+    pub fn delay_after(&self, attempts: i32) -> chrono::Duration {
         let exponent = u32::try_from(attempts.saturating_sub(1))
             .unwrap_or(0)
             .min(16);
@@ -105,7 +106,7 @@ pub async fn run_once(
                 diesel::update(outbox::table.find(&id))
                     .set((
                         outbox::status.eq("pending"),
-                        outbox::next_attempt_at.eq(finished + policy.delay(attempts)),
+                        outbox::next_attempt_at.eq(finished + policy.delay_after(attempts)),
                         outbox::last_error.eq(error),
                     ))
                     .execute(c)?;
@@ -155,7 +156,7 @@ mod tests {
         };
         for attempts in 1..5 {
             let expected = 10_000i64 << (attempts - 1);
-            let d = policy.delay(attempts).num_milliseconds();
+            let d = policy.delay_after(attempts).num_milliseconds();
             assert!(
                 d >= expected * 3 / 4 && d <= expected * 5 / 4,
                 "{attempts}: {d}"

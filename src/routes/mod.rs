@@ -18,6 +18,7 @@ pub mod site;
 pub mod subscribers;
 pub mod tags;
 pub mod users;
+pub mod webhooks;
 
 use std::net::IpAddr;
 
@@ -82,6 +83,14 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(contact::update)
                 .service(contact::delete)
                 .service(outbox::list)
+                .service(webhooks::list)
+                .service(webhooks::create)
+                .service(webhooks::get)
+                .service(webhooks::update)
+                .service(webhooks::delete)
+                .service(webhooks::ping)
+                .service(webhooks::deliveries)
+                .service(webhooks::redeliver)
                 .service(tags::list)
                 .service(tags::create)
                 .service(tags::get)

@@ -1,7 +1,8 @@
 //! A micro-cache for anonymous reads: a public answer (posts, tags, site, feeds) is kept for a
 //! moment (1 s by default, `BYLINE_PUBLIC_CACHE_MS`) so a burst of readers costs one database
 //! read. Any successful write through the API clears it, so editors see their changes at once;
-//! a scheduled post may appear up to that moment late.
+//! a scheduled post may appear up to that moment late. (A successful write also wakes the
+//! delivery workers.)
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -112,6 +113,8 @@ pub async fn microcache(
         let res = next.call(req).await?;
         if !safe && res.status().is_success() {
             cache.clear();
+            // A write may have queued deliveries: send them now rather than at the next poll.
+            state.wake_workers.notify_waiters();
         }
         return Ok(res.map_into_boxed_body());
     }

@@ -99,6 +99,11 @@ fn fingerprint(post_id: &str, draft: &CommentDraft) -> String {
     ))
 }
 
+/// What webhooks say about a comment (never the author's e-mail or IP).
+fn event_data(c: &Comment) -> serde_json::Value {
+    serde_json::json!({"id": c.id, "post_id": c.post_id, "parent_id": c.parent_id, "author_name": c.author_name})
+}
+
 /// A live post by id or slug.
 fn live_post(
     conn: &mut SqliteConnection,
@@ -233,6 +238,9 @@ pub fn submit(
         if status == "approved" {
             recount(conn, &post.id)?;
         }
+        if status != "spam" {
+            super::webhooks::emit(conn, "comment.created", event_data(&stored), now)?;
+        }
         if let (Some(owner), "pending") = (&rules.notify, status) {
             crate::mail::enqueue(
                 conn,
@@ -364,12 +372,22 @@ pub fn set_status(
             .select(comments::post_id)
             .distinct()
             .load(conn)?;
+        let newly_approved: Vec<Comment> = if status == "approved" {
+            comments::table
+                .filter(comments::id.eq_any(&ids))
+                .filter(comments::status.ne("approved"))
+                .select(Comment::as_select())
+                .load(conn)?
+        } else {
+            vec![]
+        };
+        let now = super::now();
         let changed = diesel::update(comments::table.filter(comments::id.eq_any(&ids)))
-            .set((
-                comments::status.eq(status),
-                comments::updated_at.eq(super::now()),
-            ))
+            .set((comments::status.eq(status), comments::updated_at.eq(now)))
             .execute(conn)?;
+        for c in newly_approved {
+            super::webhooks::emit(conn, "comment.approved", event_data(&c), now)?;
+        }
         for post_id in &post_ids {
             recount(conn, post_id)?;
         }

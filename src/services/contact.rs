@@ -51,6 +51,14 @@ pub fn submit(
             .values(&message)
             .returning(ContactMessage::as_returning())
             .get_result(conn)?;
+        if !draft.honeypot {
+            super::webhooks::emit(
+                conn,
+                "contact.received",
+                serde_json::json!({"id": stored.id, "subject": stored.subject}),
+                now,
+            )?;
+        }
         if let (Some(owner), false) = (notify, draft.honeypot) {
             mail::enqueue(
                 conn,

@@ -12,6 +12,7 @@ pub mod site;
 pub mod subscribers;
 pub mod tags;
 pub mod users;
+pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 

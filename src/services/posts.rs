@@ -514,7 +514,21 @@ fn insert(
         .returning(Post::as_returning())
         .get_result(conn)?;
     write_tags_and_index(conn, &id, draft, &text)?;
+    if is_live(&post, now) {
+        super::webhooks::emit(conn, "post.published", event_data(&post), now)?;
+    }
     view(conn, post)
+}
+
+/// What webhooks say about a post.
+fn event_data(p: &Post) -> serde_json::Value {
+    serde_json::json!({
+        "id": p.id,
+        "slug": p.slug,
+        "title": p.title,
+        "status": p.status,
+        "published_at": p.published_at.map(|t| super::utc(t).to_rfc3339()),
+    })
 }
 
 /// The draft a stored post corresponds to, for applying a patch or comparing an import.
@@ -645,6 +659,15 @@ fn rewrite(
         .returning(Post::as_returning())
         .get_result(conn)?;
     write_tags_and_index(conn, &old.id, draft, &text)?;
+    let event = match (is_live(old, now), is_live(&post, now)) {
+        (false, true) => Some("post.published"),
+        (true, true) => Some("post.updated"),
+        (true, false) => Some("post.unpublished"),
+        (false, false) => None,
+    };
+    if let Some(event) = event {
+        super::webhooks::emit(conn, event, event_data(&post), now)?;
+    }
     view(conn, post)
 }
 
@@ -659,6 +682,7 @@ pub fn delete(
         let gone = view(conn, post)?;
         search::remove(conn, &gone.post.id)?;
         diesel::delete(posts::table.find(&gone.post.id)).execute(conn)?;
+        super::webhooks::emit(conn, "post.deleted", event_data(&gone.post), now)?;
         Ok(gone)
     })
 }

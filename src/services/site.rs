@@ -11,11 +11,21 @@ pub fn get(conn: &mut SqliteConnection) -> Result<Site, AppError> {
 }
 
 pub fn update(conn: &mut SqliteConnection, mut changes: SiteChanges) -> Result<Site, AppError> {
-    changes.updated_at = Some(super::now());
-    Ok(diesel::update(site::table.find(1))
-        .set(&changes)
-        .returning(Site::as_returning())
-        .get_result(conn)?)
+    let now = super::now();
+    changes.updated_at = Some(now);
+    crate::db::write(conn, |conn| {
+        let site: Site = diesel::update(site::table.find(1))
+            .set(&changes)
+            .returning(Site::as_returning())
+            .get_result(conn)?;
+        super::webhooks::emit(
+            conn,
+            "site.updated",
+            serde_json::json!({"title": site.title, "url": site.url}),
+            now,
+        )?;
+        Ok(site)
+    })
 }
 
 /// On first start the site's URL is the configured public URL.

@@ -197,6 +197,12 @@ pub fn confirm(
             ))
             .returning(Subscriber::as_returning())
             .get_result(conn)?;
+        super::webhooks::emit(
+            conn,
+            "subscriber.confirmed",
+            serde_json::json!({"id": s.id, "email": s.email, "name": s.name, "source": s.source}),
+            now,
+        )?;
         let site = super::site::get(conn)?;
         let unsubscribe = unsubscribe_url(conn, &s, base, now)?;
         let gift = if site.gift_url.is_empty() {

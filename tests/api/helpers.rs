@@ -299,3 +299,92 @@ pub fn link(text: &str, prefix: &str) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+impl TestApp {
+    /// Runs the webhook worker until nothing is due.
+    pub async fn drain_webhooks(&self) -> Vec<byline::mail::worker::Step> {
+        let mut steps = Vec::new();
+        while let Some(step) = byline::webhook_worker::run_once(
+            &self.state.pool,
+            &self.state.webhook_sender,
+            self.state.webhook_retry,
+        )
+        .await
+        .expect("webhook step")
+        {
+            steps.push(step);
+        }
+        steps
+    }
+}
+
+/// One request a `Receiver` got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub event: String,
+    pub delivery: String,
+    pub signature: String,
+    pub body: String,
+}
+
+/// A real HTTP server on 127.0.0.1 that records webhook deliveries and answers with the scripted
+/// statuses in turn (then 200).
+/// It runs until the test's runtime ends.
+pub struct Receiver {
+    pub url: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+}
+
+impl Receiver {
+    pub async fn start(script: Vec<u16>) -> Receiver {
+        Receiver::start_on(0, script).await
+    }
+
+    pub async fn start_on(port: u16, script: Vec<u16>) -> Receiver {
+        use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Received>::new()));
+        let script = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::from(
+            script,
+        )));
+        let (rec, scr) = (received.clone(), script.clone());
+        let server = HttpServer::new(move || {
+            let (rec, scr) = (rec.clone(), scr.clone());
+            App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
+                let (rec, scr) = (rec.clone(), scr.clone());
+                async move {
+                    let header = |name: &str| {
+                        req.headers()
+                            .get(name)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_string()
+                    };
+                    rec.lock().expect("lock").push(Received {
+                        event: header("byline-event"),
+                        delivery: header("byline-delivery"),
+                        signature: header("byline-signature"),
+                        body: String::from_utf8_lossy(&body).into_owned(),
+                    });
+                    let status = scr.lock().expect("lock").pop_front().unwrap_or(200);
+                    HttpResponse::build(
+                        actix_web::http::StatusCode::from_u16(status).expect("status"),
+                    )
+                    .body("ok")
+                }
+            }))
+        })
+        .workers(1)
+        .bind(("127.0.0.1", port))
+        .expect("bind receiver");
+        let port = server.addrs()[0].port();
+        tokio::spawn(server.run());
+        Receiver {
+            url: format!("http://127.0.0.1:{port}/hook"),
+            received,
+        }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().expect("lock").clone()
+    }
+}

@@ -16,3 +16,4 @@ mod site;
 mod subscribers;
 mod tags;
 mod users;
+mod webhooks;
