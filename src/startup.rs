@@ -96,6 +96,7 @@ impl Application {
                 state.mailer.clone(),
                 state.retry,
                 std::time::Duration::from_millis(500),
+                state.wake_workers.clone(),
             );
             crate::webhook_worker::spawn(
                 state.pool.clone(),

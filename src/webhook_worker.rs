@@ -153,6 +153,8 @@ pub async fn run_once(
     policy: RetryPolicy,
 ) -> Result<Option<Step>, AppError> {
     let now = crate::services::now();
+    // Scheduled posts whose time has come are announced (queued) first, each once.
+    crate::db::run(db, move |c| crate::services::posts::announce_due(c, now)).await?;
     let Some((delivery, hook)) = crate::db::run(db, move |c| claim(c, now)).await? else {
         return Ok(None);
     };

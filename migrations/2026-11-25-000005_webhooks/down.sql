@@ -1,2 +1,3 @@
+ALTER TABLE posts DROP COLUMN announced_at;
 DROP TABLE webhook_deliveries;
 DROP TABLE webhooks;

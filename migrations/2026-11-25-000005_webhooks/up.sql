@@ -29,3 +29,8 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
 CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, created_at);
+
+-- When post.published was announced for a post's current publication (NULL: not yet), so a
+-- scheduled post is announced once, when its time comes.
+ALTER TABLE posts ADD COLUMN announced_at TIMESTAMP;
+UPDATE posts SET announced_at = published_at WHERE status = 'published' AND published_at IS NOT NULL;

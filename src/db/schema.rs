@@ -124,6 +124,7 @@ diesel::table! {
         excerpt -> Text,
         markdown -> Nullable<Text>,
         html -> Text,
+        announced_at -> Nullable<Timestamp>,
     }
 }
 

@@ -126,11 +126,17 @@ pub async fn run_once(
 /// on the network, so a few senders side by side multiply throughput.
 pub const SENDERS: usize = 8;
 
-/// Sends due messages until the process stops; each sender sleeps `poll` when nothing is due.
-/// Claims are atomic, so the senders never take the same message.
-pub fn spawn(db: Db, mailer: Arc<Mailer>, policy: RetryPolicy, poll: Duration) {
+/// Sends due messages until the process stops; each sender sleeps `poll` when nothing is due,
+/// or until a write wakes it. Claims are atomic, so the senders never take the same message.
+pub fn spawn(
+    db: Db,
+    mailer: Arc<Mailer>,
+    policy: RetryPolicy,
+    poll: Duration,
+    wake: Arc<tokio::sync::Notify>,
+) {
     for _ in 0..SENDERS {
-        let (db, mailer) = (db.clone(), mailer.clone());
+        let (db, mailer, wake) = (db.clone(), mailer.clone(), wake.clone());
         actix_web::rt::spawn(async move {
             loop {
                 match run_once(&db, &mailer, policy).await {
@@ -138,7 +144,10 @@ pub fn spawn(db: Db, mailer: Arc<Mailer>, policy: RetryPolicy, poll: Duration) {
                     Ok(None) => {}
                     Err(e) => log::error!(target: "byline::mail", "mail worker: {e}"),
                 }
-                actix_web::rt::time::sleep(poll).await;
+                tokio::select! {
+                    _ = actix_web::rt::time::sleep(poll) => {}
+                    _ = wake.notified() => {}
+                }
             }
         });
     }

@@ -515,9 +515,33 @@ fn insert(
         .get_result(conn)?;
     write_tags_and_index(conn, &id, draft, &text)?;
     if is_live(&post, now) {
-        super::webhooks::emit(conn, "post.published", event_data(&post), now)?;
+        announce(conn, &post, now)?;
     }
     view(conn, post)
+}
+
+/// Emits `post.published` and records that it was said, so the scheduler does not repeat it.
+fn announce(conn: &mut SqliteConnection, post: &Post, now: NaiveDateTime) -> Result<(), AppError> {
+    diesel::update(posts::table.find(&post.id))
+        .set(posts::announced_at.eq(now))
+        .execute(conn)?;
+    super::webhooks::emit(conn, "post.published", event_data(post), now)
+}
+
+/// Announces scheduled posts whose time has come, each once. Returns how many.
+pub fn announce_due(conn: &mut SqliteConnection, now: NaiveDateTime) -> Result<usize, AppError> {
+    crate::db::write(conn, |conn| {
+        let due: Vec<Post> = posts::table
+            .filter(posts::status.eq("published"))
+            .filter(posts::published_at.le(now))
+            .filter(posts::announced_at.is_null())
+            .select(Post::as_select())
+            .load(conn)?;
+        for post in &due {
+            announce(conn, post, now)?;
+        }
+        Ok(due.len())
+    })
 }
 
 /// What webhooks say about a post.
@@ -659,14 +683,17 @@ fn rewrite(
         .returning(Post::as_returning())
         .get_result(conn)?;
     write_tags_and_index(conn, &old.id, draft, &text)?;
-    let event = match (is_live(old, now), is_live(&post, now)) {
-        (false, true) => Some("post.published"),
-        (true, true) => Some("post.updated"),
-        (true, false) => Some("post.unpublished"),
-        (false, false) => None,
-    };
-    if let Some(event) = event {
-        super::webhooks::emit(conn, event, event_data(&post), now)?;
+    match (is_live(old, now), is_live(&post, now)) {
+        (false, true) => announce(conn, &post, now)?,
+        (true, true) => super::webhooks::emit(conn, "post.updated", event_data(&post), now)?,
+        (true, false) => {
+            // A later publication is announced again.
+            diesel::update(posts::table.find(&post.id))
+                .set(posts::announced_at.eq(None::<NaiveDateTime>))
+                .execute(conn)?;
+            super::webhooks::emit(conn, "post.unpublished", event_data(&post), now)?;
+        }
+        (false, false) => {}
     }
     view(conn, post)
 }

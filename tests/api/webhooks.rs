@@ -279,3 +279,25 @@ async fn webhooks_are_for_admins_and_can_be_changed_and_removed() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_scheduled_post_is_announced_once_when_its_time_comes() {
+    let receiver = Receiver::start(vec![]).await;
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    hook(&app, &admin, &receiver.url, json!(["post.published"])).await;
+    let soon = chrono::Utc::now() + chrono::Duration::milliseconds(800);
+    app.create_post(
+        &admin,
+        json!({"title": "Later", "status": "scheduled", "published_at": soon.to_rfc3339()}),
+    )
+    .await;
+    assert!(app.drain_webhooks().await.is_empty(), "not yet");
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    assert_eq!(app.drain_webhooks().await.len(), 1);
+    assert!(app.drain_webhooks().await.is_empty(), "once");
+    let got = receiver.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].event, "post.published");
+    assert!(got[0].body.contains("\"slug\":\"later\""));
+}
