@@ -24,6 +24,8 @@ pub struct Settings {
     pub json_limit: usize,
     pub import_limit: usize,
     pub media_limit: usize,
+    /// Where uploaded files are kept.
+    pub media_dir: PathBuf,
     /// Login attempts per client IP per minute.
     pub login_per_minute: u32,
     /// Comments per client IP per minute, and per post per minute (floods).
@@ -96,6 +98,7 @@ impl Settings {
             json_limit: number("BYLINE_JSON_LIMIT", 1 << 20, 1024, 1 << 30)?,
             import_limit: number("BYLINE_IMPORT_LIMIT", 32 << 20, 1024, 1 << 32)?,
             media_limit: number("BYLINE_MEDIA_LIMIT", 10 << 20, 1024, 1 << 32)?,
+            media_dir: PathBuf::from(var("BYLINE_MEDIA_DIR")?.unwrap_or_else(|| "media".into())),
             login_per_minute: number("BYLINE_LOGIN_PER_MINUTE", 10, 1, 100_000)?,
             comments_per_minute: number("BYLINE_COMMENTS_PER_MINUTE", 20, 1, 100_000)?,
             comments_per_post_per_minute: number(
@@ -133,7 +136,9 @@ impl Settings {
 
     /// Settings for a server on a random local port over the given database file.
     pub fn for_tests(database: PathBuf) -> Settings {
+        let media_dir = database.with_file_name("media");
         Settings {
+            media_dir,
             database_url: database.to_string_lossy().into_owned(),
             bind: "127.0.0.1:0".into(),
             public_url: None,

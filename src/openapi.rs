@@ -35,6 +35,7 @@ messages as a JSON API. Errors are `application/problem+json` (RFC 9457). Collec
         (name = "subscribers", description = "The gift sign-up: double opt-in, confirmation, unsubscribe, export"),
         (name = "contact", description = "The contact form and the editors' inbox"),
         (name = "outbox", description = "E-mails sent and waiting (admins)"),
+        (name = "media", description = "Uploads and the files they serve"),
         (name = "webhooks", description = "Signed, retried change notifications for static frontends (admins)"),
         (name = "feeds", description = "Atom, JSON Feed and sitemap"),
         (name = "operations", description = "Health probes"),

@@ -268,3 +268,18 @@ pub struct WebhookDelivery {
     pub created_at: NaiveDateTime,
     pub delivered_at: Option<NaiveDateTime>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::media)]
+pub struct Media {
+    pub id: String,
+    pub name: String,
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub alt: String,
+    pub uploaded_by: Option<String>,
+    pub created_at: NaiveDateTime,
+}

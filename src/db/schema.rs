@@ -63,6 +63,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    media (id) {
+        id -> Text,
+        name -> Text,
+        filename -> Text,
+        content_type -> Text,
+        bytes -> BigInt,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        alt -> Text,
+        uploaded_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> Text,
         recipient -> Text,
@@ -230,6 +245,7 @@ diesel::joinable!(comments -> users (user_id));
 diesel::joinable!(post_revisions -> posts (post_id));
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(post_tags -> tags (tag_id));
+diesel::joinable!(media -> users (uploaded_by));
 diesel::joinable!(outbox -> subscribers (subscriber_id));
 diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(subscriber_tokens -> subscribers (subscriber_id));
@@ -240,6 +256,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     contact_messages,
     idempotency_keys,
+    media,
     outbox,
     post_revisions,
     post_tags,

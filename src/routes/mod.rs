@@ -10,6 +10,7 @@ pub mod extract;
 pub mod feeds;
 pub mod health;
 pub mod http_cache;
+pub mod media;
 pub mod outbox;
 pub mod pagination;
 pub mod posts;
@@ -37,6 +38,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(feeds::atom)
         .service(feeds::json_feed)
         .service(feeds::sitemap)
+        .service(media::file)
         .service(
             scope("/api/v1")
                 .service(auth::login)
@@ -91,6 +93,10 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(webhooks::ping)
                 .service(webhooks::deliveries)
                 .service(webhooks::redeliver)
+                .service(media::upload)
+                .service(media::list)
+                .service(media::update)
+                .service(media::delete)
                 .service(tags::list)
                 .service(tags::create)
                 .service(tags::get)

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod comments;
 pub mod contact;
 pub mod idempotency;
+pub mod media;
 pub mod posts;
 pub mod search;
 pub mod secrets;

@@ -9,6 +9,7 @@ mod feeds;
 mod health;
 mod helpers;
 mod import;
+mod media;
 mod openapi;
 mod posts;
 mod process;

@@ -1,0 +1,278 @@
+//! Media uploads for editors and authors, and the files themselves at `/media/{name}`.
+
+use actix_files::NamedFile;
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::extract::Json;
+use super::pagination::{self, Paginated};
+use crate::auth::AuthUser;
+use crate::db::models::Media;
+use crate::domain::{PageQuery, Role};
+use crate::error::{AppError, FieldErrors, Problem};
+use crate::services::media;
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d80",
+    "url": "https://blog.example.com/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.png",
+    "filename": "cover.png", "content_type": "image/png", "bytes": 48213, "width": 1200, "height": 630,
+    "alt": "The cover", "uploaded_by": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d11", "created_at": "2026-11-25T10:00:00Z"}))]
+pub struct MediaResponse {
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// Where the file is served; use it as a post's `feature_image`.
+    pub url: String,
+    /// The name it was uploaded with.
+    pub filename: String,
+    /// Decided from the file's bytes.
+    pub content_type: String,
+    pub bytes: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub alt: String,
+    #[schema(format = Uuid)]
+    pub uploaded_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn response(m: Media, public_url: &str) -> MediaResponse {
+    MediaResponse {
+        url: format!("{public_url}/media/{}", m.name),
+        id: m.id,
+        filename: m.filename,
+        content_type: m.content_type,
+        bytes: m.bytes,
+        width: m.width,
+        height: m.height,
+        alt: m.alt,
+        uploaded_by: m.uploaded_by,
+        created_at: crate::services::utc(m.created_at),
+    }
+}
+
+/// The multipart body of an upload, as the OpenAPI document describes it.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// One file: JPEG, PNG, GIF, WebP, AVIF or PDF.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+fn too_large(limit: usize) -> AppError {
+    AppError::PayloadTooLarge(format!(
+        "The file is larger than the limit of {limit} bytes."
+    ))
+}
+
+/// Uploads one file in the multipart field `file` (authors and up). Its type is decided from
+/// its bytes; other types are a 415, files over the limit a 413.
+#[utoipa::path(
+    operation_id = "uploadMedia",
+    tag = "media",
+    security(("bearer" = [])),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored", body = MediaResponse, headers(("Location" = String))),
+        (status = 400, description = "No `file` field", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Over BYLINE_MEDIA_LIMIT", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not multipart, or not an accepted type", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/media")]
+pub async fn upload(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Author)?;
+    let limit = state.settings.media_limit;
+    if !super::extract::content_type(&req).starts_with("multipart/form-data") {
+        return Err(AppError::UnsupportedMediaType(
+            "Send the file as multipart/form-data in the field `file`.".into(),
+        ));
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    // Headers and boundaries add a little to the file itself.
+    if declared.is_some_and(|n| n > limit + 64 * 1024) {
+        return Err(too_large(limit));
+    }
+    let mut form = Multipart::new(req.headers(), payload.into_inner());
+    let mut upload: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = form.next().await {
+        let mut field = field
+            .map_err(|e| AppError::BadRequest(format!("The multipart body is not valid: {e}")))?;
+        if field.name() != Some("file") {
+            continue;
+        }
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .unwrap_or("upload")
+            .to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk
+                .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(too_large(limit));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        upload = Some((filename, bytes));
+        break;
+    }
+    let (filename, bytes) = upload.ok_or_else(|| FieldErrors::single("file", "is required"))?;
+    let dir = state.settings.media_dir.clone();
+    let stored = crate::db::run(&state.pool, move |c| {
+        media::store(c, &dir, &auth, &filename, &bytes)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("{}/api/v1/media/{}", state.public_url, stored.id),
+        ))
+        .json(response(stored, &state.public_url)))
+}
+
+/// Uploads, newest first (authors and up).
+#[utoipa::path(
+    operation_id = "listMedia",
+    tag = "media",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, description = "A page of uploads", body = Paginated<MediaResponse>,
+        headers(("Link" = String, description = "RFC 8288 pagination links"))))
+)]
+#[get("/media")]
+pub async fn list(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    paging: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Author)?;
+    let page = pagination::page(&paging)?;
+    let (rows, total) = crate::db::run(&state.pool, move |c| media::list(c, page)).await?;
+    let data: Vec<MediaResponse> = rows
+        .into_iter()
+        .map(|m| response(m, &state.public_url))
+        .collect();
+    Ok(pagination::respond(
+        &req,
+        &state.public_url,
+        page,
+        total,
+        data,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"alt": "A sunrise over the sea"}))]
+pub struct UpdateMediaRequest {
+    /// Text for readers who cannot see the image, up to 500 characters.
+    #[serde(default)]
+    #[schema(required = true, max_length = 500)]
+    pub alt: String,
+}
+
+/// Changes an upload's alt text (editors, or the uploader).
+#[utoipa::path(
+    operation_id = "updateMedia",
+    tag = "media",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "The upload's id")),
+    request_body = UpdateMediaRequest,
+    responses((status = 200, description = "The upload", body = MediaResponse))
+)]
+#[patch("/media/{id}")]
+pub async fn update(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<UpdateMediaRequest>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Author)?;
+    let alt = body.into_inner().alt.trim().to_string();
+    if alt.chars().count() > media::ALT_MAX_CHARS {
+        return Err(FieldErrors::single("alt", "must be at most 500 characters"));
+    }
+    let id = id.into_inner();
+    let item = crate::db::run(&state.pool, move |c| media::set_alt(c, &auth, &id, alt)).await?;
+    Ok(HttpResponse::Ok().json(response(item, &state.public_url)))
+}
+
+/// Deletes an upload, and its file when no other upload has the same bytes (editors, or the uploader).
+#[utoipa::path(
+    operation_id = "deleteMedia",
+    tag = "media",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "The upload's id")),
+    responses((status = 204, description = "Deleted"))
+)]
+#[delete("/media/{id}")]
+pub async fn delete(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Author)?;
+    let id = id.into_inner();
+    let dir = state.settings.media_dir.clone();
+    crate::db::run(&state.pool, move |c| media::delete(c, &dir, &auth, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A stored file, with its type, an ETag, Range support and a year-long immutable cache (the
+/// name changes with the content).
+#[utoipa::path(
+    operation_id = "getMediaFile",
+    tag = "media",
+    params(("name" = String, Path, description = "The file's name from an upload's `url`")),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream", body = String,
+            headers(("ETag" = String), ("Cache-Control" = String), ("Accept-Ranges" = String))),
+        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = String),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such file", body = Problem, content_type = "application/problem+json"),
+        (status = 416, description = "The range is outside the file", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/media/{name}")]
+pub async fn file(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let path = media::path_of(&state.settings.media_dir, &name).ok_or_else(AppError::not_found)?;
+    let file = NamedFile::open_async(&path)
+        .await
+        .map_err(|_| AppError::not_found())?;
+    let mut res = file
+        .use_last_modified(true)
+        .prefer_utf8(true)
+        .into_response(&req);
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    Ok(res)
+}
