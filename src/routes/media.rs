@@ -243,9 +243,17 @@ pub async fn delete(
     tag = "media",
     params(("name" = String, Path, description = "The file's name from an upload's `url`")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = String,
+        (status = 200, description = "The file, typed by its content",
+            content(
+                (String = "image/jpeg"), (String = "image/png"), (String = "image/gif"),
+                (String = "image/webp"), (String = "image/avif"), (String = "application/pdf"),
+            ),
             headers(("ETag" = String), ("Cache-Control" = String), ("Accept-Ranges" = String))),
-        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = String),
+        (status = 206, description = "The requested range",
+            content(
+                (String = "image/jpeg"), (String = "image/png"), (String = "image/gif"),
+                (String = "image/webp"), (String = "image/avif"), (String = "application/pdf"),
+            )),
         (status = 304, description = "Not modified"),
         (status = 404, description = "No such file", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "The range is outside the file", body = Problem, content_type = "application/problem+json"),
