@@ -14,6 +14,7 @@ pub mod mail;
 pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
+pub mod security_headers;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

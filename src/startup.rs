@@ -118,6 +118,7 @@ impl Application {
                     !state.settings.cors_origins.is_empty(),
                     cors(&state.settings.cors_origins),
                 ))
+                .wrap(from_fn(crate::security_headers::add))
                 .wrap(from_fn(crate::telemetry::request_id_and_log))
                 .app_data(state.clone())
                 .app_data(route_table.clone())
@@ -208,6 +209,10 @@ async fn prepare_database(
             None => {}
         }
         services::site::default_url(&mut conn, &public_url)?;
+        let released = crate::mail::release_claims(&mut conn, services::now())?;
+        if released > 0 {
+            log::warn!("{released} e-mail or webhook deliveries were cut short by the last stop; sending them again");
+        }
         Ok(secret)
     })
     .await??;

@@ -91,8 +91,16 @@ async fn authenticate(state: &AppState, token: String) -> Result<AuthUser, AppEr
     }
     let claims = state.jwt.verify(&token).ok_or_else(invalid)?;
     // The user is read again so a deleted user's tokens stop working and a role change applies now.
-    let user = crate::db::run(&state.pool, move |c| users::find(c, &claims.sub)).await?;
+    let sub = claims.sub.clone();
+    let user = crate::db::run(&state.pool, move |c| users::find(c, &sub)).await?;
     let user = user.ok_or_else(invalid)?;
+    // A password change signs out every session started before it.
+    if user
+        .password_changed_at
+        .is_some_and(|t| claims.iat < t.and_utc().timestamp())
+    {
+        return Err(invalid());
+    }
     Ok(AuthUser {
         role: user
             .role

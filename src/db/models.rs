@@ -16,6 +16,7 @@ pub struct User {
     pub password_hash: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub password_changed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -38,6 +39,7 @@ pub struct UserChanges {
     pub role: Option<String>,
     pub password_hash: Option<String>,
     pub updated_at: Option<NaiveDateTime>,
+    pub password_changed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]

@@ -207,6 +207,7 @@ diesel::table! {
         password_hash -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        password_changed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -73,3 +73,23 @@ pub fn list(
         .load(conn)?;
     Ok((rows, total))
 }
+
+/// At start-up, e-mails a previous process had claimed but not finished are due again: that
+/// process is gone (one server per database), so waiting out its lease only delays them.
+pub fn release_claims(conn: &mut SqliteConnection, now: NaiveDateTime) -> Result<usize, AppError> {
+    use crate::db::schema::webhook_deliveries;
+    let mail = diesel::update(outbox::table.filter(outbox::status.eq("sending")))
+        .set((
+            outbox::status.eq("pending"),
+            outbox::next_attempt_at.eq(now),
+        ))
+        .execute(conn)?;
+    let hooks =
+        diesel::update(webhook_deliveries::table.filter(webhook_deliveries::status.eq("sending")))
+            .set((
+                webhook_deliveries::status.eq("pending"),
+                webhook_deliveries::next_attempt_at.eq(now),
+            ))
+            .execute(conn)?;
+    Ok(mail + hooks)
+}

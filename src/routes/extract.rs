@@ -108,6 +108,12 @@ fn too_large(limit: usize) -> AppError {
 
 /// Parses JSON, telling malformed text (400) from a wrong shape (422 naming the field).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    // NUL characters pass JSON and SQLite but break most consumers; no field needs one.
+    if body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return Err(AppError::BadRequest(
+            "The body contains a NUL character (\\u0000).".into(),
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(shape_error)?;
     de.end()

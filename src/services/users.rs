@@ -118,12 +118,14 @@ pub fn update(conn: &mut SqliteConnection, id: &str, update: UserUpdate) -> Resu
         if demoting && admin_count(conn)? <= 1 {
             return Err(last_admin());
         }
+        let now = super::now();
         let changes = UserChanges {
             email: update.email.map(Email::into_inner),
             name: update.name,
             role: update.role.map(|r| r.to_string()),
+            password_changed_at: password_hash.as_ref().map(|_| now),
             password_hash,
-            updated_at: Some(super::now()),
+            updated_at: Some(now),
         };
         diesel::update(users::table.find(id))
             .set(&changes)

@@ -155,3 +155,39 @@ async fn login_is_rate_limited_per_client_with_retry_after() {
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     assert_problem(res, 429).await;
 }
+
+#[tokio::test]
+async fn a_password_change_signs_out_older_tokens() {
+    let app = spawn_app().await;
+    let (id, old_token) = app.user_with_role("editor").await;
+    assert_eq!(
+        app.get("/api/v1/auth/me", Some(&old_token)).await.status(),
+        200
+    );
+    // Tokens carry whole seconds: let the change fall in a later second than the old token.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let admin = app.admin_token().await;
+    let res = app
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            &json!({"password": "a brand new one"}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_problem(app.get("/api/v1/auth/me", Some(&old_token)).await, 401).await;
+    let me: Value = app
+        .get("/api/v1/auth/me", Some(&admin))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let fresh = app
+        .token_for(me["email"].as_str().unwrap_or_default(), ADMIN_PASSWORD)
+        .await;
+    assert_eq!(
+        app.get("/api/v1/auth/me", Some(&fresh)).await.status(),
+        200,
+        "other users are not affected"
+    );
+}

@@ -90,3 +90,30 @@ async fn cors_allows_only_the_configured_origins() {
         "{exposed}"
     );
 }
+
+#[tokio::test]
+async fn every_answer_carries_security_headers() {
+    let app = spawn_app().await;
+    for path in [
+        "/healthz",
+        "/api/v1/site",
+        "/nowhere",
+        "/openapi.json",
+        "/docs/",
+    ] {
+        let res = app.get(path, None).await;
+        let h = res.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        let csp = h["content-security-policy"].to_str().expect("ascii");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        if path == "/docs/" {
+            assert!(
+                csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"),
+                "{csp}"
+            );
+        } else {
+            assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
+        }
+    }
+}

@@ -13,6 +13,7 @@ mod media;
 mod openapi;
 mod posts;
 mod process;
+mod robustness;
 mod site;
 mod subscribers;
 mod tags;
