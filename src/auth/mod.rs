@@ -53,6 +53,36 @@ impl FromRequest for AuthUser {
     }
 }
 
+/// A caller with at least the editor role. As an extractor it refuses (401/403) before the
+/// body is read, so nobody learns about a route's validation without being allowed to use it.
+#[derive(Debug, Clone)]
+pub struct Editor(pub AuthUser);
+
+/// A caller with the admin role; see `Editor`.
+#[derive(Debug, Clone)]
+pub struct Admin(pub AuthUser);
+
+macro_rules! role_extractor {
+    ($name:ident, $role:expr) => {
+        impl FromRequest for $name {
+            type Error = AppError;
+            type Future = Pin<Box<dyn Future<Output = Result<$name, AppError>>>>;
+
+            fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+                let user = AuthUser::from_request(req, payload);
+                Box::pin(async move {
+                    let user = user.await?;
+                    user.require($role)?;
+                    Ok($name(user))
+                })
+            }
+        }
+    };
+}
+
+role_extractor!(Editor, Role::Editor);
+role_extractor!(Admin, Role::Admin);
+
 /// The caller when credentials were sent, `None` for anonymous requests. Bad credentials are
 /// still a 401: a client that sends a token means to be signed in.
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::extract::Json;
 use super::pagination::{self, Paginated};
-use crate::auth::AuthUser;
+use crate::auth::Admin;
 use crate::db::models::ApiKey;
 use crate::domain::{PageQuery, Role, parse_id};
 use crate::error::{AppError, FieldErrors};
@@ -89,11 +89,10 @@ fn key_id(raw: &str) -> Result<String, AppError> {
 #[get("/api-keys")]
 pub async fn list(
     req: HttpRequest,
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
     let page = pagination::page(&query)?;
     let (rows, total) = crate::db::run(&state.pool, move |c| api_keys::list(c, page)).await?;
     let data: Vec<ApiKeyResponse> = rows.into_iter().map(ApiKeyResponse::from).collect();
@@ -117,12 +116,11 @@ pub async fn list(
 )]
 #[post("/api-keys")]
 pub async fn create(
-    auth: AuthUser,
+    Admin(auth): Admin,
     state: web::Data<AppState>,
     body: Json<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
-    let CreateApiKeyRequest { name, role } = body.into_inner();
+    let CreateApiKeyRequest { name, role } = body.into_inner()?;
     let name = name.trim().to_string();
     let mut errors = FieldErrors::default();
     match name.chars().count() {
@@ -162,11 +160,10 @@ pub async fn create(
 )]
 #[get("/api-keys/{id}")]
 pub async fn get(
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
     let id = key_id(&id)?;
     let key = crate::db::run(&state.pool, move |c| api_keys::get(c, &id)).await?;
     Ok(HttpResponse::Ok().json(ApiKeyResponse::from(key)))
@@ -182,11 +179,10 @@ pub async fn get(
 )]
 #[delete("/api-keys/{id}")]
 pub async fn delete(
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
     let id = key_id(&id)?;
     crate::db::run(&state.pool, move |c| api_keys::revoke(c, &id)).await?;
     Ok(HttpResponse::NoContent().finish())

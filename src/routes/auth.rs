@@ -62,7 +62,7 @@ pub async fn login(
     body: Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     state.login_limiter.check(super::client_ip(&req, &state))?;
-    let LoginRequest { email, password } = body.into_inner();
+    let LoginRequest { email, password } = body.into_inner()?;
     let mut errors = FieldErrors::default();
     if email.trim().is_empty() {
         errors.add("email", "is required");

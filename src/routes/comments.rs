@@ -9,9 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::Json;
 use super::http_cache;
 use super::pagination::{self, Paginated};
-use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::auth::{Editor, MaybeAuthUser};
 use crate::db::models::Comment;
-use crate::domain::{Email, PageQuery, Role};
+use crate::domain::{Email, PageQuery};
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::comments::{self, CommentDraft, ModerationFilter, Rules, Submitter};
 use crate::startup::AppState;
@@ -190,7 +190,7 @@ pub async fn create(
     let ip = super::client_ip(&req, &state);
     state.comment_limiter.check(ip)?;
     state.comment_post_limiter.check(reference.clone())?;
-    let draft = CommentDraft::try_from(body.into_inner())?;
+    let draft = CommentDraft::try_from(body.into_inner()?)?;
     let submitter = Submitter {
         ip: Some(ip.to_string()),
         user_agent: req
@@ -286,12 +286,11 @@ pub struct ModerationQuery {
 #[get("/comments")]
 pub async fn list(
     req: HttpRequest,
-    auth: AuthUser,
+    _: Editor,
     state: web::Data<AppState>,
     paging: web::Query<PageQuery>,
     query: web::Query<ModerationQuery>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Editor)?;
     let page = pagination::page(&paging)?;
     let query = query.into_inner();
     let filter = ModerationFilter {
@@ -321,11 +320,10 @@ pub async fn list(
 )]
 #[get("/comments/{id}")]
 pub async fn get(
-    auth: AuthUser,
+    _: Editor,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Editor)?;
     let id = id.into_inner();
     let comment = crate::db::run(&state.pool, move |c| comments::get(c, &id)).await?;
     Ok(HttpResponse::Ok().json(ModerationComment::from(comment)))
@@ -349,14 +347,13 @@ pub struct ModerateRequest {
 )]
 #[patch("/comments/{id}")]
 pub async fn update(
-    auth: AuthUser,
+    _: Editor,
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: Json<ModerateRequest>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Editor)?;
     let id = id.into_inner();
-    let status = body.into_inner().status;
+    let status = body.into_inner()?.status;
     let comment = crate::db::run(&state.pool, move |c| {
         let existing = comments::get(c, &id)?;
         comments::set_status(c, std::slice::from_ref(&existing.id), status.as_str())?;
@@ -393,12 +390,11 @@ pub struct BulkModerateResponse {
 )]
 #[post("/comments/bulk")]
 pub async fn bulk(
-    auth: AuthUser,
+    _: Editor,
     state: web::Data<AppState>,
     body: Json<BulkModerateRequest>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Editor)?;
-    let BulkModerateRequest { ids, status } = body.into_inner();
+    let BulkModerateRequest { ids, status } = body.into_inner()?;
     if ids.is_empty() || ids.len() > 500 {
         return Err(FieldErrors::single("ids", "must name 1 to 500 comments"));
     }
@@ -419,11 +415,10 @@ pub async fn bulk(
 )]
 #[delete("/comments/{id}")]
 pub async fn delete(
-    auth: AuthUser,
+    _: Editor,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Editor)?;
     let id = id.into_inner();
     crate::db::run(&state.pool, move |c| comments::delete(c, &id)).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -8,9 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::Json;
 use super::pagination::{self, Paginated};
-use crate::auth::AuthUser;
+use crate::auth::Editor;
 use crate::db::models::ContactMessage;
-use crate::domain::{Email, PageQuery, Role};
+use crate::domain::{Email, PageQuery};
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::contact::{self, ContactDraft};
 use crate::startup::AppState;
@@ -140,7 +140,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let ip = super::client_ip(&req, &state);
     state.contact_limiter.check(ip)?;
-    let draft = ContactDraft::try_from(body.into_inner())?;
+    let draft = ContactDraft::try_from(body.into_inner()?)?;
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)
@@ -219,12 +219,11 @@ pub struct StatusQuery {
 #[get("/contact-messages")]
 pub async fn list(
     req: HttpRequest,
-    auth: AuthUser,
+    _: Editor,
     state: web::Data<AppState>,
     paging: web::Query<PageQuery>,
     query: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Editor)?;
     let page = pagination::page(&paging)?;
     let status = query.status.map(ContactStatus::as_str);
     let (rows, total) =
@@ -250,11 +249,10 @@ pub async fn list(
 )]
 #[get("/contact-messages/{id}")]
 pub async fn get(
-    auth: AuthUser,
+    _: Editor,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Editor)?;
     let id = id.into_inner();
     let m = crate::db::run(&state.pool, move |c| contact::get(c, &id)).await?;
     Ok(HttpResponse::Ok().json(ContactMessageResponse::from(m)))
@@ -278,14 +276,13 @@ pub struct UpdateContactRequest {
 )]
 #[patch("/contact-messages/{id}")]
 pub async fn update(
-    auth: AuthUser,
+    _: Editor,
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: Json<UpdateContactRequest>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Editor)?;
     let id = id.into_inner();
-    let status = body.into_inner().status.as_str();
+    let status = body.into_inner()?.status.as_str();
     let m = crate::db::run(&state.pool, move |c| contact::set_status(c, &id, status)).await?;
     Ok(HttpResponse::Ok().json(ContactMessageResponse::from(m)))
 }
@@ -300,11 +297,10 @@ pub async fn update(
 )]
 #[delete("/contact-messages/{id}")]
 pub async fn delete(
-    auth: AuthUser,
+    _: Editor,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Editor)?;
     let id = id.into_inner();
     crate::db::run(&state.pool, move |c| contact::delete(c, &id)).await?;
     Ok(HttpResponse::NoContent().finish())

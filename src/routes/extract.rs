@@ -16,10 +16,14 @@ use crate::startup::AppState;
 /// A JSON request body, read up to the configured limit (413 past it), only from
 /// `application/json` or `*+json` (415 otherwise). Malformed JSON is a 400; JSON of the wrong
 /// shape is a 422 naming the field, e.g. `{"errors": {"gift.url": ["invalid type: ..."]}}`.
-pub struct Json<T>(pub T);
+///
+/// The error is handed over by `into_inner`, not raised during extraction: extractors run side
+/// by side, and a caller who may not use the route must get its 401/403, not a 422 that tells
+/// them how to shape the body.
+pub struct Json<T>(Result<T, AppError>);
 
 impl<T> Json<T> {
-    pub fn into_inner(self) -> T {
+    pub fn into_inner(self) -> Result<T, AppError> {
         self.0
     }
 }
@@ -41,8 +45,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         };
         let body = read_body(req, payload, limit);
         Box::pin(async move {
-            checked?;
-            parse_json(&body.await?).map(Json)
+            let parsed = match checked {
+                Ok(()) => body.await.and_then(|bytes| parse_json(&bytes)),
+                Err(e) => Err(e),
+            };
+            Ok(Json(parsed))
         })
     }
 }

@@ -206,7 +206,7 @@ pub async fn update(
     body: Json<UpdateMediaRequest>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(Role::Author)?;
-    let alt = body.into_inner().alt.trim().to_string();
+    let alt = body.into_inner()?.alt.trim().to_string();
     if alt.chars().count() > media::ALT_MAX_CHARS {
         return Err(FieldErrors::single("alt", "must be at most 500 characters"));
     }

@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::pagination::{self, Paginated};
-use crate::auth::AuthUser;
+use crate::auth::Admin;
 use crate::db::models::OutboxMessage;
-use crate::domain::{PageQuery, Role};
+use crate::domain::PageQuery;
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -92,12 +92,11 @@ pub struct OutboxQuery {
 #[get("/outbox")]
 pub async fn list(
     req: HttpRequest,
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     paging: web::Query<PageQuery>,
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
     let page = pagination::page(&paging)?;
     let status = query.status.map(OutboxStatus::as_str);
     let (rows, total) =

@@ -681,7 +681,7 @@ pub async fn create(
     body: Json<CreatePostRequest>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(Role::Author)?;
-    let request = body.into_inner();
+    let request = body.into_inner()?;
     let key = req
         .headers()
         .get("idempotency-key")
@@ -741,7 +741,7 @@ pub async fn update(
     body: Json<UpdatePostRequest>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(Role::Author)?;
-    let patch = PostPatch::try_from(body.into_inner()).map_err(AppError::Validation)?;
+    let patch = PostPatch::try_from(body.into_inner()?).map_err(AppError::Validation)?;
     let if_match: Option<Vec<String>> = req.headers().get(header::IF_MATCH).map(|v| {
         v.to_str()
             .unwrap_or("")

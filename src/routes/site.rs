@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 
 use super::extract::Json;
 use super::http_cache;
-use crate::auth::AuthUser;
+use crate::auth::Admin;
 use crate::db::models::{Site, SiteChanges};
-use crate::domain::{Role, parse_http_url};
+use crate::domain::parse_http_url;
 use crate::error::{AppError, FieldErrors};
 use crate::services::site;
 use crate::startup::AppState;
@@ -159,12 +159,11 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
 )]
 #[patch("/site")]
 pub async fn update(
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     body: Json<UpdateSiteRequest>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
-    let changes = SiteChanges::try_from(body.into_inner())?;
+    let changes = SiteChanges::try_from(body.into_inner()?)?;
     let site = crate::db::run(&state.pool, move |c| site::update(c, changes)).await?;
     Ok(HttpResponse::Ok().json(SiteResponse::from(site)))
 }

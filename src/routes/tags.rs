@@ -8,9 +8,9 @@ use utoipa::ToSchema;
 use super::extract::Json;
 use super::http_cache;
 use super::pagination::{self, Paginated};
-use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::auth::{Editor, MaybeAuthUser};
 use crate::db::models::Tag;
-use crate::domain::{PageQuery, Role, Slug};
+use crate::domain::{PageQuery, Slug};
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::tags::{self, TagChanges, TagWithCount};
 use crate::startup::AppState;
@@ -163,12 +163,11 @@ fn cache_control(public: bool) -> &'static str {
 )]
 #[post("/tags")]
 pub async fn create(
-    auth: AuthUser,
+    _: Editor,
     state: web::Data<AppState>,
     body: Json<CreateTagRequest>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Editor)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let mut errors = FieldErrors::default();
     let name = errors.check("name", tags::parse_name(&body.name));
     let slug = body
@@ -206,13 +205,12 @@ pub async fn create(
 )]
 #[patch("/tags/{slug}")]
 pub async fn update(
-    auth: AuthUser,
+    _: Editor,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     body: Json<UpdateTagRequest>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Editor)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let mut errors = FieldErrors::default();
     let changes = TagChanges {
         name: body
@@ -241,11 +239,10 @@ pub async fn update(
 )]
 #[delete("/tags/{slug}")]
 pub async fn delete(
-    auth: AuthUser,
+    _: Editor,
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Editor)?;
     let slug = slug.into_inner();
     crate::db::run(&state.pool, move |c| tags::delete(c, &slug)).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::extract::Json;
 use super::pagination::{self, Paginated};
-use crate::auth::AuthUser;
+use crate::auth::Admin;
 use crate::db::models::User;
 use crate::domain::{Email, PageQuery, Password, Role, parse_id};
 use crate::error::{AppError, FieldErrors, Problem};
@@ -133,11 +133,10 @@ fn user_id(raw: &str) -> Result<String, AppError> {
 #[get("/users")]
 pub async fn list(
     req: HttpRequest,
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
     let page = pagination::page(&query)?;
     let (rows, total) = crate::db::run(&state.pool, move |c| users::list(c, page)).await?;
     let data: Vec<UserResponse> = rows.into_iter().map(UserResponse::from).collect();
@@ -164,12 +163,11 @@ pub async fn list(
 )]
 #[post("/users")]
 pub async fn create(
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     body: Json<CreateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
-    let draft = UserDraft::try_from(body.into_inner())?;
+    let draft = UserDraft::try_from(body.into_inner()?)?;
     let user = crate::db::run(&state.pool, move |c| users::create(c, draft)).await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -189,11 +187,10 @@ pub async fn create(
 )]
 #[get("/users/{id}")]
 pub async fn get(
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
     let id = user_id(&id)?;
     let user = crate::db::run(&state.pool, move |c| users::get(c, &id)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
@@ -213,14 +210,13 @@ pub async fn get(
 )]
 #[patch("/users/{id}")]
 pub async fn update(
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
     let id = user_id(&id)?;
-    let changes = UserUpdate::try_from(body.into_inner())?;
+    let changes = UserUpdate::try_from(body.into_inner()?)?;
     let user = crate::db::run(&state.pool, move |c| users::update(c, &id, changes)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
@@ -238,11 +234,10 @@ pub async fn update(
 )]
 #[delete("/users/{id}")]
 pub async fn delete(
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
     let id = user_id(&id)?;
     crate::db::run(&state.pool, move |c| users::delete(c, &id)).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -8,9 +8,9 @@ use utoipa::ToSchema;
 
 use super::extract::Json;
 use super::pagination::{self, Paginated};
-use crate::auth::AuthUser;
+use crate::auth::Admin;
 use crate::db::models::{Webhook, WebhookDelivery};
-use crate::domain::{PageQuery, Role};
+use crate::domain::PageQuery;
 use crate::error::{AppError, FieldErrors};
 use crate::services::webhooks::{self, NewWebhook, WebhookChanges};
 use crate::startup::AppState;
@@ -151,11 +151,10 @@ async fn check_url(
 #[get("/webhooks")]
 pub async fn list(
     req: HttpRequest,
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     paging: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
     let page = pagination::page(&paging)?;
     let (rows, total) = crate::db::run(&state.pool, move |c| webhooks::list(c, page)).await?;
     let data: Vec<WebhookResponse> = rows.into_iter().map(WebhookResponse::from).collect();
@@ -178,12 +177,11 @@ pub async fn list(
 )]
 #[post("/webhooks")]
 pub async fn create(
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     body: Json<CreateWebhookRequest>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let mut errors = FieldErrors::default();
     let url = check_url(&state, &mut errors, Some(body.url)).await;
     let events = errors.check("events", webhooks::parse_events(&body.events));
@@ -214,11 +212,10 @@ pub async fn create(
 )]
 #[get("/webhooks/{id}")]
 pub async fn get(
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
     let id = id.into_inner();
     let hook = crate::db::run(&state.pool, move |c| webhooks::get(c, &id)).await?;
     Ok(HttpResponse::Ok().json(WebhookResponse::from(hook)))
@@ -235,13 +232,12 @@ pub async fn get(
 )]
 #[patch("/webhooks/{id}")]
 pub async fn update(
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: Json<UpdateWebhookRequest>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let mut errors = FieldErrors::default();
     let changes = WebhookChanges {
         url: check_url(&state, &mut errors, body.url).await,
@@ -268,11 +264,10 @@ pub async fn update(
 )]
 #[delete("/webhooks/{id}")]
 pub async fn delete(
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
     let id = id.into_inner();
     crate::db::run(&state.pool, move |c| webhooks::delete(c, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -288,11 +283,10 @@ pub async fn delete(
 )]
 #[post("/webhooks/{id}/ping")]
 pub async fn ping(
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
     let id = id.into_inner();
     let delivery = crate::db::run(&state.pool, move |c| webhooks::ping(c, &id)).await?;
     Ok(HttpResponse::Accepted().json(DeliveryResponse::from(delivery)))
@@ -310,12 +304,11 @@ pub async fn ping(
 #[get("/webhooks/{id}/deliveries")]
 pub async fn deliveries(
     req: HttpRequest,
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     id: web::Path<String>,
     paging: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
     let page = pagination::page(&paging)?;
     let id = id.into_inner();
     let (rows, total) =
@@ -340,11 +333,10 @@ pub async fn deliveries(
 )]
 #[post("/webhook-deliveries/{id}/redeliver")]
 pub async fn redeliver(
-    auth: AuthUser,
+    _: Admin,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    auth.require(Role::Admin)?;
     let id = id.into_inner();
     let delivery = crate::db::run(&state.pool, move |c| webhooks::redeliver(c, &id)).await?;
     Ok(HttpResponse::Accepted().json(DeliveryResponse::from(delivery)))

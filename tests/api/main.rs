@@ -14,6 +14,7 @@ mod openapi;
 mod posts;
 mod process;
 mod robustness;
+mod roles;
 mod site;
 mod subscribers;
 mod tags;
