@@ -50,6 +50,12 @@ impl Application {
     /// Migrates the database, creates the first admin if needed, and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let path = settings.database_path().to_string();
+        // Create the file, switch it to WAL and migrate it before the pool opens connections.
+        let migrate_path = path.clone();
+        let ran = web::block(move || db::migrate(&mut db::connect(&migrate_path)?)).await??;
+        if ran > 0 {
+            log::info!("applied {ran} database migration(s)");
+        }
         let pool = db::pool(&path, settings.db_pool_size)?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("BYLINE_BIND: cannot listen on {}", settings.bind))?;
@@ -178,10 +184,6 @@ async fn prepare_database(
     let pool = pool.clone();
     let secret = actix_web::web::block(move || -> anyhow::Result<String> {
         let mut conn = pool.get().context("cannot open the database")?;
-        let ran = db::migrate(&mut conn)?;
-        if ran > 0 {
-            log::info!("applied {ran} database migration(s)");
-        }
         let secret = match &settings.jwt_secret {
             Some(secret) => secret.clone(),
             None => {

@@ -41,12 +41,14 @@ impl Db {
 }
 pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
 
-/// Per-connection settings. `busy_timeout` must come before WAL, or a new database's first
-/// connections fail with "database is locked".
+/// Per-connection settings.
 const PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
-PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
 PRAGMA foreign_keys = ON;";
+
+/// WAL is a property of the database file: set once, by the first connection (`connect`), not by
+/// every pooled one — switching the journal mode takes a lock that other connections race for.
+const WAL: &str = "PRAGMA journal_mode = WAL;";
 
 #[derive(Debug)]
 struct SqlitePragmas;
@@ -63,6 +65,7 @@ pub fn connect(path: &str) -> anyhow::Result<SqliteConnection> {
     let mut conn = SqliteConnection::establish(path)
         .with_context(|| format!("cannot open the database at {path}"))?;
     conn.batch_execute(PRAGMAS)?;
+    conn.batch_execute(WAL)?;
     Ok(conn)
 }
 
