@@ -352,3 +352,125 @@ mod tests {
         assert!(slugify(&"a".repeat(500)).len() <= 200);
     }
 }
+
+/// Property tests: whatever an author or commenter types, the output runs nothing.
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Pieces attackers combine, so random strings reach the interesting cases quickly.
+    fn hostile() -> impl Strategy<Value = String> {
+        let atoms = prop::sample::select(vec![
+            "<script>",
+            "</script>",
+            "<img src=x onerror=alert(1)>",
+            "<svg onload=alert(1)>",
+            "javascript:",
+            "<a href=\"javascript:alert(1)\">",
+            "\"",
+            "'",
+            "<",
+            ">",
+            "&",
+            "onclick=",
+            "<iframe",
+            "<style>",
+            "[x](javascript:alert(1))",
+            "![x](javascript:alert(1))",
+            "<details open ontoggle=alert(1)>",
+            "https://example.com/",
+            "\n\n",
+            "`",
+            "*",
+            "#",
+            "<!--",
+            "-->",
+            "<![CDATA[",
+            "&#106;avascript:",
+            " ",
+            "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+            "data:text/html,<script>",
+        ]);
+        prop::collection::vec(
+            prop_oneof![atoms.prop_map(str::to_string), "[a-z ]{0,8}"],
+            0..24,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    /// Any tag that can run script, any event handler attribute, any attribute whose value is a
+    /// script or data URL. (A `javascript:` inside an https URL's path is harmless text.)
+    fn executable(html: &str) -> Option<String> {
+        let lower = html.to_lowercase();
+        for tag in [
+            "<script", "<svg", "<iframe", "<style", "<math", "<object", "<embed", "<form", "<base",
+        ] {
+            if lower.contains(tag) {
+                return Some(tag.into());
+            }
+        }
+        let mut rest = lower.as_str();
+        while let Some(start) = rest.find('<') {
+            let end = rest[start..].find('>').map_or(rest.len(), |e| start + e);
+            let tag = &rest[start..end];
+            let handler = tag.match_indices(" on").any(|(i, _)| {
+                let name: String = tag[i + 3..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphabetic())
+                    .collect();
+                !name.is_empty() && tag[i + 3 + name.len()..].starts_with('=')
+            });
+            let script_url = tag.match_indices("=\"").any(|(i, _)| {
+                let value = tag[i + 2..].trim_start();
+                ["javascript:", "vbscript:", "data:", "&#"]
+                    .iter()
+                    .any(|p| value.starts_with(p))
+            });
+            if handler || script_url {
+                return Some(tag.into());
+            }
+            rest = &rest[end..];
+        }
+        None
+    }
+
+    #[test]
+    fn the_checker_catches_what_it_looks_for() {
+        for bad in [
+            "<script>x</script>",
+            "<img src=x onerror=alert(1)>",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<a href=\" data:text/html,x\">x</a>",
+            "<p onclick=\"x\">",
+        ] {
+            assert!(executable(bad).is_some(), "{bad}");
+        }
+        assert!(
+            executable("<a href=\"https://x.example/javascript:y\">ok</a> onclick=text").is_none()
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn markdown_never_renders_executable_markup(input in hostile()) {
+            let html = sanitize(&render_markdown(&input));
+            prop_assert!(executable(&html).is_none(), "{:?} gave {:?}", input, html);
+        }
+
+        #[test]
+        fn raw_html_never_keeps_executable_markup(input in hostile()) {
+            let html = sanitize(&input);
+            prop_assert!(executable(&html).is_none(), "{:?} gave {:?}", input, html);
+        }
+
+        #[test]
+        fn comments_never_render_executable_markup(input in hostile()) {
+            let html = render_comment(&input);
+            prop_assert!(executable(&html).is_none(), "{:?} gave {:?}", input, html);
+        }
+    }
+}
