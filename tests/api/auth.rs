@@ -191,3 +191,24 @@ async fn a_password_change_signs_out_older_tokens() {
         "other users are not affected"
     );
 }
+
+#[tokio::test]
+async fn a_token_without_expiry_or_with_another_algorithm_is_401() {
+    let app = spawn_app_with(|s| s.jwt_secret = Some(SECRET.into())).await;
+    let sub = user_id_of(&app.admin_token().await);
+    let now = chrono::Utc::now().timestamp();
+    let no_exp = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &json!({"sub": sub, "role": "admin", "iat": now}),
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .expect("encode");
+    assert_problem(app.get("/api/v1/auth/me", Some(&no_exp)).await, 401).await;
+    let hs512 = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS512),
+        &json!({"sub": sub, "role": "admin", "iat": now, "exp": now + 600}),
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .expect("encode");
+    assert_problem(app.get("/api/v1/auth/me", Some(&hs512)).await, 401).await;
+}
