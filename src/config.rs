@@ -38,6 +38,8 @@ pub struct Settings {
     /// Take the client IP from `X-Forwarded-For`/`Forwarded` (only behind a trusted proxy).
     pub trust_proxy: bool,
     pub db_pool_size: u32,
+    /// How long a client may take to send a request's head before it gets a 408.
+    pub client_timeout_ms: u64,
     /// How long anonymous reads are served from memory (0 turns the micro-cache off).
     pub public_cache_ms: u64,
     /// `smtp://host:port`, `smtps://user:pass@host`; `None`: e-mails are written to the log.
@@ -111,6 +113,7 @@ impl Settings {
             comment_max_depth: number("BYLINE_COMMENT_MAX_DEPTH", 5, 1, 50)?,
             trust_proxy: boolean("BYLINE_TRUST_PROXY", false)?,
             db_pool_size: number("BYLINE_DB_POOL_SIZE", 8, 1, 64)?,
+            client_timeout_ms: number("BYLINE_CLIENT_TIMEOUT_MS", 10_000, 100, 600_000)?,
             public_cache_ms: number("BYLINE_PUBLIC_CACHE_MS", 1000, 0, 60_000)?,
             smtp_url: var("BYLINE_SMTP_URL")?,
             mail_from: var("BYLINE_MAIL_FROM")?
@@ -157,6 +160,7 @@ impl Settings {
             comment_max_depth: 5,
             trust_proxy: false,
             db_pool_size: 4,
+            client_timeout_ms: 10_000,
             public_cache_ms: 1000,
             smtp_url: None,
             mail_from: "Byline <noreply@localhost>".into(),

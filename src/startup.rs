@@ -116,6 +116,7 @@ impl Application {
         let route_table = web::Data::new(RouteTable::from_openapi(&doc));
 
         let shared = state.clone();
+        let client_timeout_ms = state.settings.client_timeout_ms;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(routes::public_cache::microcache))
@@ -143,6 +144,9 @@ impl Application {
                 .default_service(web::to(routes::fallback))
         })
         .listen(listener)?
+        // Slow or stalled clients are cut off instead of holding a connection forever.
+        .client_request_timeout(std::time::Duration::from_millis(client_timeout_ms))
+        .client_disconnect_timeout(std::time::Duration::from_secs(2))
         .shutdown_timeout(10)
         .run();
         log::info!("Byline listening on http://{address}");

@@ -277,6 +277,19 @@ async fn the_binary_starts_logs_safely_and_stops_on_sigterm() {
         .await
         .expect("json");
     let secret = key["secret"].as_str().expect("secret").to_string();
+    // A reader's e-mail (comment form, sign-up) must not reach the log either.
+    client
+        .post(format!("{base}/api/v1/subscribers"))
+        .json(&json!({"email": "private.reader@example.org"}))
+        .send()
+        .await
+        .expect("subscribe");
+    client
+        .post(format!("{base}/api/v1/contact"))
+        .json(&json!({"email": "private.writer@example.org", "message": "hello"}))
+        .send()
+        .await
+        .expect("contact");
     let res = client
         .get(format!("{base}/api/v1/auth/me?token=query-secret-123"))
         .bearer_auth(&secret)
@@ -302,7 +315,14 @@ async fn the_binary_starts_logs_safely_and_stops_on_sigterm() {
 
     let log = std::fs::read_to_string(&log_path).expect("log");
     assert!(log.contains("log-check-1 GET /api/v1/auth/me 200"), "{log}");
-    for secret_text in ["wrong-password-xyz", &token, &secret, "query-secret-123"] {
+    for secret_text in [
+        "wrong-password-xyz",
+        &token,
+        &secret,
+        "query-secret-123",
+        "private.reader",
+        "private.writer",
+    ] {
         assert!(!log.contains(secret_text), "the log leaks {secret_text}");
     }
     // The generated password appears exactly once: when it is announced.

@@ -303,3 +303,38 @@ async fn sigkill_mid_write_loses_nothing_acknowledged() {
     child.start_kill().expect("kill");
     let _ = child.wait().await;
 }
+
+#[tokio::test]
+async fn slow_clients_are_cut_off_and_huge_headers_refused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(|s| s.client_timeout_ms = 300).await;
+    let addr = app.address.trim_start_matches("http://").to_string();
+    let mut slow = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the server kept a stalled client waiting");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
+
+    let res = app
+        .request(Method::GET, "/healthz", None)
+        .header("X-Padding", "x".repeat(128 * 1024))
+        .send()
+        .await
+        .expect("send");
+    assert!(
+        res.status() == 431 || res.status() == 400,
+        "{}",
+        res.status()
+    );
+}
