@@ -16,33 +16,13 @@ use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::comments::{self, CommentDraft, ModerationFilter, Rules, Submitter};
 use crate::startup::AppState;
 
-/// The moderation states of a comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CommentStatus {
-    Pending,
-    Approved,
-    Spam,
-    Trash,
-}
-
-impl CommentStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            CommentStatus::Pending => "pending",
-            CommentStatus::Approved => "approved",
-            CommentStatus::Spam => "spam",
-            CommentStatus::Trash => "trash",
-        }
-    }
-
-    fn stored(s: &str) -> CommentStatus {
-        match s {
-            "approved" => CommentStatus::Approved,
-            "spam" => CommentStatus::Spam,
-            "trash" => CommentStatus::Trash,
-            _ => CommentStatus::Pending,
-        }
+text_enum! {
+    /// The moderation states of a comment.
+    CommentStatus {
+        Pending => "pending",
+        Approved => "approved",
+        Spam => "spam",
+        Trash => "trash",
     }
 }
 

@@ -15,32 +15,13 @@ use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::contact::{self, ContactDraft};
 use crate::startup::AppState;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ContactStatus {
-    Unread,
-    Read,
-    Archived,
-    Spam,
-}
-
-impl ContactStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            ContactStatus::Unread => "unread",
-            ContactStatus::Read => "read",
-            ContactStatus::Archived => "archived",
-            ContactStatus::Spam => "spam",
-        }
-    }
-
-    fn stored(s: &str) -> ContactStatus {
-        match s {
-            "read" => ContactStatus::Read,
-            "archived" => ContactStatus::Archived,
-            "spam" => ContactStatus::Spam,
-            _ => ContactStatus::Unread,
-        }
+text_enum! {
+    /// The states of a contact message in the inbox.
+    ContactStatus {
+        Unread => "unread",
+        Read => "read",
+        Archived => "archived",
+        Spam => "spam",
     }
 }
 

@@ -12,32 +12,13 @@ use crate::domain::PageQuery;
 use crate::error::AppError;
 use crate::startup::AppState;
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum OutboxStatus {
-    Pending,
-    Sending,
-    Sent,
-    Failed,
-}
-
-impl OutboxStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            OutboxStatus::Pending => "pending",
-            OutboxStatus::Sending => "sending",
-            OutboxStatus::Sent => "sent",
-            OutboxStatus::Failed => "failed",
-        }
-    }
-
-    fn stored(s: &str) -> OutboxStatus {
-        match s {
-            "sending" => OutboxStatus::Sending,
-            "sent" => OutboxStatus::Sent,
-            "failed" => OutboxStatus::Failed,
-            _ => OutboxStatus::Pending,
-        }
+text_enum! {
+    /// Where an e-mail is in the outbox.
+    OutboxStatus {
+        Pending => "pending",
+        Sending => "sending",
+        Sent => "sent",
+        Failed => "failed",
     }
 }
 

@@ -16,29 +16,12 @@ use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::subscribers::{self, Signup};
 use crate::startup::AppState;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SubscriberStatus {
-    Pending,
-    Confirmed,
-    Unsubscribed,
-}
-
-impl SubscriberStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            SubscriberStatus::Pending => "pending",
-            SubscriberStatus::Confirmed => "confirmed",
-            SubscriberStatus::Unsubscribed => "unsubscribed",
-        }
-    }
-
-    fn stored(s: &str) -> SubscriberStatus {
-        match s {
-            "confirmed" => SubscriberStatus::Confirmed,
-            "unsubscribed" => SubscriberStatus::Unsubscribed,
-            _ => SubscriberStatus::Pending,
-        }
+text_enum! {
+    /// Where a subscriber is in the double opt-in.
+    SubscriberStatus {
+        Pending => "pending",
+        Confirmed => "confirmed",
+        Unsubscribed => "unsubscribed",
     }
 }
 
