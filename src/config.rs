@@ -26,6 +26,8 @@ pub struct Settings {
     pub media_limit: usize,
     /// Where uploaded files are kept.
     pub media_dir: PathBuf,
+    /// A static site (such as examples/blog) to serve at `/`; e-mail links then open its pages.
+    pub site_dir: Option<PathBuf>,
     /// Login attempts per client IP per minute.
     pub login_per_minute: u32,
     /// Comments per client IP per minute, and per post per minute (floods).
@@ -101,6 +103,13 @@ impl Settings {
             import_limit: number("BYLINE_IMPORT_LIMIT", 32 << 20, 1024, 1 << 32)?,
             media_limit: number("BYLINE_MEDIA_LIMIT", 10 << 20, 1024, 1 << 32)?,
             media_dir: PathBuf::from(var("BYLINE_MEDIA_DIR")?.unwrap_or_else(|| "media".into())),
+            site_dir: match var("BYLINE_SITE_DIR")? {
+                Some(dir) if PathBuf::from(&dir).join("index.html").is_file() => {
+                    Some(PathBuf::from(dir))
+                }
+                Some(dir) => bail!("BYLINE_SITE_DIR: {dir} has no index.html"),
+                None => None,
+            },
             login_per_minute: number("BYLINE_LOGIN_PER_MINUTE", 10, 1, 100_000)?,
             comments_per_minute: number("BYLINE_COMMENTS_PER_MINUTE", 20, 1, 100_000)?,
             comments_per_post_per_minute: number(
@@ -142,6 +151,7 @@ impl Settings {
         let media_dir = database.with_file_name("media");
         Settings {
             media_dir,
+            site_dir: None,
             database_url: database.to_string_lossy().into_owned(),
             bind: "127.0.0.1:0".into(),
             public_url: None,

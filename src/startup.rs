@@ -141,6 +141,16 @@ impl Application {
                         .config(Config::default().validator_url("none")),
                 )
                 .service(web::redirect("/docs", "/docs/"))
+                .configure(|cfg| {
+                    if let Some(dir) = &state.settings.site_dir {
+                        cfg.service(
+                            actix_files::Files::new("/", dir)
+                                .index_file("index.html")
+                                .use_etag(true)
+                                .default_handler(web::to(routes::fallback)),
+                        );
+                    }
+                })
                 .default_service(web::to(routes::fallback))
         })
         .listen(listener)?

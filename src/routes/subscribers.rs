@@ -101,9 +101,15 @@ pub async fn subscribe(
             source,
         };
         let base = state.public_url.clone();
+        // With the example site served, people land on its page rather than on JSON.
+        let confirm_page = if state.settings.site_dir.is_some() {
+            format!("{base}/confirm.html")
+        } else {
+            format!("{base}/api/v1/subscribers/confirm")
+        };
         let now = crate::services::now();
         crate::db::run(&state.pool, move |c| {
-            subscribers::subscribe(c, signup, &base, now)
+            subscribers::subscribe(c, signup, &base, &confirm_page, now)
         })
         .await?;
     }

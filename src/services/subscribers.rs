@@ -63,6 +63,7 @@ fn send_confirmation(
     s: &Subscriber,
     site: &Site,
     base: &str,
+    confirm_page: &str,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let token = new_token(
@@ -84,7 +85,7 @@ fn send_confirmation(
             to: s.email.clone(),
             subject: format!("Confirm your subscription to {}", site.title),
             body: format!(
-                "Hello{},\n\nPlease confirm your subscription to {}{gift}:\n\n{base}/api/v1/subscribers/confirm?token={token}\n\n\
+                "Hello{},\n\nPlease confirm your subscription to {}{gift}:\n\n{confirm_page}?token={token}\n\n\
                  The link works for {CONFIRM_HOURS} hours. If you did not sign up, ignore this e-mail.\n\n\
                  Unsubscribe: {unsubscribe}\n",
                 s.name
@@ -102,12 +103,14 @@ fn send_confirmation(
     Ok(())
 }
 
-/// Signs an address up (or again): a confirmation e-mail for new, pending and unsubscribed
+/// Signs an address up (or again): a confirmation e-mail, linking to `confirm_page?token=...`,
+/// for new, pending and unsubscribed
 /// addresses; nothing for confirmed ones. The caller answers the same 202 either way.
 pub fn subscribe(
     conn: &mut SqliteConnection,
     signup: Signup,
     base: &str,
+    confirm_page: &str,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     crate::db::write(conn, |conn| {
@@ -141,7 +144,7 @@ pub fn subscribe(
                 .returning(Subscriber::as_returning())
                 .get_result(conn)?,
         };
-        send_confirmation(conn, &subscriber, &site, base, now)
+        send_confirmation(conn, &subscriber, &site, base, confirm_page, now)
     })
 }
 

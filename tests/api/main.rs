@@ -16,6 +16,7 @@ mod process;
 mod robustness;
 mod roles;
 mod site;
+mod site_dir;
 mod subscribers;
 mod tags;
 mod users;

@@ -1,0 +1,77 @@
+//! The example frontend served by Byline itself (`BYLINE_SITE_DIR`).
+
+use serde_json::json;
+
+use crate::helpers::{SmtpServer, assert_problem, link, spawn_app_with};
+
+#[tokio::test]
+async fn the_example_site_is_served_with_etags_and_links_mail_to_its_pages() {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url();
+    let app = spawn_app_with(move |s| {
+        s.site_dir = Some(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/blog").into());
+        s.smtp_url = Some(url);
+    })
+    .await;
+    let res = app.get("/", None).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/html")
+    );
+    let etag = res.headers()["etag"].clone();
+    assert!(
+        res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap_or("")
+            .contains("script-src 'self'")
+    );
+    let html = res.text().await.expect("html");
+    assert!(
+        html.contains("index.js") && !html.contains("http://") && !html.contains("https://"),
+        "nothing remote"
+    );
+    let res = app
+        .request(reqwest::Method::GET, "/", None)
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 304);
+    for file in [
+        "/index.js",
+        "/post.js",
+        "/api.js",
+        "/sidebar.js",
+        "/landing.js",
+        "/style.css",
+        "/post.html",
+        "/confirm.html",
+    ] {
+        assert_eq!(app.get(file, None).await.status(), 200, "{file}");
+    }
+    assert_problem(app.get("/nothing.html", None).await, 404).await;
+    assert_problem(app.get("/api/v1/nothing", None).await, 404).await;
+    assert_eq!(app.get("/api/v1/site", None).await.status(), 200);
+
+    app.post(
+        "/api/v1/subscribers",
+        &json!({"email": "page@example.com"}),
+        None,
+    )
+    .await;
+    app.drain_outbox().await;
+    let mail = smtp.to("page@example.com").pop().expect("confirmation");
+    let confirm = link(&mail, &format!("{}/confirm.html?token=", app.address));
+    let token = confirm.rsplit('=').next().expect("token");
+    let res = app
+        .post(
+            &format!("/api/v1/subscribers/confirm?token={token}"),
+            &json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200, "the landing page's call confirms");
+}
