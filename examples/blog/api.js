@@ -12,6 +12,9 @@ export class ApiError extends Error {
 export async function api(path, { method = "GET", body } = {}) {
   const response = await fetch(`/api/v1${path}`, {
     method,
+    // Revalidate with the ETag every time: a 304 costs almost nothing, and a reader who just
+    // posted sees the change without waiting out max-age.
+    cache: "no-cache",
     headers: body ? { "Content-Type": "application/json" } : {},
     body: body ? JSON.stringify(body) : undefined,
   });

@@ -15,7 +15,7 @@ async function listPosts() {
     const item = document.createElement("li");
     const link = text("a", post.title);
     link.href = `post.html?slug=${encodeURIComponent(post.slug)}`;
-    const meta = text("p", `${new Date(post.published_at).toLocaleDateString()} · ${post.reading_time} min read · ${post.comment_count} comments`, "meta");
+    const meta = text("p", `${new Date(post.published_at).toLocaleDateString()} · ${post.reading_time} min read · ${post.comment_count} comment${post.comment_count === 1 ? "" : "s"}`, "meta");
     item.append(text("h3", ""), meta, text("p", post.excerpt));
     item.firstChild.append(link);
     list.append(item);
