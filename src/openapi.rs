@@ -68,6 +68,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut value = serde_json::to_value(&doc).unwrap_or_default();
     add_error_responses(&mut value);
     value["info"]["version"] = json!(env!("CARGO_PKG_VERSION"));
+    // Relative: the API is served by the same origin as this document.
+    value["servers"] = json!([{"url": "/", "description": "The server this document comes from"}]);
     serde_json::from_value(value).unwrap_or(doc)
 }
 
@@ -128,7 +130,14 @@ fn add_error_responses(doc: &mut Value) {
                 .and_then(Value::as_array)
                 .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
             let has_body = operation.get("requestBody").is_some();
-            let secured = operation.get("security").is_some();
+            let secured = operation
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|reqs| reqs.iter().any(|r| r.get("bearer").is_some()));
+            // Public operations say so explicitly: no security requirement at all.
+            if operation.get("security").is_none() {
+                operation["security"] = json!([]);
+            }
             let Some(responses) = operation
                 .get_mut("responses")
                 .and_then(Value::as_object_mut)
