@@ -34,10 +34,6 @@ impl Db {
             permits: std::sync::Arc::new(tokio::sync::Semaphore::new(size)),
         }
     }
-
-    pub fn pool(&self) -> &DbPool {
-        &self.pool
-    }
 }
 pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
 

@@ -16,9 +16,6 @@ use crate::error::{AppError, FieldErrors};
 pub const NAME_MAX_CHARS: usize = 80;
 pub const BODY_MAX_CHARS: usize = 10_000;
 
-/// The states a comment moves through.
-pub const STATUSES: [&str; 4] = ["pending", "approved", "spam", "trash"];
-
 /// A comment as submitted, each field already valid.
 #[derive(Debug, Clone)]
 pub struct CommentDraft {

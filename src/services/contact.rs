@@ -9,7 +9,6 @@ use crate::domain::{Email, Page, new_id, parse_id};
 use crate::error::AppError;
 use crate::mail::{self, Outgoing};
 
-pub const STATUSES: [&str; 4] = ["unread", "read", "archived", "spam"];
 pub const MESSAGE_MAX_CHARS: usize = 5_000;
 pub const NAME_MAX_CHARS: usize = 100;
 pub const SUBJECT_MAX_CHARS: usize = 200;

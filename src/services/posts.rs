@@ -107,29 +107,6 @@ pub enum Sort {
     TitleDesc,
 }
 
-impl Sort {
-    pub const ALL: [&'static str; 6] = [
-        "published_at",
-        "-published_at",
-        "updated_at",
-        "-updated_at",
-        "title",
-        "-title",
-    ];
-
-    pub fn parse(s: &str) -> Result<Sort, String> {
-        Ok(match s {
-            "published_at" => Sort::PublishedAtAsc,
-            "-published_at" => Sort::PublishedAtDesc,
-            "updated_at" => Sort::UpdatedAtAsc,
-            "-updated_at" => Sort::UpdatedAtDesc,
-            "title" => Sort::TitleAsc,
-            "-title" => Sort::TitleDesc,
-            _ => return Err(format!("sort must be one of {}", Sort::ALL.join(", "))),
-        })
-    }
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct PostFilter {
     pub tag: Option<String>,

@@ -12,7 +12,6 @@ use crate::error::AppError;
 use crate::mail::{self, Outgoing};
 
 pub const CONFIRM_HOURS: i64 = 48;
-pub const STATUSES: [&str; 3] = ["pending", "confirmed", "unsubscribed"];
 
 #[derive(Debug, Clone)]
 pub struct Signup {
