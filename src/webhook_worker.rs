@@ -241,7 +241,7 @@ pub async fn run_once(
 }
 
 /// Delivers due webhooks until the process stops, a few at a time; sleeps `poll` when idle or
-/// until woken by a write.
+/// Delivers due webhooks until the process stops, a few at a time.
 pub fn spawn(
     db: Db,
     sender: Arc<Sender>,
@@ -249,22 +249,10 @@ pub fn spawn(
     poll: Duration,
     wake: Arc<tokio::sync::Notify>,
 ) {
-    for _ in 0..4 {
-        let (db, sender, wake) = (db.clone(), sender.clone(), wake.clone());
-        actix_web::rt::spawn(async move {
-            loop {
-                match run_once(&db, &sender, policy).await {
-                    Ok(Some(_)) => continue,
-                    Ok(None) => {}
-                    Err(e) => log::error!(target: "byline::webhooks", "webhook worker: {e}"),
-                }
-                tokio::select! {
-                    _ = actix_web::rt::time::sleep(poll) => {}
-                    _ = wake.notified() => {}
-                }
-            }
-        });
-    }
+    crate::mail::worker::run_senders(4, poll, wake, "webhook worker", move || {
+        let (db, sender) = (db.clone(), sender.clone());
+        async move { run_once(&db, &sender, policy).await }
+    });
 }
 
 #[cfg(test)]

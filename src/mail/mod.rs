@@ -74,8 +74,9 @@ pub fn list(
     Ok((rows, total))
 }
 
-/// At start-up, e-mails a previous process had claimed but not finished are due again: that
-/// process is gone (one server per database), so waiting out its lease only delays them.
+/// At start-up, e-mails and webhook deliveries a previous process had claimed but not finished
+/// are due again: that process is gone (one server per database), so waiting out its lease only
+/// delays them.
 pub fn release_claims(conn: &mut SqliteConnection, now: NaiveDateTime) -> Result<usize, AppError> {
     use crate::db::schema::webhook_deliveries;
     let mail = diesel::update(outbox::table.filter(outbox::status.eq("sending")))

@@ -126,23 +126,27 @@ pub async fn run_once(
 /// on the network, so a few senders side by side multiply throughput.
 pub const SENDERS: usize = 8;
 
-/// Sends due messages until the process stops; each sender sleeps `poll` when nothing is due,
-/// or until a write wakes it. Claims are atomic, so the senders never take the same message.
-pub fn spawn(
-    db: Db,
-    mailer: Arc<Mailer>,
-    policy: RetryPolicy,
+/// Runs `step` in `senders` loops until the process stops: straight on while it finds work,
+/// otherwise sleeping `poll` or until a write wakes it. Claims are atomic, so loops never take the
+/// same item. Shared by the e-mail and webhook workers.
+pub fn run_senders<F, Fut>(
+    senders: usize,
     poll: Duration,
     wake: Arc<tokio::sync::Notify>,
-) {
-    for _ in 0..SENDERS {
-        let (db, mailer, wake) = (db.clone(), mailer.clone(), wake.clone());
+    name: &'static str,
+    step: F,
+) where
+    F: Fn() -> Fut + Clone + 'static,
+    Fut: std::future::Future<Output = Result<Option<Step>, AppError>> + 'static,
+{
+    for _ in 0..senders {
+        let (step, wake) = (step.clone(), wake.clone());
         actix_web::rt::spawn(async move {
             loop {
-                match run_once(&db, &mailer, policy).await {
+                match step().await {
                     Ok(Some(_)) => continue,
                     Ok(None) => {}
-                    Err(e) => log::error!(target: "byline::mail", "mail worker: {e}"),
+                    Err(e) => log::error!(target: "byline::workers", "{name}: {e}"),
                 }
                 tokio::select! {
                     _ = actix_web::rt::time::sleep(poll) => {}
@@ -151,6 +155,20 @@ pub fn spawn(
             }
         });
     }
+}
+
+/// Sends due e-mails until the process stops.
+pub fn spawn(
+    db: Db,
+    mailer: Arc<Mailer>,
+    policy: RetryPolicy,
+    poll: Duration,
+    wake: Arc<tokio::sync::Notify>,
+) {
+    run_senders(SENDERS, poll, wake, "mail worker", move || {
+        let (db, mailer) = (db.clone(), mailer.clone());
+        async move { run_once(&db, &mailer, policy).await }
+    });
 }
 
 #[cfg(test)]
