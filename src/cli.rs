@@ -3,15 +3,14 @@
 use std::io::BufRead;
 use std::path::PathBuf;
 
+use crate::config::Settings;
+use crate::db::{self, Conn};
+use crate::domain::{Caller, Email, Name, Page, Password, Role};
+use crate::error::AppError;
+use crate::services::import::{self as post_import, export_item};
+use crate::services::users::{self, UserDraft, UserUpdate};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use diesel::SqliteConnection;
-
-use crate::config::Settings;
-use crate::db;
-use crate::domain::{Email, Page, Password, Role};
-use crate::error::AppError;
-use crate::services::users::{self, UserDraft, UserUpdate};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -109,7 +108,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// A migrated connection for the commands that work on the database directly.
-fn open(settings: &Settings) -> anyhow::Result<SqliteConnection> {
+fn open(settings: &Settings) -> anyhow::Result<Conn> {
     let mut conn = db::connect(settings.database_path())?;
     db::migrate(&mut conn)?;
     Ok(conn)
@@ -130,7 +129,7 @@ fn password_arg(given: Option<String>) -> anyhow::Result<Password> {
     Password::parse(&raw).map_err(|e| anyhow::anyhow!("password {e}"))
 }
 
-fn user(conn: &mut SqliteConnection, cmd: UserCommand) -> anyhow::Result<()> {
+fn user(conn: &mut Conn, cmd: UserCommand) -> anyhow::Result<()> {
     match cmd {
         UserCommand::Create {
             email,
@@ -140,7 +139,9 @@ fn user(conn: &mut SqliteConnection, cmd: UserCommand) -> anyhow::Result<()> {
         } => {
             let draft = UserDraft {
                 email: Email::parse(&email).map_err(|e| anyhow::anyhow!("--email {e}"))?,
-                name: users::parse_name(&name).map_err(|e| anyhow::anyhow!("--name {e}"))?,
+                name: Name::parse(&name)
+                    .map_err(|e| anyhow::anyhow!("--name {e}"))?
+                    .into_inner(),
                 role: role
                     .parse::<Role>()
                     .map_err(|e| anyhow::anyhow!("--role {e}"))?,
@@ -190,15 +191,10 @@ fn describe(e: AppError) -> anyhow::Error {
 /// Items per transaction, so progress shows and memory stays flat on large files.
 const IMPORT_CHUNK: usize = 500;
 
-fn import(
-    conn: &mut SqliteConnection,
-    file: &std::path::Path,
-    as_user: Option<String>,
-) -> anyhow::Result<()> {
-    use crate::routes::posts::{parse_import, report};
+fn import(conn: &mut Conn, file: &std::path::Path, as_user: Option<String>) -> anyhow::Result<()> {
     let body = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let is_array = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
-    let items = parse_import(&body, !is_array).map_err(describe)?;
+    let items = post_import::parse_items(&body, !is_array).map_err(describe)?;
     let user = match as_user {
         Some(email) => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--as {e}"))?;
@@ -210,8 +206,8 @@ fn import(
             .map_err(describe)?
             .context("no admin yet: run `byline serve` once or `byline user create`")?,
     };
-    let caller = crate::auth::AuthUser {
-        role: user.role.parse().map_err(anyhow::Error::msg)?,
+    let caller = Caller {
+        role: user.role,
         user_id: user.id,
     };
     let total = items.len();
@@ -224,7 +220,7 @@ fn import(
         outcomes.extend(done);
         eprintln!("imported {}/{total}", outcomes.len());
     }
-    let report = report(outcomes);
+    let report = post_import::report(outcomes);
     for item in report.items.iter().filter(|i| i.errors.is_some()) {
         eprintln!(
             "item {} ({}): {}",
@@ -241,7 +237,7 @@ fn import(
     Ok(())
 }
 
-fn export(conn: &mut SqliteConnection, file: Option<PathBuf>) -> anyhow::Result<()> {
+fn export(conn: &mut Conn, file: Option<PathBuf>) -> anyhow::Result<()> {
     use std::io::Write;
     let views = crate::services::posts::export(conn).map_err(describe)?;
     let mut out: Box<dyn Write> = match &file {
@@ -252,7 +248,7 @@ fn export(conn: &mut SqliteConnection, file: Option<PathBuf>) -> anyhow::Result<
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     for view in &views {
-        serde_json::to_writer(&mut out, &crate::routes::posts::export_item(view))?;
+        serde_json::to_writer(&mut out, &export_item(view))?;
         out.write_all(b"\n")?;
     }
     out.flush()?;

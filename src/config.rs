@@ -53,8 +53,9 @@ pub struct Settings {
     pub mail_max_attempts: i32,
     /// The first retry's delay; each later one doubles.
     pub mail_retry_base_ms: u64,
-    /// Run the background mail and webhook workers (tests drain the queues themselves).
-    pub mail_worker: bool,
+    /// Run the background jobs: e-mail, webhooks, the scheduler (tests drain the queues
+    /// themselves).
+    pub run_jobs: bool,
     /// Let webhooks target private and loopback addresses (tests, trusted networks).
     pub webhooks_allow_private: bool,
     pub webhook_max_attempts: i32,
@@ -137,7 +138,7 @@ impl Settings {
             },
             mail_max_attempts: number("BYLINE_MAIL_MAX_ATTEMPTS", 8, 1, 100)?,
             mail_retry_base_ms: number("BYLINE_MAIL_RETRY_BASE_MS", 30_000, 10, 3_600_000)?,
-            mail_worker: true,
+            run_jobs: true,
             webhooks_allow_private: boolean("BYLINE_WEBHOOKS_ALLOW_PRIVATE", false)?,
             webhook_max_attempts: number("BYLINE_WEBHOOK_MAX_ATTEMPTS", 8, 1, 100)?,
             webhook_retry_base_ms: number("BYLINE_WEBHOOK_RETRY_BASE_MS", 10_000, 10, 3_600_000)?,
@@ -177,7 +178,7 @@ impl Settings {
             owner_email: None,
             mail_max_attempts: 5,
             mail_retry_base_ms: 50,
-            mail_worker: false,
+            run_jobs: false,
             webhooks_allow_private: true,
             webhook_max_attempts: 5,
             webhook_retry_base_ms: 50,

@@ -1,5 +1,5 @@
 //! Wires the application once, for `byline serve` and for tests alike: migrate, bootstrap, bind
-//! (port 0 allowed), and serve.
+//! (port 0 allowed), start the jobs, and serve.
 
 use std::net::TcpListener;
 
@@ -11,39 +11,21 @@ use anyhow::Context;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::auth::jwt::JwtKeys;
+use crate::auth::{Authenticator, JwtKeys};
 use crate::config::Settings;
 use crate::db::{self, Db, DbPool};
-use crate::rate_limit::RateLimiter;
+use crate::http_cache::micro::{self, PublicCache};
+use crate::jobs::{self, Jobs, RetryPolicy};
+use crate::mail::sender::Mailer;
 use crate::routes::{self, RouteTable, extract};
 use crate::services;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: Db,
-    pub settings: Settings,
-    /// The base URL used in `Location` and `Link` headers.
-    pub public_url: String,
-    pub jwt: JwtKeys,
-    pub login_limiter: RateLimiter,
-    pub comment_limiter: RateLimiter,
-    /// Keyed by the post as the path names it.
-    pub comment_post_limiter: RateLimiter<String>,
-    pub public_cache: routes::public_cache::PublicCache,
-    pub subscriber_limiter: RateLimiter,
-    pub contact_limiter: RateLimiter,
-    pub mailer: std::sync::Arc<crate::mail::sender::Mailer>,
-    pub retry: crate::mail::worker::RetryPolicy,
-    pub webhook_sender: std::sync::Arc<crate::webhook_worker::Sender>,
-    pub webhook_retry: crate::mail::worker::RetryPolicy,
-    /// Wakes the workers after a successful write, so new deliveries leave at once.
-    pub wake_workers: std::sync::Arc<tokio::sync::Notify>,
-}
+use crate::state::AppState;
 
 pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    jobs: Jobs,
 }
 
 impl Application {
@@ -66,52 +48,20 @@ impl Application {
             .unwrap_or_else(|| format!("http://{address}"));
         let jwt_secret = prepare_database(&pool, &settings, &public_url).await?;
 
-        let state = web::Data::new(AppState {
-            pool: Db::new(pool),
-            jwt: JwtKeys::new(jwt_secret.as_bytes(), settings.jwt_ttl_seconds),
-            login_limiter: RateLimiter::per_minute(settings.login_per_minute),
-            comment_limiter: RateLimiter::per_minute(settings.comments_per_minute),
-            comment_post_limiter: RateLimiter::per_minute(settings.comments_per_post_per_minute),
-            subscriber_limiter: RateLimiter::per_minute(settings.subscribers_per_minute),
-            contact_limiter: RateLimiter::per_minute(settings.contact_per_minute),
-            mailer: std::sync::Arc::new(crate::mail::sender::Mailer::new(
-                settings.smtp_url.as_deref(),
-                &settings.mail_from,
-            )?),
-            retry: crate::mail::worker::RetryPolicy {
-                max_attempts: settings.mail_max_attempts,
-                base: std::time::Duration::from_millis(settings.mail_retry_base_ms),
-            },
-            webhook_sender: std::sync::Arc::new(crate::webhook_worker::Sender::new(
-                settings.webhooks_allow_private,
-            )?),
-            webhook_retry: crate::mail::worker::RetryPolicy {
-                max_attempts: settings.webhook_max_attempts,
-                base: std::time::Duration::from_millis(settings.webhook_retry_base_ms),
-            },
-            wake_workers: std::sync::Arc::new(tokio::sync::Notify::new()),
-            public_cache: routes::public_cache::PublicCache::new(std::time::Duration::from_millis(
-                settings.public_cache_ms,
-            )),
-            public_url,
-            settings,
-        });
-        if state.settings.mail_worker {
-            crate::mail::worker::spawn(
-                state.pool.clone(),
-                state.mailer.clone(),
-                state.retry,
-                std::time::Duration::from_millis(500),
-                state.wake_workers.clone(),
-            );
-            crate::webhook_worker::spawn(
-                state.pool.clone(),
-                state.webhook_sender.clone(),
-                state.webhook_retry,
-                std::time::Duration::from_secs(1),
-                state.wake_workers.clone(),
-            );
+        let db = Db::new(pool);
+        let jobs = build_jobs(&db, &settings)?;
+        if settings.run_jobs {
+            jobs.spawn();
         }
+        let authenticator = web::Data::new(Authenticator {
+            db: db.clone(),
+            jwt: JwtKeys::new(jwt_secret.as_bytes(), settings.jwt_ttl_seconds),
+        });
+        let public_cache = web::Data::new(PublicCache::new(
+            std::time::Duration::from_millis(settings.public_cache_ms),
+            jobs.wake(),
+        ));
+        let state = web::Data::new(AppState::new(db, settings, public_url));
         let doc = crate::openapi::document();
         let route_table = web::Data::new(RouteTable::from_openapi(&doc));
 
@@ -119,7 +69,7 @@ impl Application {
         let client_timeout_ms = state.settings.client_timeout_ms;
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(from_fn(routes::public_cache::microcache))
+                .wrap(from_fn(micro::microcache))
                 .wrap(Compress::default())
                 .wrap(Condition::new(
                     !state.settings.cors_origins.is_empty(),
@@ -128,6 +78,8 @@ impl Application {
                 .wrap(from_fn(crate::security_headers::add))
                 .wrap(from_fn(crate::telemetry::request_id_and_log))
                 .app_data(state.clone())
+                .app_data(authenticator.clone())
+                .app_data(public_cache.clone())
                 .app_data(route_table.clone())
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
@@ -164,6 +116,7 @@ impl Application {
             port: address.port(),
             server,
             state: shared,
+            jobs,
         })
     }
 
@@ -171,9 +124,14 @@ impl Application {
         self.port
     }
 
-    /// What the handlers share (tests drain the outbox through it).
+    /// What the handlers share.
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
+    }
+
+    /// The background jobs (tests drain the queues through them).
+    pub fn jobs(&self) -> Jobs {
+        self.jobs.clone()
     }
 
     /// A handle to stop the server gracefully (as SIGTERM does).
@@ -225,7 +183,7 @@ async fn prepare_database(
             None => {}
         }
         services::site::default_url(&mut conn, &public_url)?;
-        let released = crate::mail::release_claims(&mut conn, services::now())?;
+        let released = db::queue::release_claims(&mut conn, services::now())?;
         if released > 0 {
             log::warn!("{released} e-mail or webhook deliveries were cut short by the last stop; sending them again");
         }
@@ -233,6 +191,30 @@ async fn prepare_database(
     })
     .await??;
     Ok(secret)
+}
+
+/// The job kinds with what each needs from the settings.
+fn build_jobs(db: &Db, settings: &Settings) -> anyhow::Result<Jobs> {
+    let retry = |max_attempts, base_ms| RetryPolicy {
+        max_attempts,
+        base: std::time::Duration::from_millis(base_ms),
+    };
+    Ok(Jobs::new(
+        jobs::mail::MailJob::new(
+            db.clone(),
+            Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from)?,
+            retry(settings.mail_max_attempts, settings.mail_retry_base_ms),
+        ),
+        jobs::webhooks::WebhookJob::new(
+            db.clone(),
+            settings.webhooks_allow_private,
+            retry(
+                settings.webhook_max_attempts,
+                settings.webhook_retry_base_ms,
+            ),
+        )?,
+        jobs::scheduler::Scheduler::new(db.clone()),
+    ))
 }
 
 fn cors(origins: &[String]) -> Cors {

@@ -1,7 +1,10 @@
-//! The database: an r2d2 pool of SQLite connections, embedded migrations, and `run`, which keeps
-//! blocking Diesel work off the async executor. Diesel and SQL live here and in `services`.
+//! The database in one place: the connection type (`Conn`), the pool, connection set-up,
+//! migrations, `run` (blocking Diesel work off the async executor), the write transaction, the
+//! paging helper, and the durable queues' claims (`queue`). SQL lives here and in `services`
+//! only; the backend-specific parts are here and in `services::search`.
 
 pub mod models;
+pub mod queue;
 pub mod schema;
 
 use std::time::Duration;
@@ -16,7 +19,12 @@ use crate::error::AppError;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
+/// The one connection type every service takes.
+pub type Conn = SqliteConnection;
+/// Its backend, for boxed queries.
+pub type Backend = diesel::sqlite::Sqlite;
+
+pub type DbPool = Pool<ConnectionManager<Conn>>;
 
 /// The pool plus one permit per connection: requests beyond the pool's size wait here, on the
 /// async side, instead of each parking a blocking thread (and its memory) on `pool.get()`.
@@ -35,7 +43,7 @@ impl Db {
         }
     }
 }
-pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
+pub type PooledConn = PooledConnection<ConnectionManager<Conn>>;
 
 /// Per-connection settings.
 const PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
@@ -57,16 +65,16 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
 }
 
 /// Opens one connection with the same settings as the pool (CLI commands, migrations).
-pub fn connect(path: &str) -> anyhow::Result<SqliteConnection> {
-    let mut conn = SqliteConnection::establish(path)
-        .with_context(|| format!("cannot open the database at {path}"))?;
+pub fn connect(path: &str) -> anyhow::Result<Conn> {
+    let mut conn =
+        Conn::establish(path).with_context(|| format!("cannot open the database at {path}"))?;
     conn.batch_execute(PRAGMAS)?;
     conn.batch_execute(WAL)?;
     Ok(conn)
 }
 
 /// Runs every pending migration; returns how many ran.
-pub fn migrate(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
+pub fn migrate(conn: &mut Conn) -> anyhow::Result<usize> {
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
         .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
@@ -88,7 +96,7 @@ pub fn pool(path: &str, size: u32) -> anyhow::Result<DbPool> {
 /// Runs `f` with a pooled connection on the blocking thread pool.
 pub async fn run<T, F>(db: &Db, f: F) -> Result<T, AppError>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
     let _permit = db
@@ -107,12 +115,14 @@ where
     .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
 }
 
-/// Runs `f` in a write transaction: `BEGIN IMMEDIATE` at the top level (a deferred transaction
-/// that later writes can fail with SQLITE_BUSY), a savepoint when already inside one, so services
-/// compose inside a caller's transaction.
-pub fn write<T, F>(conn: &mut SqliteConnection, f: F) -> Result<T, AppError>
+/// Runs `f` in a write transaction, or in a savepoint when the caller already opened one (so
+/// services compose inside a caller's transaction). On SQLite the outer transaction is
+/// `BEGIN IMMEDIATE`: it takes the write lock at once, because a deferred transaction that writes
+/// later can fail with SQLITE_BUSY. Keep slow work (rendering, hashing) outside: SQLite has one
+/// writer, and everyone else waits while this runs.
+pub fn write_transaction<T, F>(conn: &mut Conn, f: F) -> Result<T, AppError>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, AppError>,
+    F: FnOnce(&mut Conn) -> Result<T, AppError>,
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let nested = AnsiTransactionManager::transaction_manager_status_mut(conn)
@@ -128,7 +138,7 @@ where
 }
 
 /// Writes a consistent copy of the live database to `dest` (which must not exist yet).
-pub fn backup(conn: &mut SqliteConnection, dest: &std::path::Path) -> anyhow::Result<()> {
+pub fn backup(conn: &mut Conn, dest: &std::path::Path) -> anyhow::Result<()> {
     anyhow::ensure!(!dest.exists(), "{} already exists", dest.display());
     diesel::sql_query("VACUUM INTO ?")
         .bind::<diesel::sql_types::Text, _>(dest.to_string_lossy().into_owned())
@@ -138,10 +148,28 @@ pub fn backup(conn: &mut SqliteConnection, dest: &std::path::Path) -> anyhow::Re
 }
 
 /// `SELECT 1`: the readiness probe.
-pub fn ping(conn: &mut SqliteConnection) -> Result<(), AppError> {
+pub fn ping(conn: &mut Conn) -> Result<(), AppError> {
     diesel::sql_query("SELECT 1").execute(conn)?;
     Ok(())
 }
+
+/// One page of a query and the query's total, as every collection answers: `$query` is counted,
+/// then ordered by `$order`, cut to the page and loaded as `$select`. A macro because `$query`
+/// is built twice (once per statement), and Diesel's query types would make a generic
+/// function's bounds longer than the code it saves.
+macro_rules! paged {
+    ($conn:expr, $page:expr, $query:expr, $order:expr, $select:expr) => {{
+        let total: i64 = $query.count().get_result($conn)?;
+        let rows = $query
+            .order($order)
+            .offset($page.offset())
+            .limit($page.limit())
+            .select($select)
+            .load($conn)?;
+        Ok::<_, $crate::error::AppError>((rows, total))
+    }};
+}
+pub(crate) use paged;
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,8 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::PostState;
+
 /// Where a post is in its life. `scheduled` is a published post whose time has not come: it is
 /// stored as `published` and becomes visible by itself when `published_at` passes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -18,12 +20,16 @@ pub enum PostStatus {
 
 impl PostStatus {
     /// The status a reader sees at `now`, from what is stored.
-    pub fn at(stored: &str, published_at: Option<NaiveDateTime>, now: NaiveDateTime) -> PostStatus {
-        match stored {
-            "published" if published_at.is_some_and(|t| t > now) => PostStatus::Scheduled,
-            "published" => PostStatus::Published,
-            "archived" => PostStatus::Archived,
-            _ => PostStatus::Draft,
+    pub fn at(
+        state: PostState,
+        published_at: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> PostStatus {
+        match state {
+            PostState::Published if published_at.is_some_and(|t| t > now) => PostStatus::Scheduled,
+            PostState::Published => PostStatus::Published,
+            PostState::Archived => PostStatus::Archived,
+            PostState::Draft => PostStatus::Draft,
         }
     }
 
@@ -36,13 +42,20 @@ impl PostStatus {
         }
     }
 
-    /// The stored value: scheduled posts are stored as published.
-    pub fn stored(self) -> &'static str {
+    /// What is stored: scheduled posts are stored as published.
+    pub fn state(self) -> PostState {
         match self {
-            PostStatus::Scheduled => "published",
-            other => other.as_str(),
+            PostStatus::Draft => PostState::Draft,
+            PostStatus::Published | PostStatus::Scheduled => PostState::Published,
+            PostStatus::Archived => PostState::Archived,
         }
     }
+}
+
+/// Live: published, and its time has come. The one rule for "readers may see this post"; the
+/// database form of the same rule is `services::posts::live`.
+pub fn is_live(state: PostState, published_at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
+    state == PostState::Published && published_at.is_some_and(|t| t <= now)
 }
 
 impl FromStr for PostStatus {
@@ -74,14 +87,20 @@ mod tests {
         let now = chrono::Utc::now().naive_utc();
         let later = now + chrono::Duration::seconds(5);
         assert_eq!(
-            PostStatus::at("published", Some(later), now),
+            PostStatus::at(PostState::Published, Some(later), now),
             PostStatus::Scheduled
         );
         assert_eq!(
-            PostStatus::at("published", Some(now), now),
+            PostStatus::at(PostState::Published, Some(now), now),
             PostStatus::Published
         );
-        assert_eq!(PostStatus::at("draft", Some(now), now), PostStatus::Draft);
-        assert_eq!(PostStatus::Scheduled.stored(), "published");
+        assert_eq!(
+            PostStatus::at(PostState::Draft, Some(now), now),
+            PostStatus::Draft
+        );
+        assert_eq!(PostStatus::Scheduled.state(), PostState::Published);
+        assert!(is_live(PostState::Published, Some(now), now));
+        assert!(!is_live(PostState::Published, Some(later), now));
+        assert!(!is_live(PostState::Published, None, now));
     }
 }

@@ -9,10 +9,10 @@ use super::extract::Json;
 use super::pagination::{self, Paginated};
 use crate::auth::Admin;
 use crate::db::models::ApiKey;
-use crate::domain::{PageQuery, Role, parse_id};
+use crate::domain::{Name, PageQuery, Role, parse_id};
 use crate::error::{AppError, FieldErrors};
 use crate::services::api_keys;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d12", "name": "CI import", "role": "editor",
@@ -37,7 +37,7 @@ pub struct ApiKeyResponse {
 impl From<ApiKey> for ApiKeyResponse {
     fn from(k: ApiKey) -> ApiKeyResponse {
         ApiKeyResponse {
-            role: k.role.parse().unwrap_or(Role::Author),
+            role: k.role,
             id: k.id,
             name: k.name,
             prefix: k.prefix,
@@ -94,7 +94,7 @@ pub async fn list(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = pagination::page(&query)?;
-    let (rows, total) = crate::db::run(&state.pool, move |c| api_keys::list(c, page)).await?;
+    let (rows, total) = crate::db::run(&state.db, move |c| api_keys::list(c, page)).await?;
     let data: Vec<ApiKeyResponse> = rows.into_iter().map(ApiKeyResponse::from).collect();
     Ok(pagination::respond(
         &req,
@@ -121,23 +121,19 @@ pub async fn create(
     body: Json<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, AppError> {
     let CreateApiKeyRequest { name, role } = body.into_inner()?;
-    let name = name.trim().to_string();
     let mut errors = FieldErrors::default();
-    match name.chars().count() {
-        0 => errors.add("name", "is required"),
-        n if n > api_keys::NAME_MAX_CHARS => errors.add("name", "must be at most 100 characters"),
-        _ => {}
-    }
+    let name = errors.check("name", Name::parse(&name));
     if role.is_none() {
         errors.add("role", "is required");
     }
     errors.into_result()?;
-    let role = role.unwrap_or(Role::Author);
+    let (Some(name), Some(role)) = (name, role) else {
+        return Err(FieldErrors::single("role", "is required"));
+    };
+    let name = name.into_inner();
     let owner = auth.user_id.clone();
-    let (key, secret) = crate::db::run(&state.pool, move |c| {
-        api_keys::create(c, &owner, name, role)
-    })
-    .await?;
+    let (key, secret) =
+        crate::db::run(&state.db, move |c| api_keys::create(c, &owner, name, role)).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             actix_web::http::header::LOCATION,
@@ -165,7 +161,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = key_id(&id)?;
-    let key = crate::db::run(&state.pool, move |c| api_keys::get(c, &id)).await?;
+    let key = crate::db::run(&state.db, move |c| api_keys::get(c, &id)).await?;
     Ok(HttpResponse::Ok().json(ApiKeyResponse::from(key)))
 }
 
@@ -184,6 +180,6 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = key_id(&id)?;
-    crate::db::run(&state.pool, move |c| api_keys::revoke(c, &id)).await?;
+    crate::db::run(&state.db, move |c| api_keys::revoke(c, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

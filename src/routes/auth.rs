@@ -6,10 +6,11 @@ use utoipa::ToSchema;
 
 use super::extract::Json;
 use super::users::UserResponse;
-use crate::auth::AuthUser;
+use crate::auth::Authenticator;
+use crate::domain::Caller;
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::users;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -59,6 +60,7 @@ pub struct LoginResponse {
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
+    auth: web::Data<Authenticator>,
     body: Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     state.login_limiter.check(super::client_ip(&req, &state))?;
@@ -71,17 +73,17 @@ pub async fn login(
         errors.add("password", "is required");
     }
     errors.into_result()?;
-    let user = crate::db::run(&state.pool, move |c| {
+    let user = crate::db::run(&state.db, move |c| {
         users::authenticate(c, &email, &password)
     })
     .await?
     .ok_or_else(|| AppError::Unauthorized("The e-mail or password is wrong.".into()))?;
     let user = UserResponse::from(user);
-    let access_token = state.jwt.issue(&user.id, user.role)?;
+    let access_token = auth.jwt.issue(&user.id, user.role)?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         access_token,
         token_type: "Bearer".into(),
-        expires_in: state.jwt.ttl_seconds,
+        expires_in: auth.jwt.ttl_seconds,
         user,
     }))
 }
@@ -94,8 +96,8 @@ pub async fn login(
     responses((status = 200, description = "The signed-in user", body = UserResponse))
 )]
 #[get("/auth/me")]
-pub async fn me(auth: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let user = crate::db::run(&state.pool, move |c| users::get(c, &auth.user_id)).await?;
+pub async fn me(auth: Caller, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let user = crate::db::run(&state.db, move |c| users::get(c, &auth.user_id)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
         .json(UserResponse::from(user)))

@@ -7,24 +7,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::Json;
-use super::http_cache;
 use super::pagination::{self, Paginated};
 use crate::auth::{Editor, MaybeAuthUser};
 use crate::db::models::Comment;
-use crate::domain::{Email, PageQuery};
+use crate::domain::{CommentStatus, Email, PageQuery};
 use crate::error::{AppError, FieldErrors, Problem};
-use crate::services::comments::{self, CommentDraft, ModerationFilter, Rules, Submitter};
-use crate::startup::AppState;
-
-text_enum! {
-    /// The moderation states of a comment.
-    CommentStatus {
-        Pending => "pending",
-        Approved => "approved",
-        Spam => "spam",
-        Trash => "trash",
-    }
-}
+use crate::http_cache;
+use crate::services::comments::{
+    self, AuthorName, CommentDraft, CommentText, ModerationFilter, Rules, Submitter,
+};
+use crate::state::AppState;
 
 /// A comment as readers see it. The author's e-mail, IP and user agent are never here.
 #[derive(Debug, Serialize, ToSchema)]
@@ -84,7 +76,7 @@ pub struct ModerationComment {
 impl From<Comment> for ModerationComment {
     fn from(c: Comment) -> ModerationComment {
         ModerationComment {
-            comment: CommentResponse::new(&c, CommentStatus::stored(&c.status)),
+            comment: CommentResponse::new(&c, c.status),
             author_email: c.author_email,
             ip: c.ip,
             user_agent: c.user_agent,
@@ -123,17 +115,17 @@ impl TryFrom<CreateCommentRequest> for CommentDraft {
 
     fn try_from(r: CreateCommentRequest) -> Result<CommentDraft, AppError> {
         let mut errors = FieldErrors::default();
-        let author_name = errors.check("author_name", comments::parse_name(&r.author_name));
-        let body = errors.check("body", comments::parse_body(&r.body));
+        let author_name = errors.check("author_name", AuthorName::parse(&r.author_name));
+        let body = errors.check("body", CommentText::parse(&r.body));
         let author_email = r
             .author_email
             .filter(|e| !e.trim().is_empty())
             .and_then(|e| errors.check("author_email", Email::parse(&e)));
         errors.into_result()?;
         Ok(CommentDraft {
-            author_name: author_name.unwrap_or_default(),
+            author_name: author_name.map(AuthorName::into_inner).unwrap_or_default(),
             author_email,
-            body: body.unwrap_or_default(),
+            body: body.map(CommentText::into_inner).unwrap_or_default(),
             parent_id: r.parent_id.filter(|p| !p.trim().is_empty()),
             honeypot: r.website.is_some_and(|w| !w.trim().is_empty()),
         })
@@ -186,12 +178,13 @@ pub async fn create(
         notify: state.settings.owner_email.clone(),
     };
     let now = crate::services::now();
-    let comment = crate::db::run(&state.pool, move |c| {
-        comments::submit(c, &reference, draft, submitter, rules, now)
+    let links = state.links.clone();
+    let comment = crate::db::run(&state.db, move |c| {
+        comments::submit(c, &reference, draft, submitter, rules, &links, now)
     })
     .await?;
     // Spam is answered exactly like a comment awaiting moderation.
-    let shown = match CommentStatus::stored(&comment.status) {
+    let shown = match comment.status {
         CommentStatus::Approved => CommentStatus::Approved,
         _ => CommentStatus::Pending,
     };
@@ -224,7 +217,7 @@ pub async fn thread(
     let page = pagination::page(&paging)?;
     let reference = reference.into_inner();
     let now = crate::services::now();
-    let (rows, total) = crate::db::run(&state.pool, move |c| {
+    let (rows, total) = crate::db::run(&state.db, move |c| {
         comments::thread(c, &reference, page, now)
     })
     .await?;
@@ -274,12 +267,12 @@ pub async fn list(
     let page = pagination::page(&paging)?;
     let query = query.into_inner();
     let filter = ModerationFilter {
-        status: query.status.map(|s| s.as_str().to_string()),
+        status: query.status,
         post: query.post,
         q: query.q.filter(|q| !q.trim().is_empty()),
     };
     let (rows, total) =
-        crate::db::run(&state.pool, move |c| comments::list(c, &filter, page)).await?;
+        crate::db::run(&state.db, move |c| comments::list(c, &filter, page)).await?;
     let data: Vec<ModerationComment> = rows.into_iter().map(ModerationComment::from).collect();
     Ok(pagination::respond(
         &req,
@@ -305,7 +298,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let comment = crate::db::run(&state.pool, move |c| comments::get(c, &id)).await?;
+    let comment = crate::db::run(&state.db, move |c| comments::get(c, &id)).await?;
     Ok(HttpResponse::Ok().json(ModerationComment::from(comment)))
 }
 
@@ -334,9 +327,9 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let status = body.into_inner()?.status;
-    let comment = crate::db::run(&state.pool, move |c| {
+    let comment = crate::db::run(&state.db, move |c| {
         let existing = comments::get(c, &id)?;
-        comments::set_status(c, std::slice::from_ref(&existing.id), status.as_str())?;
+        comments::set_status(c, std::slice::from_ref(&existing.id), status)?;
         comments::get(c, &existing.id)
     })
     .await?;
@@ -378,10 +371,7 @@ pub async fn bulk(
     if ids.is_empty() || ids.len() > 500 {
         return Err(FieldErrors::single("ids", "must name 1 to 500 comments"));
     }
-    let updated = crate::db::run(&state.pool, move |c| {
-        comments::set_status(c, &ids, status.as_str())
-    })
-    .await?;
+    let updated = crate::db::run(&state.db, move |c| comments::set_status(c, &ids, status)).await?;
     Ok(HttpResponse::Ok().json(BulkModerateResponse { updated }))
 }
 
@@ -400,6 +390,6 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    crate::db::run(&state.pool, move |c| comments::delete(c, &id)).await?;
+    crate::db::run(&state.db, move |c| comments::delete(c, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,20 +10,10 @@ use super::extract::Json;
 use super::pagination::{self, Paginated};
 use crate::auth::Editor;
 use crate::db::models::ContactMessage;
-use crate::domain::{Email, PageQuery};
+use crate::domain::{ContactStatus, Email, PageQuery};
 use crate::error::{AppError, FieldErrors, Problem};
-use crate::services::contact::{self, ContactDraft};
-use crate::startup::AppState;
-
-text_enum! {
-    /// The states of a contact message in the inbox.
-    ContactStatus {
-        Unread => "unread",
-        Read => "read",
-        Archived => "archived",
-        Spam => "spam",
-    }
-}
+use crate::services::contact::{self, ContactDraft, MessageText, SenderName, Subject};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -44,51 +34,30 @@ pub struct ContactRequest {
     pub website: Option<String>,
 }
 
-fn bounded(
-    field: &str,
-    value: Option<String>,
-    max: usize,
-    errors: &mut FieldErrors,
-) -> Option<String> {
-    let v = value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())?;
-    if v.chars().count() > max {
-        errors.add(field, format!("must be at most {max} characters"));
-        return None;
-    }
-    Some(v)
-}
-
 impl TryFrom<ContactRequest> for ContactDraft {
     type Error = AppError;
 
     fn try_from(r: ContactRequest) -> Result<ContactDraft, AppError> {
         let mut errors = FieldErrors::default();
         let email = errors.check("email", Email::parse(&r.email));
-        let message = r.message.trim().to_string();
-        match message.chars().count() {
-            0 => errors.add("message", "is required"),
-            n if n > contact::MESSAGE_MAX_CHARS => errors.add(
-                "message",
-                format!("must be at most {} characters", contact::MESSAGE_MAX_CHARS),
-            ),
-            _ => {}
-        }
-        let name = bounded("name", r.name, contact::NAME_MAX_CHARS, &mut errors);
-        let subject = bounded(
-            "subject",
-            r.subject,
-            contact::SUBJECT_MAX_CHARS,
-            &mut errors,
-        );
+        let message = errors.check("message", MessageText::parse(&r.message));
+        let name = r
+            .name
+            .and_then(|n| errors.check("name", SenderName::parse_optional(&n)))
+            .flatten();
+        let subject = r
+            .subject
+            .and_then(|s| errors.check("subject", Subject::parse_optional(&s)))
+            .flatten();
         errors.into_result()?;
-        let email = email.ok_or_else(|| FieldErrors::single("email", "is required"))?;
+        let (Some(email), Some(message)) = (email, message) else {
+            return Err(FieldErrors::single("email", "is required"));
+        };
         Ok(ContactDraft {
             email,
-            message,
-            name,
-            subject,
+            message: message.into_inner(),
+            name: name.map(SenderName::into_inner),
+            subject: subject.map(Subject::into_inner),
             honeypot: r.website.is_some_and(|w| !w.trim().is_empty()),
         })
     }
@@ -129,7 +98,7 @@ pub async fn create(
         .map(|ua| ua.chars().take(500).collect());
     let owner = state.settings.owner_email.clone();
     let now = crate::services::now();
-    crate::db::run(&state.pool, move |c| {
+    crate::db::run(&state.db, move |c| {
         contact::submit(
             c,
             draft,
@@ -167,7 +136,7 @@ pub struct ContactMessageResponse {
 impl From<ContactMessage> for ContactMessageResponse {
     fn from(m: ContactMessage) -> ContactMessageResponse {
         ContactMessageResponse {
-            status: ContactStatus::stored(&m.status),
+            status: m.status,
             id: m.id,
             email: m.email,
             name: m.name,
@@ -206,9 +175,8 @@ pub async fn list(
     query: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = pagination::page(&paging)?;
-    let status = query.status.map(ContactStatus::as_str);
-    let (rows, total) =
-        crate::db::run(&state.pool, move |c| contact::list(c, status, page)).await?;
+    let status = query.status;
+    let (rows, total) = crate::db::run(&state.db, move |c| contact::list(c, status, page)).await?;
     let data: Vec<ContactMessageResponse> =
         rows.into_iter().map(ContactMessageResponse::from).collect();
     Ok(pagination::respond(
@@ -235,7 +203,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let m = crate::db::run(&state.pool, move |c| contact::get(c, &id)).await?;
+    let m = crate::db::run(&state.db, move |c| contact::get(c, &id)).await?;
     Ok(HttpResponse::Ok().json(ContactMessageResponse::from(m)))
 }
 
@@ -263,8 +231,8 @@ pub async fn update(
     body: Json<UpdateContactRequest>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let status = body.into_inner()?.status.as_str();
-    let m = crate::db::run(&state.pool, move |c| contact::set_status(c, &id, status)).await?;
+    let status = body.into_inner()?.status;
+    let m = crate::db::run(&state.db, move |c| contact::set_status(c, &id, status)).await?;
     Ok(HttpResponse::Ok().json(ContactMessageResponse::from(m)))
 }
 
@@ -283,6 +251,6 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    crate::db::run(&state.pool, move |c| contact::delete(c, &id)).await?;
+    crate::db::run(&state.db, move |c| contact::delete(c, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

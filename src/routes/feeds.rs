@@ -6,20 +6,20 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use serde_json::json;
 
-use super::http_cache;
 use crate::db::models::Site;
 use crate::domain::Page;
 use crate::error::AppError;
+use crate::http_cache;
 use crate::services::posts::{self, PostFilter, PostView, Viewer};
 use crate::services::site::post_url;
 use crate::services::{self, site};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const FEED_SIZE: u32 = 20;
 
 async fn latest(state: &AppState) -> Result<(Site, Vec<PostView>), AppError> {
     let now = services::now();
-    crate::db::run(&state.pool, move |c| {
+    crate::db::run(&state.db, move |c| {
         let site = site::get(c)?;
         let page = Page {
             number: 1,
@@ -186,7 +186,7 @@ pub async fn sitemap(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let now = services::now();
-    let (site, slugs) = crate::db::run(&state.pool, move |c| {
+    let (site, slugs) = crate::db::run(&state.db, move |c| {
         Ok((site::get(c)?, posts::live_slugs(c, now)?))
     })
     .await?;

@@ -11,12 +11,12 @@ use utoipa::ToSchema;
 
 use super::extract::Json;
 use super::pagination::{self, Paginated};
-use crate::auth::AuthUser;
 use crate::db::models::Media;
+use crate::domain::Caller;
 use crate::domain::{PageQuery, Role};
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::media;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d80",
@@ -88,7 +88,7 @@ fn too_large(limit: usize) -> AppError {
 #[post("/media")]
 pub async fn upload(
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Caller,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
@@ -135,7 +135,7 @@ pub async fn upload(
     }
     let (filename, bytes) = upload.ok_or_else(|| FieldErrors::single("file", "is required"))?;
     let dir = state.settings.media_dir.clone();
-    let stored = crate::db::run(&state.pool, move |c| {
+    let stored = crate::db::run(&state.db, move |c| {
         media::store(c, &dir, &auth, &filename, &bytes)
     })
     .await?;
@@ -159,13 +159,13 @@ pub async fn upload(
 #[get("/media")]
 pub async fn list(
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Caller,
     state: web::Data<AppState>,
     paging: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(Role::Author)?;
     let page = pagination::page(&paging)?;
-    let (rows, total) = crate::db::run(&state.pool, move |c| media::list(c, page)).await?;
+    let (rows, total) = crate::db::run(&state.db, move |c| media::list(c, page)).await?;
     let data: Vec<MediaResponse> = rows
         .into_iter()
         .map(|m| response(m, &state.public_url))
@@ -200,18 +200,17 @@ pub struct UpdateMediaRequest {
 )]
 #[patch("/media/{id}")]
 pub async fn update(
-    auth: AuthUser,
+    auth: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: Json<UpdateMediaRequest>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(Role::Author)?;
-    let alt = body.into_inner()?.alt.trim().to_string();
-    if alt.chars().count() > media::ALT_MAX_CHARS {
-        return Err(FieldErrors::single("alt", "must be at most 500 characters"));
-    }
+    let alt = media::AltText::parse(&body.into_inner()?.alt)
+        .map_err(|e| FieldErrors::single("alt", e))?
+        .into_inner();
     let id = id.into_inner();
-    let item = crate::db::run(&state.pool, move |c| media::set_alt(c, &auth, &id, alt)).await?;
+    let item = crate::db::run(&state.db, move |c| media::set_alt(c, &auth, &id, alt)).await?;
     Ok(HttpResponse::Ok().json(response(item, &state.public_url)))
 }
 
@@ -225,14 +224,14 @@ pub async fn update(
 )]
 #[delete("/media/{id}")]
 pub async fn delete(
-    auth: AuthUser,
+    auth: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(Role::Author)?;
     let id = id.into_inner();
     let dir = state.settings.media_dir.clone();
-    crate::db::run(&state.pool, move |c| media::delete(c, &dir, &auth, &id)).await?;
+    crate::db::run(&state.db, move |c| media::delete(c, &dir, &auth, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -2,37 +2,6 @@
 //! `api` registers every documented route; `fallback` turns unknown routes into 404 and known
 //! paths with the wrong method into 405, both as problem+json.
 
-/// A state stored as lower-case text and shown as an enum in the API: one definition gives the
-/// type, its OpenAPI schema, `as_str` for queries, and `stored` for rows (the first variant when
-/// a row holds something unknown).
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $first:ident => $first_text:literal $(, $variant:ident => $text:literal)* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "lowercase")]
-        pub enum $name {
-            $first,
-            $($variant),*
-        }
-
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $name::$first => $first_text,
-                    $($name::$variant => $text),*
-                }
-            }
-
-            pub fn stored(s: &str) -> $name {
-                match s {
-                    $($text => $name::$variant,)*
-                    _ => $name::$first,
-                }
-            }
-        }
-    };
-}
-
 pub mod api_keys;
 pub mod auth;
 pub mod comments;
@@ -40,12 +9,10 @@ pub mod contact;
 pub mod extract;
 pub mod feeds;
 pub mod health;
-pub mod http_cache;
 pub mod media;
 pub mod outbox;
 pub mod pagination;
 pub mod posts;
-pub mod public_cache;
 pub mod site;
 pub mod subscribers;
 pub mod tags;
@@ -60,7 +27,7 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Every documented route. The OpenAPI document is collected from exactly these services.
 pub fn api(cfg: &mut ServiceConfig) {

@@ -8,19 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::pagination::{self, Paginated};
 use crate::auth::Admin;
 use crate::db::models::OutboxMessage;
-use crate::domain::PageQuery;
+use crate::domain::{OutboxStatus, PageQuery};
 use crate::error::AppError;
-use crate::startup::AppState;
-
-text_enum! {
-    /// Where an e-mail is in the outbox.
-    OutboxStatus {
-        Pending => "pending",
-        Sending => "sending",
-        Sent => "sent",
-        Failed => "failed",
-    }
-}
+use crate::state::AppState;
 
 /// An e-mail in the outbox. The body is left out: it may carry a subscriber's links.
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,7 +31,7 @@ pub struct OutboxResponse {
 impl From<OutboxMessage> for OutboxResponse {
     fn from(m: OutboxMessage) -> OutboxResponse {
         OutboxResponse {
-            status: OutboxStatus::stored(&m.status),
+            status: m.status,
             id: m.id,
             recipient: m.recipient,
             subject: m.subject,
@@ -79,9 +69,11 @@ pub async fn list(
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = pagination::page(&paging)?;
-    let status = query.status.map(OutboxStatus::as_str);
-    let (rows, total) =
-        crate::db::run(&state.pool, move |c| crate::mail::list(c, status, page)).await?;
+    let status = query.status;
+    let (rows, total) = crate::db::run(&state.db, move |c| {
+        crate::services::outbox::list(c, status, page)
+    })
+    .await?;
     let data: Vec<OutboxResponse> = rows.into_iter().map(OutboxResponse::from).collect();
     Ok(pagination::respond(
         &req,

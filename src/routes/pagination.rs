@@ -5,9 +5,9 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::http_cache;
 use crate::domain::{Page, PageQuery};
 use crate::error::AppError;
+use crate::http_cache;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Paginated<T> {

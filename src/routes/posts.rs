@@ -3,24 +3,23 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{self, Json};
-use super::http_cache;
 use super::pagination::{self, Paginated};
-use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::auth::MaybeAuthUser;
 use crate::content;
 use crate::db::models::PostRevision;
-use crate::domain::{PageQuery, PostStatus, Role, Slug, parse_http_url};
-use crate::error::{AppError, FieldErrors, Problem};
+use crate::domain::{Caller, PageQuery, PostStatus, Role};
+use crate::error::{AppError, Problem};
+use crate::http_cache;
 use crate::services::idempotency::{self, Replay};
-use crate::services::posts::{
-    self, Body, ImportOutcome, PostDraft, PostFilter, PostPatch, PostView, Sort, Viewer,
-};
-use crate::services::tags::TagRef;
-use crate::startup::AppState;
+use crate::services::import::{self as post_import, ImportReport};
+use crate::services::post_input::{CreatePostRequest, UpdatePostRequest};
+use crate::services::posts::{self, PostDraft, PostFilter, PostPatch, PostView, Sort, Viewer};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuthorRef {
@@ -75,7 +74,7 @@ impl PostResponse {
     pub fn new(v: PostView, now: NaiveDateTime) -> PostResponse {
         let p = v.post;
         PostResponse {
-            status: PostStatus::at(&p.status, p.published_at, now),
+            status: PostStatus::at(p.status, p.published_at, now),
             author: AuthorRef {
                 id: p.author_id,
                 name: v.author_name,
@@ -240,7 +239,7 @@ fn post_version(view: &PostView, now: NaiveDateTime) -> String {
         p.id,
         p.updated_at.and_utc().timestamp_micros(),
         p.comment_count,
-        PostStatus::at(&p.status, p.published_at, now),
+        PostStatus::at(p.status, p.published_at, now),
         view.author_name,
         tags.join(",")
     )
@@ -356,7 +355,7 @@ pub async fn list(
     };
     let now = now();
     let list_viewer = viewer.clone();
-    let (views, total) = crate::db::run(&state.pool, move |c| {
+    let (views, total) = crate::db::run(&state.db, move |c| {
         posts::list(c, &list_viewer, &filter, page, now)
     })
     .await?;
@@ -403,7 +402,7 @@ pub async fn get(
     let now = now();
     let reference = reference.into_inner();
     let read_viewer = viewer.clone();
-    let view = crate::db::run(&state.pool, move |c| {
+    let view = crate::db::run(&state.db, move |c| {
         posts::get(c, &read_viewer, &reference, now)
     })
     .await?;
@@ -414,234 +413,6 @@ pub async fn get(
         &version,
         cache_control(&viewer),
     )
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(untagged)]
-pub enum TagInput {
-    /// A tag's name or slug; created when missing.
-    Name(String),
-    /// A tag with an explicit slug and name.
-    Full { slug: String, name: String },
-}
-
-impl TagInput {
-    fn parse(&self) -> Result<TagRef, String> {
-        match self {
-            TagInput::Name(name) => TagRef::from_name(name),
-            TagInput::Full { slug, name } => Ok(TagRef {
-                slug: Slug::parse(slug)?,
-                name: crate::services::tags::parse_name(name)?,
-            }),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"title": "Hello, world", "markdown": "# Hello\n\nThe first post.", "status": "published", "tags": ["News"]}))]
-pub struct CreatePostRequest {
-    /// 1 to 300 characters.
-    #[serde(default)]
-    #[schema(required = true, min_length = 1, max_length = 300)]
-    pub title: String,
-    /// Derived from the title when absent; an explicit slug already taken is a 409.
-    pub slug: Option<String>,
-    /// The body as Markdown (send this or `html`).
-    pub markdown: Option<String>,
-    /// The body as HTML; sanitized either way.
-    pub html: Option<String>,
-    /// Up to 1000 characters; derived from the body when absent.
-    pub excerpt: Option<String>,
-    /// Default `draft`. `published` without `published_at` publishes now; a future
-    /// `published_at` schedules the post.
-    pub status: Option<PostStatus>,
-    pub published_at: Option<DateTime<Utc>>,
-    /// Up to 30 tags, by name or slug, or as `{slug, name}`.
-    pub tags: Option<Vec<TagInput>>,
-    /// An absolute http(s) URL or a path on this server such as `/media/...`.
-    pub feature_image: Option<String>,
-    /// Up to 300 characters.
-    pub meta_title: Option<String>,
-    /// Up to 500 characters.
-    pub meta_description: Option<String>,
-    /// Default true.
-    pub comments_enabled: Option<bool>,
-}
-
-fn text(max: usize) -> impl Fn(&str) -> Result<String, String> {
-    move |raw| {
-        let t = raw.trim();
-        if t.chars().count() > max {
-            Err(format!("must be at most {max} characters"))
-        } else {
-            Ok(t.to_string())
-        }
-    }
-}
-
-fn title(raw: &str) -> Result<String, String> {
-    match text(300)(raw)? {
-        t if t.is_empty() => Err("is required".into()),
-        t => Ok(t),
-    }
-}
-
-fn feature_image(raw: &str) -> Result<String, String> {
-    let raw = raw.trim();
-    if raw.starts_with('/') && !raw.starts_with("//") && !raw.contains(char::is_whitespace) {
-        Ok(raw.to_string())
-    } else {
-        parse_http_url(raw)
-            .map_err(|_| "must be an absolute http(s) URL or a path starting with /".to_string())
-    }
-}
-
-fn body(errors: &mut FieldErrors, markdown: Option<String>, html: Option<String>) -> Option<Body> {
-    match (markdown, html) {
-        (Some(_), Some(_)) => {
-            errors.add("html", "send the body as either markdown or html, not both");
-            None
-        }
-        (Some(md), None) => Some(Body::Markdown(md)),
-        (None, Some(html)) => Some(Body::Html(html)),
-        (None, None) => None,
-    }
-}
-
-fn tag_refs(errors: &mut FieldErrors, tags: Option<Vec<TagInput>>) -> Option<Vec<TagRef>> {
-    let tags = tags?;
-    if tags.len() > 30 {
-        errors.add("tags", "at most 30 tags");
-        return None;
-    }
-    let mut refs = Vec::with_capacity(tags.len());
-    for (i, t) in tags.iter().enumerate() {
-        refs.extend(errors.check(&format!("tags[{i}]"), t.parse()));
-    }
-    Some(refs)
-}
-
-fn optional(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: Option<String>,
-    parse: impl Fn(&str) -> Result<String, String>,
-) -> Option<String> {
-    value.and_then(|v| errors.check(field, parse(&v)))
-}
-
-impl TryFrom<CreatePostRequest> for PostDraft {
-    type Error = FieldErrors;
-
-    fn try_from(r: CreatePostRequest) -> Result<PostDraft, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let draft = PostDraft {
-            title: errors.check("title", title(&r.title)).unwrap_or_default(),
-            slug: r.slug.and_then(|s| errors.check("slug", Slug::parse(&s))),
-            body: body(&mut errors, r.markdown, r.html),
-            excerpt: optional(&mut errors, "excerpt", r.excerpt, text(1000)),
-            status: r.status.unwrap_or(PostStatus::Draft),
-            published_at: r.published_at.map(|t| t.naive_utc()),
-            tags: tag_refs(&mut errors, r.tags).unwrap_or_default(),
-            feature_image: optional(&mut errors, "feature_image", r.feature_image, feature_image),
-            meta_title: optional(&mut errors, "meta_title", r.meta_title, text(300)),
-            meta_description: optional(
-                &mut errors,
-                "meta_description",
-                r.meta_description,
-                text(500),
-            ),
-            comments_enabled: r.comments_enabled.unwrap_or(true),
-        };
-        if errors.is_empty() {
-            Ok(draft)
-        } else {
-            Err(errors)
-        }
-    }
-}
-
-/// `Some(None)` for an explicit null, `None` (by default) for a field not sent.
-fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
-/// Only the fields sent are changed; `null` clears a nullable field.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"status": "published", "tags": ["News", "Rust"]}))]
-pub struct UpdatePostRequest {
-    #[schema(min_length = 1, max_length = 300)]
-    pub title: Option<String>,
-    pub slug: Option<String>,
-    pub markdown: Option<String>,
-    pub html: Option<String>,
-    /// `null` goes back to an excerpt derived from the body.
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    pub excerpt: Option<Option<String>>,
-    pub status: Option<PostStatus>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
-    pub published_at: Option<Option<DateTime<Utc>>>,
-    pub tags: Option<Vec<TagInput>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    pub feature_image: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    pub meta_title: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    pub meta_description: Option<Option<String>>,
-    pub comments_enabled: Option<bool>,
-}
-
-fn clearable(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: Option<Option<String>>,
-    parse: impl Fn(&str) -> Result<String, String>,
-) -> Option<Option<String>> {
-    match value {
-        Some(Some(v)) => errors.check(field, parse(&v)).map(Some),
-        Some(None) => Some(None),
-        None => None,
-    }
-}
-
-impl TryFrom<UpdatePostRequest> for PostPatch {
-    type Error = FieldErrors;
-
-    fn try_from(r: UpdatePostRequest) -> Result<PostPatch, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let patch = PostPatch {
-            title: r.title.and_then(|t| errors.check("title", title(&t))),
-            slug: r.slug.and_then(|s| errors.check("slug", Slug::parse(&s))),
-            body: body(&mut errors, r.markdown, r.html),
-            excerpt: clearable(&mut errors, "excerpt", r.excerpt, text(1000)),
-            status: r.status,
-            published_at: r.published_at.map(|t| t.map(|t| t.naive_utc())),
-            tags: tag_refs(&mut errors, r.tags),
-            feature_image: clearable(&mut errors, "feature_image", r.feature_image, feature_image),
-            meta_title: clearable(&mut errors, "meta_title", r.meta_title, text(300)),
-            meta_description: clearable(
-                &mut errors,
-                "meta_description",
-                r.meta_description,
-                text(500),
-            ),
-            comments_enabled: r.comments_enabled,
-        };
-        if errors.is_empty() {
-            Ok(patch)
-        } else {
-            Err(errors)
-        }
-    }
 }
 
 fn location(state: &AppState, id: &str) -> String {
@@ -676,7 +447,7 @@ fn replay(answer: Replay) -> HttpResponse {
 #[post("/posts")]
 pub async fn create(
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Caller,
     state: web::Data<AppState>,
     body: Json<CreatePostRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -687,29 +458,28 @@ pub async fn create(
         .get("idempotency-key")
         .map(|v| idempotency::parse_key(v.to_str().unwrap_or("")))
         .transpose()?;
-    let request_hash =
-        crate::auth::api_key::hash(&serde_json::to_string(&request).unwrap_or_default());
+    let request_json = serde_json::to_vec(&request).map_err(|e| AppError::Internal(e.into()))?;
+    let request_hash = crate::crypto::sha256_hex(&request_json);
     let draft = PostDraft::try_from(request).map_err(AppError::Validation)?;
     let now = now();
     let base = location(&state, "");
-    let answer = crate::db::run(&state.pool, move |c| {
-        crate::db::write(c, |c| {
-            if let Some(key) = &key
-                && let Some(previous) = idempotency::find(c, &auth.user_id, key, &request_hash)?
-            {
-                return Ok(previous);
-            }
-            let view = posts::create(c, &auth.user_id, &draft, now)?;
-            let answer = Replay {
-                status_code: 201,
-                location: Some(format!("{base}{}", view.post.id)),
-                body: serde_json::to_string(&PostResponse::new(view, now)).unwrap_or_default(),
-            };
-            if let Some(key) = &key {
-                idempotency::store(c, &auth.user_id, key, &request_hash, &answer)?;
-            }
-            Ok(answer)
-        })
+    let answer = crate::db::run(&state.db, move |c| {
+        posts::create_idempotent(
+            c,
+            &auth,
+            key.as_deref(),
+            &request_hash,
+            &draft,
+            now,
+            |view| {
+                Ok(Replay {
+                    status_code: 201,
+                    location: Some(format!("{base}{}", view.post.id)),
+                    body: serde_json::to_string(&PostResponse::new(view, now))
+                        .map_err(|e| AppError::Internal(e.into()))?,
+                })
+            },
+        )
     })
     .await?;
     Ok(replay(answer))
@@ -735,23 +505,17 @@ pub async fn create(
 #[patch("/posts/{post}")]
 pub async fn update(
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Caller,
     state: web::Data<AppState>,
     reference: web::Path<String>,
     body: Json<UpdatePostRequest>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(Role::Author)?;
     let patch = PostPatch::try_from(body.into_inner()?).map_err(AppError::Validation)?;
-    let if_match: Option<Vec<String>> = req.headers().get(header::IF_MATCH).map(|v| {
-        v.to_str()
-            .unwrap_or("")
-            .split(',')
-            .map(|t| t.trim().trim_start_matches("W/").to_string())
-            .collect()
-    });
+    let if_match = http_cache::entity_tags(&req, header::IF_MATCH);
     let now = now();
     let reference = reference.into_inner();
-    let view = crate::db::run(&state.pool, move |c| {
+    let view = crate::db::run(&state.db, move |c| {
         posts::update(
             c,
             &auth,
@@ -759,11 +523,7 @@ pub async fn update(
             patch,
             now,
             |current| match &if_match {
-                Some(tags)
-                    if !tags
-                        .iter()
-                        .any(|t| t == "*" || *t == post_etag(current, now)) =>
-                {
+                Some(tags) if !http_cache::matches(tags, &post_etag(current, now)) => {
                     Err(AppError::PreconditionFailed(
                         "The post changed since that ETag; fetch it again.".into(),
                     ))
@@ -789,13 +549,13 @@ pub async fn update(
 )]
 #[delete("/posts/{post}")]
 pub async fn delete(
-    auth: AuthUser,
+    auth: Caller,
     state: web::Data<AppState>,
     reference: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(Role::Author)?;
     let reference = reference.into_inner();
-    crate::db::run(&state.pool, move |c| {
+    crate::db::run(&state.db, move |c| {
         posts::delete(c, &auth, &reference, now())
     })
     .await?;
@@ -832,7 +592,7 @@ impl From<PostRevision> for RevisionResponse {
             excerpt: r.excerpt,
             markdown: r.markdown,
             html: r.html,
-            status: r.status,
+            status: r.status.to_string(),
             published_at: r.published_at.map(crate::services::utc),
             edited_by: r.edited_by,
             created_at: crate::services::utc(r.created_at),
@@ -852,14 +612,14 @@ impl From<PostRevision> for RevisionResponse {
 #[get("/posts/{post}/revisions")]
 pub async fn revisions(
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Caller,
     state: web::Data<AppState>,
     reference: web::Path<String>,
     paging: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = pagination::page(&paging)?;
     let reference = reference.into_inner();
-    let (rows, total) = crate::db::run(&state.pool, move |c| {
+    let (rows, total) = crate::db::run(&state.db, move |c| {
         posts::revisions(c, &auth, &reference, page, now())
     })
     .await?;
@@ -871,112 +631,6 @@ pub async fn revisions(
         total,
         data,
     ))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ImportResult {
-    Created,
-    Updated,
-    Unchanged,
-    Error,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ImportItemReport {
-    /// The item's position in the upload, from 0.
-    pub index: usize,
-    pub slug: Option<String>,
-    pub outcome: ImportResult,
-    #[schema(format = Uuid)]
-    pub id: Option<String>,
-    /// Why the item was refused, per field.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<std::collections::HashMap<String, Vec<String>>>)]
-    pub errors: Option<FieldErrors>,
-}
-
-#[derive(Debug, Default, Serialize, ToSchema)]
-pub struct ImportTotals {
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    pub error: usize,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "items": [
-        {"index": 0, "slug": "hello-world", "outcome": "created", "id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d20"},
-        {"index": 1, "slug": null, "outcome": "error", "id": null, "errors": {"title": ["is required"]}}
-    ],
-    "totals": {"created": 1, "updated": 0, "unchanged": 0, "error": 1}
-}))]
-pub struct ImportReport {
-    pub items: Vec<ImportItemReport>,
-    pub totals: ImportTotals,
-}
-
-/// Parses an upload into items: a JSON array, or NDJSON (one post per line).
-pub fn parse_import(
-    body: &[u8],
-    ndjson: bool,
-) -> Result<Vec<Result<PostDraft, FieldErrors>>, AppError> {
-    // Each item is parsed straight from its bytes (no tree of the whole upload in memory).
-    let parse =
-        |json: &[u8]| extract::parse_item::<CreatePostRequest>(json).and_then(PostDraft::try_from);
-    if ndjson {
-        return Ok(body
-            .split(|b| *b == b'\n')
-            .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
-            .map(parse)
-            .collect());
-    }
-    let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(body).map_err(|e| {
-        AppError::BadRequest(format!("Send a JSON array of posts, or NDJSON: {e}."))
-    })?;
-    Ok(items
-        .into_iter()
-        .map(|raw| parse(raw.get().as_bytes()))
-        .collect())
-}
-
-pub fn report(outcomes: Vec<ImportOutcome>) -> ImportReport {
-    let mut totals = ImportTotals::default();
-    let items = outcomes
-        .into_iter()
-        .enumerate()
-        .map(|(index, outcome)| {
-            let (outcome, id, slug, errors) = match outcome {
-                ImportOutcome::Created { id, slug } => {
-                    (ImportResult::Created, Some(id), Some(slug), None)
-                }
-                ImportOutcome::Updated { id, slug } => {
-                    (ImportResult::Updated, Some(id), Some(slug), None)
-                }
-                ImportOutcome::Unchanged { id, slug } => {
-                    (ImportResult::Unchanged, Some(id), Some(slug), None)
-                }
-                ImportOutcome::Error { slug, errors } => {
-                    (ImportResult::Error, None, slug, Some(errors))
-                }
-            };
-            match outcome {
-                ImportResult::Created => totals.created += 1,
-                ImportResult::Updated => totals.updated += 1,
-                ImportResult::Unchanged => totals.unchanged += 1,
-                ImportResult::Error => totals.error += 1,
-            }
-            ImportItemReport {
-                index,
-                slug,
-                outcome,
-                id,
-                errors,
-            }
-        })
-        .collect();
-    ImportReport { items, totals }
 }
 
 /// Imports posts, upserted by slug: a JSON array (`application/json`) or NDJSON
@@ -997,7 +651,7 @@ pub fn report(outcomes: Vec<ImportOutcome>) -> ImportReport {
 #[post("/posts/import")]
 pub async fn import(
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Caller,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
@@ -1014,40 +668,9 @@ pub async fn import(
     }
     let mut payload = payload.into_inner();
     let body = extract::read_body(&req, &mut payload, state.settings.import_limit).await?;
-    let items = parse_import(&body, ndjson)?;
+    let items = post_import::parse_items(&body, ndjson)?;
     drop(body);
     let now = now();
-    let outcomes =
-        crate::db::run(&state.pool, move |c| posts::import(c, &auth, items, now)).await?;
-    Ok(HttpResponse::Ok().json(report(outcomes)))
-}
-
-/// A post as an import item: exporting then importing gives the same posts.
-pub fn export_item(view: &PostView) -> CreatePostRequest {
-    let p = &view.post;
-    CreatePostRequest {
-        title: p.title.clone(),
-        slug: Some(p.slug.clone()),
-        html: p.markdown.is_none().then(|| p.html.clone()),
-        markdown: p.markdown.clone(),
-        excerpt: p.excerpt_is_custom.then(|| p.excerpt.clone()),
-        status: Some(match p.status.parse().unwrap_or(PostStatus::Draft) {
-            PostStatus::Scheduled => PostStatus::Published,
-            other => other,
-        }),
-        published_at: p.published_at.map(crate::services::utc),
-        tags: Some(
-            view.tags
-                .iter()
-                .map(|t| TagInput::Full {
-                    slug: t.slug.clone(),
-                    name: t.name.clone(),
-                })
-                .collect(),
-        ),
-        feature_image: p.feature_image.clone(),
-        meta_title: p.meta_title.clone(),
-        meta_description: p.meta_description.clone(),
-        comments_enabled: Some(p.comments_enabled),
-    }
+    let outcomes = crate::db::run(&state.db, move |c| posts::import(c, &auth, items, now)).await?;
+    Ok(HttpResponse::Ok().json(post_import::report(outcomes)))
 }

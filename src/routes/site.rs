@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::Json;
-use super::http_cache;
 use crate::auth::Admin;
 use crate::db::models::{Site, SiteChanges};
 use crate::domain::parse_http_url;
 use crate::error::{AppError, FieldErrors};
+use crate::http_cache;
 use crate::services::site;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"title": "Video Training Blog", "description": "Short lessons, every week", "url": "https://blog.example.com",
@@ -145,7 +145,7 @@ impl TryFrom<UpdateSiteRequest> for SiteChanges {
 )]
 #[get("/site")]
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let site = crate::db::run(&state.pool, site::get).await?;
+    let site = crate::db::run(&state.db, site::get).await?;
     http_cache::cached_json(&req, &SiteResponse::from(site), http_cache::PUBLIC_MAX_AGE)
 }
 
@@ -164,6 +164,6 @@ pub async fn update(
     body: Json<UpdateSiteRequest>,
 ) -> Result<HttpResponse, AppError> {
     let changes = SiteChanges::try_from(body.into_inner()?)?;
-    let site = crate::db::run(&state.pool, move |c| site::update(c, changes)).await?;
+    let site = crate::db::run(&state.db, move |c| site::update(c, changes)).await?;
     Ok(HttpResponse::Ok().json(SiteResponse::from(site)))
 }

@@ -11,19 +11,10 @@ use super::pagination::{self, Paginated};
 use super::site::Gift;
 use crate::auth::Editor;
 use crate::db::models::Subscriber;
-use crate::domain::{Email, PageQuery};
+use crate::domain::{Email, PageQuery, SubscriberStatus};
 use crate::error::{AppError, FieldErrors, Problem};
-use crate::services::subscribers::{self, Signup};
-use crate::startup::AppState;
-
-text_enum! {
-    /// Where a subscriber is in the double opt-in.
-    SubscriberStatus {
-        Pending => "pending",
-        Confirmed => "confirmed",
-        Unsubscribed => "unsubscribed",
-    }
-}
+use crate::services::subscribers::{self, Signup, SignupText};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -48,15 +39,11 @@ pub struct SubscribeReceipt {
     pub message: String,
 }
 
-fn short(field: &str, value: Option<String>, errors: &mut FieldErrors) -> Option<String> {
-    let v = value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())?;
-    if v.chars().count() > 100 {
-        errors.add(field, "must be at most 100 characters");
-        return None;
-    }
-    Some(v)
+fn optional_text(field: &str, value: Option<String>, errors: &mut FieldErrors) -> Option<String> {
+    value
+        .and_then(|v| errors.check(field, SignupText::parse_optional(&v)))
+        .flatten()
+        .map(SignupText::into_inner)
 }
 
 /// Signs up for the newsletter and the gift. A confirmation e-mail follows (double opt-in). The
@@ -83,8 +70,8 @@ pub async fn subscribe(
     let body = body.into_inner()?;
     let mut errors = FieldErrors::default();
     let email = errors.check("email", Email::parse(&body.email));
-    let name = short("name", body.name, &mut errors);
-    let source = short("source", body.source, &mut errors);
+    let name = optional_text("name", body.name, &mut errors);
+    let source = optional_text("source", body.source, &mut errors);
     errors.into_result()?;
     let receipt = SubscribeReceipt {
         status: "accepted".into(),
@@ -100,16 +87,10 @@ pub async fn subscribe(
             name,
             source,
         };
-        let base = state.public_url.clone();
-        // With the example site served, people land on its page rather than on JSON.
-        let confirm_page = if state.settings.site_dir.is_some() {
-            format!("{base}/confirm.html")
-        } else {
-            format!("{base}/api/v1/subscribers/confirm")
-        };
+        let links = state.links.clone();
         let now = crate::services::now();
-        crate::db::run(&state.pool, move |c| {
-            subscribers::subscribe(c, signup, &base, &confirm_page, now)
+        crate::db::run(&state.db, move |c| {
+            subscribers::subscribe(c, signup, &links, now)
         })
         .await?;
     }
@@ -140,10 +121,10 @@ pub struct UnsubscribeResponse {
 }
 
 async fn confirm(state: web::Data<AppState>, token: String) -> Result<HttpResponse, AppError> {
-    let base = state.public_url.clone();
+    let links = state.links.clone();
     let now = crate::services::now();
-    let (_, site) = crate::db::run(&state.pool, move |c| {
-        subscribers::confirm(c, &token, &base, now)
+    let (_, site) = crate::db::run(&state.db, move |c| {
+        subscribers::confirm(c, &token, &links, now)
     })
     .await?;
     Ok(HttpResponse::Ok()
@@ -199,10 +180,7 @@ pub async fn confirm_post(
 
 async fn unsubscribe(state: web::Data<AppState>, token: String) -> Result<HttpResponse, AppError> {
     let now = crate::services::now();
-    crate::db::run(&state.pool, move |c| {
-        subscribers::unsubscribe(c, &token, now)
-    })
-    .await?;
+    crate::db::run(&state.db, move |c| subscribers::unsubscribe(c, &token, now)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(UnsubscribeResponse {
@@ -265,7 +243,7 @@ pub struct SubscriberResponse {
 impl From<Subscriber> for SubscriberResponse {
     fn from(s: Subscriber) -> SubscriberResponse {
         SubscriberResponse {
-            status: SubscriberStatus::stored(&s.status),
+            status: s.status,
             id: s.id,
             email: s.email,
             name: s.name,
@@ -302,9 +280,9 @@ pub async fn list(
     query: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = pagination::page(&paging)?;
-    let status = query.status.map(SubscriberStatus::as_str);
+    let status = query.status;
     let (rows, total) =
-        crate::db::run(&state.pool, move |c| subscribers::list(c, status, page)).await?;
+        crate::db::run(&state.db, move |c| subscribers::list(c, status, page)).await?;
     let data: Vec<SubscriberResponse> = rows.into_iter().map(SubscriberResponse::from).collect();
     Ok(pagination::respond(
         &req,
@@ -340,8 +318,8 @@ pub async fn export(
     state: web::Data<AppState>,
     query: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let status = query.status.map(SubscriberStatus::as_str);
-    let rows = crate::db::run(&state.pool, move |c| subscribers::all(c, status)).await?;
+    let status = query.status;
+    let rows = crate::db::run(&state.db, move |c| subscribers::all(c, status)).await?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     let time = |t: Option<chrono::NaiveDateTime>| {
         t.map(|t| crate::services::utc(t).to_rfc3339())
@@ -372,7 +350,7 @@ pub async fn export(
                 s.id.clone(),
                 cell(&s.email),
                 cell(s.name.as_deref().unwrap_or("")),
-                s.status.clone(),
+                s.status.to_string(),
                 cell(s.source.as_deref().unwrap_or("")),
                 time(Some(s.created_at)),
                 time(s.confirmed_at),
@@ -408,6 +386,6 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    crate::db::run(&state.pool, move |c| subscribers::erase(c, &id)).await?;
+    crate::db::run(&state.db, move |c| subscribers::erase(c, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,14 +6,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::Json;
-use super::http_cache;
 use super::pagination::{self, Paginated};
 use crate::auth::{Editor, MaybeAuthUser};
 use crate::db::models::Tag;
-use crate::domain::{PageQuery, Slug};
+use crate::domain::{Name, PageQuery, Slug};
 use crate::error::{AppError, FieldErrors, Problem};
-use crate::services::tags::{self, TagChanges, TagWithCount};
-use crate::startup::AppState;
+use crate::http_cache;
+use crate::services::tags::{self, Description, TagChanges, TagWithCount};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d30", "slug": "news", "name": "News",
@@ -30,27 +30,28 @@ pub struct TagResponse {
 }
 
 impl From<TagWithCount> for TagResponse {
-    fn from(t: TagWithCount) -> TagResponse {
+    fn from(TagWithCount { tag: t, post_count }: TagWithCount) -> TagResponse {
         TagResponse {
             id: t.id,
             slug: t.slug,
             name: t.name,
             description: t.description,
-            post_count: t.post_count,
+            post_count,
             created_at: crate::services::utc(t.created_at),
         }
     }
 }
 
-fn without_count(t: Tag) -> TagResponse {
-    TagResponse {
-        id: t.id,
-        slug: t.slug,
-        name: t.name,
-        description: t.description,
-        post_count: 0,
-        created_at: crate::services::utc(t.created_at),
-    }
+fn without_count(tag: Tag) -> TagResponse {
+    TagResponse::from(TagWithCount { tag, post_count: 0 })
+}
+
+fn name(raw: &str) -> Result<String, String> {
+    Name::parse(raw).map(Name::into_inner)
+}
+
+fn description(raw: &str) -> Result<String, String> {
+    Description::parse(raw).map(Description::into_inner)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -100,7 +101,7 @@ pub async fn list(
     let public = auth.0.is_none();
     let now = crate::services::now();
     let (rows, total) =
-        crate::db::run(&state.pool, move |c| tags::list(c, page, public, now)).await?;
+        crate::db::run(&state.db, move |c| tags::list(c, page, public, now)).await?;
     let data: Vec<TagResponse> = rows.into_iter().map(TagResponse::from).collect();
     pagination::respond_cached(
         &req,
@@ -135,7 +136,7 @@ pub async fn get(
     let public = auth.0.is_none();
     let now = crate::services::now();
     let slug = slug.into_inner();
-    let tag = crate::db::run(&state.pool, move |c| {
+    let tag = crate::db::run(&state.db, move |c| {
         tags::get_with_count(c, &slug, public, now)
     })
     .await?;
@@ -169,20 +170,17 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner()?;
     let mut errors = FieldErrors::default();
-    let name = errors.check("name", tags::parse_name(&body.name));
+    let name = errors.check("name", name(&body.name));
     let slug = body
         .slug
         .and_then(|s| errors.check("slug", Slug::parse(&s)));
     let description = body
         .description
-        .and_then(|d| errors.check("description", tags::parse_description(&d)))
+        .and_then(|d| errors.check("description", description(&d)))
         .unwrap_or_default();
     errors.into_result()?;
     let name = name.unwrap_or_default();
-    let tag = crate::db::run(&state.pool, move |c| {
-        tags::create(c, name, slug, description)
-    })
-    .await?;
+    let tag = crate::db::run(&state.db, move |c| tags::create(c, name, slug, description)).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             actix_web::http::header::LOCATION,
@@ -213,19 +211,17 @@ pub async fn update(
     let body = body.into_inner()?;
     let mut errors = FieldErrors::default();
     let changes = TagChanges {
-        name: body
-            .name
-            .and_then(|n| errors.check("name", tags::parse_name(&n))),
+        name: body.name.and_then(|n| errors.check("name", name(&n))),
         slug: body
             .slug
             .and_then(|s| errors.check("slug", Slug::parse(&s).map(|s| s.to_string()))),
         description: body
             .description
-            .and_then(|d| errors.check("description", tags::parse_description(&d))),
+            .and_then(|d| errors.check("description", description(&d))),
     };
     errors.into_result()?;
     let slug = slug.into_inner();
-    let tag = crate::db::run(&state.pool, move |c| tags::update(c, &slug, changes)).await?;
+    let tag = crate::db::run(&state.db, move |c| tags::update(c, &slug, changes)).await?;
     Ok(HttpResponse::Ok().json(without_count(tag)))
 }
 
@@ -244,6 +240,6 @@ pub async fn delete(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    crate::db::run(&state.pool, move |c| tags::delete(c, &slug)).await?;
+    crate::db::run(&state.db, move |c| tags::delete(c, &slug)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

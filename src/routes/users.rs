@@ -9,10 +9,10 @@ use super::extract::Json;
 use super::pagination::{self, Paginated};
 use crate::auth::Admin;
 use crate::db::models::User;
-use crate::domain::{Email, PageQuery, Password, Role, parse_id};
+use crate::domain::{Email, Name, PageQuery, Password, Role, parse_id};
 use crate::error::{AppError, FieldErrors, Problem};
-use crate::services::users::{self, UserDraft, UserUpdate, parse_name};
-use crate::startup::AppState;
+use crate::services::users::{self, UserDraft, UserUpdate};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d11", "email": "ed@example.com", "name": "Ed Itor",
@@ -30,8 +30,7 @@ pub struct UserResponse {
 impl From<User> for UserResponse {
     fn from(u: User) -> UserResponse {
         UserResponse {
-            // The column is CHECKed; an unreadable role gets the least power.
-            role: u.role.parse().unwrap_or(Role::Author),
+            role: u.role,
             id: u.id,
             email: u.email,
             name: u.name,
@@ -66,7 +65,7 @@ impl TryFrom<CreateUserRequest> for UserDraft {
     fn try_from(body: CreateUserRequest) -> Result<UserDraft, AppError> {
         let mut errors = FieldErrors::default();
         let email = errors.check("email", Email::parse(&body.email));
-        let name = errors.check("name", parse_name(&body.name));
+        let name = errors.check("name", Name::parse(&body.name).map(Name::into_inner));
         let password = errors.check("password", Password::parse(&body.password));
         errors.into_result()?;
         match (email, name, password) {
@@ -106,7 +105,9 @@ impl TryFrom<UpdateUserRequest> for UserUpdate {
             email: body
                 .email
                 .and_then(|e| errors.check("email", Email::parse(&e))),
-            name: body.name.and_then(|n| errors.check("name", parse_name(&n))),
+            name: body
+                .name
+                .and_then(|n| errors.check("name", Name::parse(&n).map(Name::into_inner))),
             password: body
                 .password
                 .and_then(|p| errors.check("password", Password::parse(&p))),
@@ -138,7 +139,7 @@ pub async fn list(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = pagination::page(&query)?;
-    let (rows, total) = crate::db::run(&state.pool, move |c| users::list(c, page)).await?;
+    let (rows, total) = crate::db::run(&state.db, move |c| users::list(c, page)).await?;
     let data: Vec<UserResponse> = rows.into_iter().map(UserResponse::from).collect();
     Ok(pagination::respond(
         &req,
@@ -168,7 +169,7 @@ pub async fn create(
     body: Json<CreateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     let draft = UserDraft::try_from(body.into_inner()?)?;
-    let user = crate::db::run(&state.pool, move |c| users::create(c, draft)).await?;
+    let user = crate::db::run(&state.db, move |c| users::create(c, draft)).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             actix_web::http::header::LOCATION,
@@ -192,7 +193,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = user_id(&id)?;
-    let user = crate::db::run(&state.pool, move |c| users::get(c, &id)).await?;
+    let user = crate::db::run(&state.db, move |c| users::get(c, &id)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
 
@@ -217,7 +218,7 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let id = user_id(&id)?;
     let changes = UserUpdate::try_from(body.into_inner()?)?;
-    let user = crate::db::run(&state.pool, move |c| users::update(c, &id, changes)).await?;
+    let user = crate::db::run(&state.db, move |c| users::update(c, &id, changes)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
 
@@ -239,6 +240,6 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = user_id(&id)?;
-    crate::db::run(&state.pool, move |c| users::delete(c, &id)).await?;
+    crate::db::run(&state.db, move |c| users::delete(c, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

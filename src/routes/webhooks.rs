@@ -13,7 +13,7 @@ use crate::db::models::{Webhook, WebhookDelivery};
 use crate::domain::PageQuery;
 use crate::error::{AppError, FieldErrors};
 use crate::services::webhooks::{self, NewWebhook, WebhookChanges};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d70", "url": "https://build.example.com/hooks/byline",
@@ -76,7 +76,7 @@ impl From<WebhookDelivery> for DeliveryResponse {
             id: d.id,
             webhook_id: d.webhook_id,
             event: d.event,
-            status: d.status,
+            status: d.status.to_string(),
             attempts: d.attempts,
             last_status_code: d.last_status_code,
             last_response: d.last_response,
@@ -117,26 +117,13 @@ pub struct UpdateWebhookRequest {
     pub active: Option<bool>,
 }
 
-fn secret(raw: &str) -> Result<String, String> {
-    match raw.chars().count() {
-        16..=200 => Ok(raw.to_string()),
-        _ => Err("must be 16 to 200 characters".into()),
-    }
-}
-
 async fn check_url(
     state: &AppState,
     errors: &mut FieldErrors,
     url: Option<String>,
 ) -> Option<String> {
-    let url = url?.trim().to_string();
-    match crate::webhook_worker::check_target(&url, state.settings.webhooks_allow_private).await {
-        Ok(()) => Some(url),
-        Err(e) => {
-            errors.add("url", e);
-            None
-        }
-    }
+    let checked = webhooks::check_url(&url?, state.settings.webhooks_allow_private).await;
+    errors.check("url", checked)
 }
 
 /// Lists webhooks.
@@ -156,7 +143,7 @@ pub async fn list(
     paging: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = pagination::page(&paging)?;
-    let (rows, total) = crate::db::run(&state.pool, move |c| webhooks::list(c, page)).await?;
+    let (rows, total) = crate::db::run(&state.db, move |c| webhooks::list(c, page)).await?;
     let data: Vec<WebhookResponse> = rows.into_iter().map(WebhookResponse::from).collect();
     Ok(pagination::respond(
         &req,
@@ -185,7 +172,9 @@ pub async fn create(
     let mut errors = FieldErrors::default();
     let url = check_url(&state, &mut errors, Some(body.url)).await;
     let events = errors.check("events", webhooks::parse_events(&body.events));
-    let secret = body.secret.and_then(|s| errors.check("secret", secret(&s)));
+    let secret = body
+        .secret
+        .and_then(|s| errors.check("secret", webhooks::parse_secret(&s)));
     errors.into_result()?;
     let new = NewWebhook {
         url: url.unwrap_or_default(),
@@ -193,7 +182,7 @@ pub async fn create(
         secret,
         active: body.active.unwrap_or(true),
     };
-    let hook = crate::db::run(&state.pool, move |c| webhooks::create(c, new)).await?;
+    let hook = crate::db::run(&state.db, move |c| webhooks::create(c, new)).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -217,7 +206,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let hook = crate::db::run(&state.pool, move |c| webhooks::get(c, &id)).await?;
+    let hook = crate::db::run(&state.db, move |c| webhooks::get(c, &id)).await?;
     Ok(HttpResponse::Ok().json(WebhookResponse::from(hook)))
 }
 
@@ -244,13 +233,15 @@ pub async fn update(
         events: body
             .events
             .and_then(|e| errors.check("events", webhooks::parse_events(&e))),
-        secret: body.secret.and_then(|s| errors.check("secret", secret(&s))),
+        secret: body
+            .secret
+            .and_then(|s| errors.check("secret", webhooks::parse_secret(&s))),
         active: body.active,
         updated_at: None,
     };
     errors.into_result()?;
     let id = id.into_inner();
-    let hook = crate::db::run(&state.pool, move |c| webhooks::update(c, &id, changes)).await?;
+    let hook = crate::db::run(&state.db, move |c| webhooks::update(c, &id, changes)).await?;
     Ok(HttpResponse::Ok().json(WebhookResponse::from(hook)))
 }
 
@@ -269,7 +260,7 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    crate::db::run(&state.pool, move |c| webhooks::delete(c, &id)).await?;
+    crate::db::run(&state.db, move |c| webhooks::delete(c, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -288,7 +279,7 @@ pub async fn ping(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let delivery = crate::db::run(&state.pool, move |c| webhooks::ping(c, &id)).await?;
+    let delivery = crate::db::run(&state.db, move |c| webhooks::ping(c, &id)).await?;
     Ok(HttpResponse::Accepted().json(DeliveryResponse::from(delivery)))
 }
 
@@ -312,7 +303,7 @@ pub async fn deliveries(
     let page = pagination::page(&paging)?;
     let id = id.into_inner();
     let (rows, total) =
-        crate::db::run(&state.pool, move |c| webhooks::deliveries(c, &id, page)).await?;
+        crate::db::run(&state.db, move |c| webhooks::deliveries(c, &id, page)).await?;
     let data: Vec<DeliveryResponse> = rows.into_iter().map(DeliveryResponse::from).collect();
     Ok(pagination::respond(
         &req,
@@ -338,6 +329,6 @@ pub async fn redeliver(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let delivery = crate::db::run(&state.pool, move |c| webhooks::redeliver(c, &id)).await?;
+    let delivery = crate::db::run(&state.db, move |c| webhooks::redeliver(c, &id)).await?;
     Ok(HttpResponse::Accepted().json(DeliveryResponse::from(delivery)))
 }

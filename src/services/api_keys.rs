@@ -2,17 +2,16 @@
 
 use diesel::prelude::*;
 
-use crate::auth::{AuthUser, api_key};
+use crate::crypto::api_key;
 use crate::db::models::{ApiKey, NewApiKey};
 use crate::db::schema::{api_keys, users};
-use crate::domain::{Page, Role, new_id};
+use crate::db::{self, Conn};
+use crate::domain::{Caller, Page, Role, new_id};
 use crate::error::AppError;
-
-pub const NAME_MAX_CHARS: usize = 100;
 
 /// Creates a key owned by `owner_id`; returns the row and the secret (never stored in clear).
 pub fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     owner_id: &str,
     name: String,
     role: Role,
@@ -22,7 +21,7 @@ pub fn create(
         id: new_id(),
         user_id: owner_id.to_string(),
         name,
-        role: role.to_string(),
+        role,
         prefix: generated.display_prefix,
         secret_hash: generated.hash,
         created_at: super::now(),
@@ -34,18 +33,17 @@ pub fn create(
     Ok((key, generated.secret))
 }
 
-pub fn list(conn: &mut SqliteConnection, page: Page) -> Result<(Vec<ApiKey>, i64), AppError> {
-    let total = api_keys::table.count().get_result(conn)?;
-    let rows = api_keys::table
-        .select(ApiKey::as_select())
-        .order((api_keys::created_at.asc(), api_keys::id.asc()))
-        .offset(page.offset())
-        .limit(page.limit())
-        .load(conn)?;
-    Ok((rows, total))
+pub fn list(conn: &mut Conn, page: Page) -> Result<(Vec<ApiKey>, i64), AppError> {
+    db::paged!(
+        conn,
+        page,
+        api_keys::table,
+        (api_keys::created_at.asc(), api_keys::id.asc()),
+        ApiKey::as_select()
+    )
 }
 
-pub fn revoke(conn: &mut SqliteConnection, id: &str) -> Result<(), AppError> {
+pub fn revoke(conn: &mut Conn, id: &str) -> Result<(), AppError> {
     match diesel::delete(api_keys::table.find(id)).execute(conn)? {
         0 => Err(AppError::not_found()),
         _ => Ok(()),
@@ -53,11 +51,8 @@ pub fn revoke(conn: &mut SqliteConnection, id: &str) -> Result<(), AppError> {
 }
 
 /// The caller a key hash stands for. The key never has more power than its owner has now.
-pub fn authenticate(
-    conn: &mut SqliteConnection,
-    secret_hash: &str,
-) -> Result<Option<AuthUser>, AppError> {
-    let found: Option<(ApiKey, String)> = api_keys::table
+pub fn authenticate(conn: &mut Conn, secret_hash: &str) -> Result<Option<Caller>, AppError> {
+    let found: Option<(ApiKey, Role)> = api_keys::table
         .inner_join(users::table)
         .filter(api_keys::secret_hash.eq(secret_hash))
         .select((ApiKey::as_select(), users::role))
@@ -66,11 +61,7 @@ pub fn authenticate(
     let Some((key, owner_role)) = found else {
         return Ok(None);
     };
-    let parse = |r: &str| -> Result<Role, AppError> {
-        r.parse()
-            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
-    };
-    let role = parse(&key.role)?.min(parse(&owner_role)?);
+    let role = key.role.min(owner_role);
     // Record use at most once a minute: a busy script should not turn every read into a write.
     let now = super::now();
     if key
@@ -81,13 +72,13 @@ pub fn authenticate(
             .set(api_keys::last_used_at.eq(now))
             .execute(conn)?;
     }
-    Ok(Some(AuthUser {
+    Ok(Some(Caller {
         user_id: key.user_id,
         role,
     }))
 }
 
-pub fn get(conn: &mut SqliteConnection, id: &str) -> Result<ApiKey, AppError> {
+pub fn get(conn: &mut Conn, id: &str) -> Result<ApiKey, AppError> {
     Ok(api_keys::table
         .find(id)
         .select(ApiKey::as_select())

@@ -4,17 +4,21 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-use sha2::{Digest, Sha256};
 
-use crate::auth::AuthUser;
 use crate::content;
-use crate::db::models::{Comment, Post};
+use crate::db::Conn;
+use crate::db::models::Comment;
 use crate::db::schema::{comments, posts};
-use crate::domain::{Email, Page, Role, new_id, parse_id};
+use crate::domain::{
+    Caller, CommentStatus, Email, Page, Role, Text, WebhookEvent, new_id, parse_id,
+};
 use crate::error::{AppError, FieldErrors};
+use crate::mail::{Links, templates};
 
-pub const NAME_MAX_CHARS: usize = 80;
-pub const BODY_MAX_CHARS: usize = 10_000;
+/// A commenter's name as shown.
+pub type AuthorName = Text<1, 80>;
+/// A comment's text as written.
+pub type CommentText = Text<1, 10_000>;
 
 /// A comment as submitted, each field already valid.
 #[derive(Debug, Clone)]
@@ -32,7 +36,7 @@ pub struct CommentDraft {
 pub struct Submitter {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
-    pub user: Option<AuthUser>,
+    pub user: Option<Caller>,
 }
 
 /// Site-wide rules for new comments.
@@ -44,24 +48,6 @@ pub struct Rules {
     pub max_depth: i32,
     /// Who hears about comments waiting for moderation (the site owner), if anyone.
     pub notify: Option<String>,
-}
-
-pub fn parse_name(raw: &str) -> Result<String, String> {
-    let name = raw.trim();
-    match name.chars().count() {
-        0 => Err("is required".into()),
-        n if n > NAME_MAX_CHARS => Err(format!("must be at most {NAME_MAX_CHARS} characters")),
-        _ => Ok(name.to_string()),
-    }
-}
-
-pub fn parse_body(raw: &str) -> Result<String, String> {
-    let body = raw.trim();
-    match body.chars().count() {
-        0 => Err("is required".into()),
-        n if n > BODY_MAX_CHARS => Err(format!("must be at most {BODY_MAX_CHARS} characters")),
-        _ => Ok(body.to_string()),
-    }
 }
 
 /// Too many links, or nothing but links.
@@ -91,9 +77,7 @@ fn fingerprint(post_id: &str, draft: &CommentDraft) -> String {
         .author_email
         .as_ref()
         .map_or_else(|| draft.author_name.to_lowercase(), |e| e.to_string());
-    crate::auth::hex(&Sha256::digest(
-        format!("{post_id}\n{who}\n{text}").as_bytes(),
-    ))
+    crate::crypto::sha256_hex(format!("{post_id}\n{who}\n{text}").as_bytes())
 }
 
 /// What webhooks say about a comment (never the author's e-mail or IP).
@@ -101,29 +85,11 @@ fn event_data(c: &Comment) -> serde_json::Value {
     serde_json::json!({"id": c.id, "post_id": c.post_id, "parent_id": c.parent_id, "author_name": c.author_name})
 }
 
-/// A live post by id or slug.
-fn live_post(
-    conn: &mut SqliteConnection,
-    reference: &str,
-    now: NaiveDateTime,
-) -> Result<Post, AppError> {
-    let query = posts::table.select(Post::as_select());
-    let post = match parse_id(reference) {
-        Some(id) => query.filter(posts::id.eq(id)).first(conn).optional()?,
-        None => query
-            .filter(posts::slug.eq(reference))
-            .first(conn)
-            .optional()?,
-    };
-    post.filter(|p| super::posts::is_live(p, now))
-        .ok_or_else(AppError::not_found)
-}
-
 /// Keeps `posts.comment_count` equal to the post's approved, not deleted comments.
-fn recount(conn: &mut SqliteConnection, post_id: &str) -> Result<(), AppError> {
+fn recount(conn: &mut Conn, post_id: &str) -> Result<(), AppError> {
     let approved: i64 = comments::table
         .filter(comments::post_id.eq(post_id))
-        .filter(comments::status.eq("approved"))
+        .filter(comments::status.eq(CommentStatus::Approved))
         .filter(comments::deleted.eq(false))
         .select(count_star())
         .get_result(conn)?;
@@ -136,15 +102,18 @@ fn recount(conn: &mut SqliteConnection, post_id: &str) -> Result<(), AppError> {
 /// Stores a new comment. Spam is stored as `spam` and otherwise treated like any comment, so the
 /// sender learns nothing; the caller shows it as `pending`.
 pub fn submit(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     post_reference: &str,
     draft: CommentDraft,
     submitter: Submitter,
     rules: Rules,
+    links: &Links,
     now: NaiveDateTime,
 ) -> Result<Comment, AppError> {
-    crate::db::write(conn, |conn| {
-        let post = live_post(conn, post_reference, now)?;
+    // Rendered before the write lock is taken.
+    let html = content::render_comment(&draft.body);
+    crate::db::write_transaction(conn, |conn| {
+        let post = super::posts::find_live(conn, post_reference, now)?;
         if !post.comments_enabled {
             return Err(AppError::Forbidden(
                 "Comments are closed on this post.".into(),
@@ -162,7 +131,11 @@ pub fn submit(
                     None => None,
                 };
                 match found {
-                    Some(p) if p.post_id == post.id && p.status == "approved" && !p.deleted => {
+                    Some(p)
+                        if p.post_id == post.id
+                            && p.status == CommentStatus::Approved
+                            && !p.deleted =>
+                    {
                         Some(p)
                     }
                     _ => {
@@ -192,11 +165,11 @@ pub fn submit(
             .is_some_and(|u| u.role >= Role::Author);
         let moderated = super::site::get(conn)?.comments_moderated;
         let status = if draft.honeypot || looks_like_spam(&draft.body, rules.max_links) {
-            "spam"
+            CommentStatus::Spam
         } else if staff || !moderated {
-            "approved"
+            CommentStatus::Approved
         } else {
-            "pending"
+            CommentStatus::Pending
         };
         let id = new_id();
         // Past the depth limit a reply becomes a sibling of its parent: the deepest allowed level.
@@ -215,7 +188,7 @@ pub fn submit(
             parent_id,
             path,
             depth,
-            status: status.into(),
+            status,
             deleted: false,
             author_name: draft.author_name,
             author_email: draft.author_email.map(Email::into_inner),
@@ -223,7 +196,7 @@ pub fn submit(
             ip: submitter.ip,
             user_agent: submitter.user_agent,
             fingerprint,
-            html: content::render_comment(&draft.body),
+            html,
             body: draft.body,
             created_at: now,
             updated_at: now,
@@ -232,26 +205,24 @@ pub fn submit(
             .values(&comment)
             .returning(Comment::as_returning())
             .get_result(conn)?;
-        if status == "approved" {
+        if status == CommentStatus::Approved {
             recount(conn, &post.id)?;
         }
-        if status != "spam" {
-            super::webhooks::emit(conn, "comment.created", event_data(&stored), now)?;
+        if status != CommentStatus::Spam {
+            super::webhooks::emit(conn, WebhookEvent::CommentCreated, event_data(&stored), now)?;
         }
-        if let (Some(owner), "pending") = (&rules.notify, status) {
-            crate::mail::enqueue(
-                conn,
-                crate::mail::Outgoing {
-                    to: owner.clone(),
-                    subject: format!("New comment awaiting moderation on \"{}\"", post.title),
-                    body: format!(
-                        "{} wrote on \"{}\":\n\n{}\n\nModerate it: PATCH /api/v1/comments/{}\n",
-                        stored.author_name, post.title, stored.body, stored.id
-                    ),
-                    ..Default::default()
-                },
-                now,
-            )?;
+        if let (Some(owner), CommentStatus::Pending) = (&rules.notify, status) {
+            let message = templates::comment_awaiting_moderation(
+                &post.title,
+                &stored.author_name,
+                &stored.body,
+                &links.comment(&stored.id),
+            );
+            let to = super::outbox::Envelope {
+                to: owner.clone(),
+                ..Default::default()
+            };
+            super::outbox::enqueue(conn, to, message, now)?;
         }
         Ok(stored)
     })
@@ -260,60 +231,45 @@ pub fn submit(
 /// A live post's approved comments in thread order (each reply right after its parent, siblings
 /// oldest first).
 pub fn thread(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     post_reference: &str,
     page: Page,
     now: NaiveDateTime,
 ) -> Result<(Vec<Comment>, i64), AppError> {
-    let post = live_post(conn, post_reference, now)?;
-    let visible = comments::post_id
-        .eq(post.id.clone())
-        .and(comments::status.eq("approved"));
-    let total = comments::table
-        .filter(visible.clone())
-        .select(count_star())
-        .get_result(conn)?;
-    let rows = comments::table
-        .filter(visible)
-        .order(comments::path.asc())
-        .offset(page.offset())
-        .limit(page.limit())
-        .select(Comment::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    let post = super::posts::find_live(conn, post_reference, now)?;
+    crate::db::paged!(
+        conn,
+        page,
+        comments::table
+            .filter(comments::post_id.eq(&post.id))
+            .filter(comments::status.eq(CommentStatus::Approved)),
+        comments::path.asc(),
+        Comment::as_select()
+    )
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct ModerationFilter {
-    pub status: Option<String>,
+    pub status: Option<CommentStatus>,
     pub post: Option<String>,
     pub q: Option<String>,
 }
 
 /// Comments for moderators, newest first.
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     filter: &ModerationFilter,
     page: Page,
 ) -> Result<(Vec<Comment>, i64), AppError> {
+    // An unknown post matches no comment.
     let post_id = match &filter.post {
         None => None,
-        Some(reference) => Some(
-            match parse_id(reference) {
-                Some(id) => Some(id),
-                None => posts::table
-                    .filter(posts::slug.eq(reference))
-                    .select(posts::id)
-                    .first(conn)
-                    .optional()?,
-            }
-            .unwrap_or_default(),
-        ),
+        Some(reference) => Some(super::posts::find_id(conn, reference)?.unwrap_or_default()),
     };
     let query = || {
         let mut q = comments::table.into_boxed();
-        if let Some(status) = &filter.status {
-            q = q.filter(comments::status.eq(status.clone()));
+        if let Some(status) = filter.status {
+            q = q.filter(comments::status.eq(status));
         }
         if let Some(id) = &post_id {
             q = q.filter(comments::post_id.eq(id.clone()));
@@ -338,17 +294,16 @@ pub fn list(
         }
         q
     };
-    let total = query().select(count_star()).get_result(conn)?;
-    let rows = query()
-        .order((comments::created_at.desc(), comments::id.desc()))
-        .offset(page.offset())
-        .limit(page.limit())
-        .select(Comment::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    crate::db::paged!(
+        conn,
+        page,
+        query(),
+        (comments::created_at.desc(), comments::id.desc()),
+        Comment::as_select()
+    )
 }
 
-pub fn get(conn: &mut SqliteConnection, id: &str) -> Result<Comment, AppError> {
+pub fn get(conn: &mut Conn, id: &str) -> Result<Comment, AppError> {
     let id = parse_id(id).ok_or_else(AppError::not_found)?;
     Ok(comments::table
         .find(id)
@@ -358,21 +313,21 @@ pub fn get(conn: &mut SqliteConnection, id: &str) -> Result<Comment, AppError> {
 
 /// Sets the status of each comment found; returns how many there were.
 pub fn set_status(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     ids: &[String],
-    status: &str,
+    status: CommentStatus,
 ) -> Result<usize, AppError> {
-    crate::db::write(conn, |conn| {
+    crate::db::write_transaction(conn, |conn| {
         let ids: Vec<String> = ids.iter().filter_map(|i| parse_id(i)).collect();
         let post_ids: Vec<String> = comments::table
             .filter(comments::id.eq_any(&ids))
             .select(comments::post_id)
             .distinct()
             .load(conn)?;
-        let newly_approved: Vec<Comment> = if status == "approved" {
+        let newly_approved: Vec<Comment> = if status == CommentStatus::Approved {
             comments::table
                 .filter(comments::id.eq_any(&ids))
-                .filter(comments::status.ne("approved"))
+                .filter(comments::status.ne(CommentStatus::Approved))
                 .select(Comment::as_select())
                 .load(conn)?
         } else {
@@ -383,7 +338,7 @@ pub fn set_status(
             .set((comments::status.eq(status), comments::updated_at.eq(now)))
             .execute(conn)?;
         for c in newly_approved {
-            super::webhooks::emit(conn, "comment.approved", event_data(&c), now)?;
+            super::webhooks::emit(conn, WebhookEvent::CommentApproved, event_data(&c), now)?;
         }
         for post_id in &post_ids {
             recount(conn, post_id)?;
@@ -394,8 +349,8 @@ pub fn set_status(
 
 /// Deletes a comment. One with replies stays as a "[deleted]" placeholder (its author's data
 /// erased) so the thread stays whole.
-pub fn delete(conn: &mut SqliteConnection, id: &str) -> Result<(), AppError> {
-    crate::db::write(conn, |conn| {
+pub fn delete(conn: &mut Conn, id: &str) -> Result<(), AppError> {
+    crate::db::write_transaction(conn, |conn| {
         let comment = get(conn, id)?;
         let replies: i64 = comments::table
             .filter(comments::parent_id.eq(&comment.id))

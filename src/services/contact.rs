@@ -3,15 +3,17 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::outbox::{self, Envelope};
 use crate::db::models::ContactMessage;
 use crate::db::schema::contact_messages;
-use crate::domain::{Email, Page, new_id, parse_id};
+use crate::db::{self, Conn};
+use crate::domain::{ContactStatus, Email, Page, Text, WebhookEvent, new_id, parse_id};
 use crate::error::AppError;
-use crate::mail::{self, Outgoing};
+use crate::mail::templates;
 
-pub const MESSAGE_MAX_CHARS: usize = 5_000;
-pub const NAME_MAX_CHARS: usize = 100;
-pub const SUBJECT_MAX_CHARS: usize = 200;
+pub type MessageText = Text<1, 5_000>;
+pub type SenderName = Text<0, 100>;
+pub type Subject = Text<0, 200>;
 
 #[derive(Debug, Clone)]
 pub struct ContactDraft {
@@ -26,21 +28,25 @@ pub struct ContactDraft {
 /// Stores a message; spam (the honeypot) is kept as `spam` and not forwarded. With
 /// `notify`, the site owner gets a copy whose Reply-To is the sender.
 pub fn submit(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     draft: ContactDraft,
     ip: Option<String>,
     user_agent: Option<String>,
     notify: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<ContactMessage, AppError> {
-    crate::db::write(conn, |conn| {
+    db::write_transaction(conn, |conn| {
         let message = ContactMessage {
             id: new_id(),
             email: draft.email.into_inner(),
             name: draft.name,
             subject: draft.subject,
             message: draft.message,
-            status: if draft.honeypot { "spam" } else { "unread" }.into(),
+            status: if draft.honeypot {
+                ContactStatus::Spam
+            } else {
+                ContactStatus::Unread
+            },
             ip,
             user_agent,
             created_at: now,
@@ -53,62 +59,54 @@ pub fn submit(
         if !draft.honeypot {
             super::webhooks::emit(
                 conn,
-                "contact.received",
+                WebhookEvent::ContactReceived,
                 serde_json::json!({"id": stored.id, "subject": stored.subject}),
                 now,
             )?;
         }
         if let (Some(owner), false) = (notify, draft.honeypot) {
-            mail::enqueue(
-                conn,
-                Outgoing {
-                    to: owner.to_string(),
-                    subject: format!(
-                        "Contact form: {}",
-                        stored.subject.as_deref().unwrap_or("(no subject)")
-                    ),
-                    body: format!(
-                        "From: {} <{}>\n\n{}\n",
-                        stored.name.as_deref().unwrap_or(""),
-                        stored.email,
-                        stored.message
-                    ),
-                    reply_to: Some(stored.email.clone()),
-                    ..Outgoing::default()
-                },
-                now,
-            )?;
+            let message = templates::contact_copy(
+                stored.subject.as_deref(),
+                stored.name.as_deref(),
+                &stored.email,
+                &stored.message,
+            );
+            let envelope = Envelope {
+                to: owner.to_string(),
+                reply_to: Some(stored.email.clone()),
+                ..Envelope::default()
+            };
+            outbox::enqueue(conn, envelope, message, now)?;
         }
         Ok(stored)
     })
 }
 
 pub fn list(
-    conn: &mut SqliteConnection,
-    status: Option<&str>,
+    conn: &mut Conn,
+    status: Option<ContactStatus>,
     page: Page,
 ) -> Result<(Vec<ContactMessage>, i64), AppError> {
     let query = || {
         let mut q = contact_messages::table.into_boxed();
         if let Some(s) = status {
-            q = q.filter(contact_messages::status.eq(s.to_string()));
+            q = q.filter(contact_messages::status.eq(s));
         }
         q
     };
-    let total = query().count().get_result(conn)?;
-    let rows = query()
-        .order((
+    db::paged!(
+        conn,
+        page,
+        query(),
+        (
             contact_messages::created_at.desc(),
-            contact_messages::id.desc(),
-        ))
-        .offset(page.offset())
-        .limit(page.limit())
-        .select(ContactMessage::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+            contact_messages::id.desc()
+        ),
+        ContactMessage::as_select()
+    )
 }
 
-pub fn get(conn: &mut SqliteConnection, id: &str) -> Result<ContactMessage, AppError> {
+pub fn get(conn: &mut Conn, id: &str) -> Result<ContactMessage, AppError> {
     let id = parse_id(id).ok_or_else(AppError::not_found)?;
     Ok(contact_messages::table
         .find(id)
@@ -117,9 +115,9 @@ pub fn get(conn: &mut SqliteConnection, id: &str) -> Result<ContactMessage, AppE
 }
 
 pub fn set_status(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &str,
-    status: &str,
+    status: ContactStatus,
 ) -> Result<ContactMessage, AppError> {
     let id = parse_id(id).ok_or_else(AppError::not_found)?;
     Ok(diesel::update(contact_messages::table.find(id))
@@ -131,7 +129,7 @@ pub fn set_status(
         .get_result(conn)?)
 }
 
-pub fn delete(conn: &mut SqliteConnection, id: &str) -> Result<(), AppError> {
+pub fn delete(conn: &mut Conn, id: &str) -> Result<(), AppError> {
     let id = parse_id(id).ok_or_else(AppError::not_found)?;
     match diesel::delete(contact_messages::table.find(id)).execute(conn)? {
         0 => Err(AppError::not_found()),

@@ -4,6 +4,7 @@
 use chrono::Duration;
 use diesel::prelude::*;
 
+use crate::db::Conn;
 use crate::db::models::IdempotencyKey;
 use crate::db::schema::idempotency_keys;
 use crate::error::{AppError, FieldErrors};
@@ -21,7 +22,7 @@ pub struct Replay {
 /// The stored answer for this caller's key, if fresh. The same key with another request body is
 /// a 422: the client reused a key by mistake.
 pub fn find(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user_id: &str,
     key: &str,
     request_hash: &str,
@@ -49,7 +50,7 @@ pub fn find(
 }
 
 pub fn store(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user_id: &str,
     key: &str,
     request_hash: &str,

@@ -4,12 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use diesel::prelude::*;
-use sha2::{Digest, Sha256};
 
-use crate::auth::AuthUser;
 use crate::db::models::Media;
 use crate::db::schema::media;
-use crate::domain::{Page, Role, new_id, parse_id};
+use crate::db::{self, Conn};
+use crate::domain::{Caller, Page, Text, new_id, parse_id};
 use crate::error::AppError;
 
 /// The types accepted, as detected from the bytes, with the extension they are stored under.
@@ -22,7 +21,8 @@ const ALLOWED: [(&str, &str); 6] = [
     ("application/pdf", "pdf"),
 ];
 
-pub const ALT_MAX_CHARS: usize = 500;
+/// Text for readers who cannot see the image.
+pub type AltText = Text<0, 500>;
 
 /// The type of a file from its first bytes; `None` for anything not accepted (SVG included:
 /// it can carry scripts).
@@ -53,9 +53,9 @@ pub fn path_of(dir: &Path, name: &str) -> Option<PathBuf> {
 
 /// Writes the bytes (once per content) and records the upload.
 pub fn store(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     dir: &Path,
-    uploader: &AuthUser,
+    uploader: &Caller,
     filename: &str,
     bytes: &[u8],
 ) -> Result<Media, AppError> {
@@ -64,7 +64,7 @@ pub fn store(
             "Upload a JPEG, PNG, GIF, WebP or AVIF image, or a PDF.".into(),
         )
     })?;
-    let name = format!("{}.{ext}", crate::auth::hex(&Sha256::digest(bytes)));
+    let name = format!("{}.{ext}", crate::crypto::sha256_hex(bytes));
     let path = dir.join(&name);
     if !path.exists() {
         std::fs::create_dir_all(dir).map_err(|e| AppError::Internal(e.into()))?;
@@ -105,24 +105,23 @@ pub fn store(
         .get_result(conn)?)
 }
 
-pub fn list(conn: &mut SqliteConnection, page: Page) -> Result<(Vec<Media>, i64), AppError> {
-    let total = media::table.count().get_result(conn)?;
-    let rows = media::table
-        .order((media::created_at.desc(), media::id.desc()))
-        .offset(page.offset())
-        .limit(page.limit())
-        .select(Media::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+pub fn list(conn: &mut Conn, page: Page) -> Result<(Vec<Media>, i64), AppError> {
+    db::paged!(
+        conn,
+        page,
+        media::table,
+        (media::created_at.desc(), media::id.desc()),
+        Media::as_select()
+    )
 }
 
-fn editable(conn: &mut SqliteConnection, caller: &AuthUser, id: &str) -> Result<Media, AppError> {
+fn editable(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Media, AppError> {
     let id = parse_id(id).ok_or_else(AppError::not_found)?;
     let item: Media = media::table
         .find(id)
         .select(Media::as_select())
         .first(conn)?;
-    if caller.role < Role::Editor && item.uploaded_by.as_deref() != Some(caller.user_id.as_str()) {
+    if !caller.may_change(item.uploaded_by.as_deref()) {
         return Err(AppError::Forbidden(
             "Authors may change only their own uploads.".into(),
         ));
@@ -130,12 +129,7 @@ fn editable(conn: &mut SqliteConnection, caller: &AuthUser, id: &str) -> Result<
     Ok(item)
 }
 
-pub fn set_alt(
-    conn: &mut SqliteConnection,
-    caller: &AuthUser,
-    id: &str,
-    alt: String,
-) -> Result<Media, AppError> {
+pub fn set_alt(conn: &mut Conn, caller: &Caller, id: &str, alt: String) -> Result<Media, AppError> {
     let item = editable(conn, caller, id)?;
     Ok(diesel::update(media::table.find(&item.id))
         .set(media::alt.eq(alt))
@@ -144,13 +138,8 @@ pub fn set_alt(
 }
 
 /// Deletes the row, and the file when no other upload has the same content.
-pub fn delete(
-    conn: &mut SqliteConnection,
-    dir: &Path,
-    caller: &AuthUser,
-    id: &str,
-) -> Result<(), AppError> {
-    crate::db::write(conn, |conn| {
+pub fn delete(conn: &mut Conn, dir: &Path, caller: &Caller, id: &str) -> Result<(), AppError> {
+    crate::db::write_transaction(conn, |conn| {
         let item = editable(conn, caller, id)?;
         diesel::delete(media::table.find(&item.id)).execute(conn)?;
         let others: i64 = media::table

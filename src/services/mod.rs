@@ -1,11 +1,16 @@
-//! Rules and transactions, without HTTP. Each function takes `&mut SqliteConnection` so it can
-//! run alone or inside a caller's transaction; routes, the CLI and imports share them.
+//! Rules and transactions, without HTTP. Each function takes `&mut db::Conn` so it can run alone
+//! or inside a caller's transaction; routes, the CLI and the jobs share them. Services know no
+//! actix, no routes and no extractor: the caller comes in as a `domain::Caller`, e-mail text
+//! from `mail::templates`, and links from `mail::Links`.
 
 pub mod api_keys;
 pub mod comments;
 pub mod contact;
 pub mod idempotency;
+pub mod import;
 pub mod media;
+pub mod outbox;
+pub mod post_input;
 pub mod posts;
 pub mod search;
 pub mod secrets;
@@ -17,7 +22,7 @@ pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-/// The current time as stored (UTC, no zone), truncated to whole microseconds.
+/// The current time as stored (UTC, no zone).
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }

@@ -8,15 +8,17 @@ use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable};
-use diesel::sqlite::Sqlite;
 
+use super::idempotency::{self, Replay};
 use super::search;
 use super::tags::{self, TagRef};
-use crate::auth::AuthUser;
 use crate::content;
 use crate::db::models::{Post, PostContent, PostRevision, Tag};
 use crate::db::schema::{post_revisions, post_tags, posts, tags as tags_table, users};
-use crate::domain::{Page, PostStatus, Role, Slug, new_id, parse_id};
+use crate::db::{self, Conn};
+use crate::domain::{
+    Caller, Page, PostState, PostStatus, Slug, WebhookEvent, is_live, new_id, parse_id,
+};
 use crate::error::{AppError, FieldErrors};
 
 /// A post's body as the author sent it.
@@ -24,6 +26,35 @@ use crate::error::{AppError, FieldErrors};
 pub enum Body {
     Markdown(String),
     Html(String),
+}
+
+impl Body {
+    /// The body from a request's `markdown` and `html` fields: one of them, or neither.
+    pub fn from_fields(
+        markdown: Option<String>,
+        html: Option<String>,
+    ) -> Result<Option<Body>, String> {
+        match (markdown, html) {
+            (Some(_), Some(_)) => Err("send the body as either markdown or html, not both".into()),
+            (Some(md), None) => Ok(Some(Body::Markdown(md))),
+            (None, Some(html)) => Ok(Some(Body::Html(html))),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+/// At most this many tags on a post.
+pub const MAX_TAGS: usize = 30;
+
+/// A feature image: an absolute http(s) URL, or a path on this server such as `/media/...`.
+pub fn parse_feature_image(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    if raw.starts_with('/') && !raw.starts_with("//") && !raw.contains(char::is_whitespace) {
+        Ok(raw.to_string())
+    } else {
+        crate::domain::parse_http_url(raw)
+            .map_err(|_| "must be an absolute http(s) URL or a path starting with /".to_string())
+    }
 }
 
 /// Everything an author sets on a post, each field already valid on its own.
@@ -71,7 +102,7 @@ pub struct PostView {
 #[derive(Debug, Clone)]
 pub enum Viewer {
     Public,
-    User(AuthUser),
+    User(Caller),
 }
 
 impl Viewer {
@@ -80,21 +111,20 @@ impl Viewer {
     }
 }
 
-pub fn is_live(post: &Post, now: NaiveDateTime) -> bool {
-    post.status == "published" && post.published_at.is_some_and(|t| t <= now)
+impl Post {
+    /// Readers may see it now (see `domain::is_live`).
+    pub fn is_live(&self, now: NaiveDateTime) -> bool {
+        is_live(self.status, self.published_at, now)
+    }
 }
 
+/// Live posts for everyone, and all the posts a signed-in caller may change.
 fn can_read(viewer: &Viewer, post: &Post, now: NaiveDateTime) -> bool {
-    is_live(post, now)
+    post.is_live(now)
         || match viewer {
             Viewer::Public => false,
-            Viewer::User(u) => u.role >= Role::Editor || u.user_id == post.author_id,
+            Viewer::User(u) => u.may_change(Some(&post.author_id)),
         }
-}
-
-/// Editors and admins edit every post; authors only their own.
-pub fn may_edit(caller: &AuthUser, post: &Post) -> bool {
-    caller.role >= Role::Editor || caller.user_id == post.author_id
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,15 +146,18 @@ pub struct PostFilter {
     pub sort: Option<Sort>,
 }
 
-type Condition = Box<dyn BoxableExpression<posts::table, Sqlite, SqlType = Nullable<Bool>>>;
+type Condition = Box<dyn BoxableExpression<posts::table, db::Backend, SqlType = Nullable<Bool>>>;
 
-fn live(now: NaiveDateTime) -> Condition {
-    Box::new(
-        posts::status
-            .eq("published")
-            .nullable()
-            .and(posts::published_at.le(now)),
-    )
+/// The database form of `domain::is_live`: usable in any query that has `posts`.
+pub type Live = diesel::dsl::And<
+    diesel::dsl::Eq<posts::status, PostState>,
+    diesel::dsl::LtEq<posts::published_at, NaiveDateTime>,
+>;
+
+pub fn live(now: NaiveDateTime) -> Live {
+    posts::status
+        .eq(PostState::Published)
+        .and(posts::published_at.le(now))
 }
 
 fn conditions(
@@ -135,26 +168,22 @@ fn conditions(
 ) -> Vec<Condition> {
     let mut out: Vec<Condition> = Vec::new();
     match viewer {
-        Viewer::Public => out.push(live(now)),
-        Viewer::User(u) if u.role < Role::Editor => out.push(Box::new(
-            posts::status
-                .eq("published")
-                .nullable()
-                .and(posts::published_at.le(now))
-                .or(posts::author_id.eq(u.user_id.clone()).nullable()),
+        Viewer::Public => out.push(Box::new(live(now))),
+        Viewer::User(u) if !u.may_change(None) => out.push(Box::new(
+            live(now).or(posts::author_id.eq(u.user_id.clone()).nullable()),
         )),
         Viewer::User(_) => {}
     }
     match filter.status {
         None => {}
-        Some(PostStatus::Published) => out.push(live(now)),
+        Some(PostStatus::Published) => out.push(Box::new(live(now))),
         Some(PostStatus::Scheduled) => out.push(Box::new(
             posts::status
-                .eq("published")
+                .eq(PostState::Published)
                 .nullable()
                 .and(posts::published_at.gt(now)),
         )),
-        Some(other) => out.push(Box::new(posts::status.eq(other.stored()).nullable())),
+        Some(other) => out.push(Box::new(posts::status.eq(other.state()).nullable())),
     }
     if let Some(tag) = &filter.tag {
         let tagged = post_tags::table
@@ -174,7 +203,7 @@ fn conditions(
 
 /// A page of posts the viewer may see, with authors and tags, in a fixed number of queries.
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     viewer: &Viewer,
     filter: &PostFilter,
     page: Page,
@@ -241,7 +270,7 @@ pub fn list(
 }
 
 /// The posts with these ids, in the same order.
-fn load_in_order(conn: &mut SqliteConnection, ids: &[String]) -> Result<Vec<Post>, AppError> {
+fn load_in_order(conn: &mut Conn, ids: &[String]) -> Result<Vec<Post>, AppError> {
     let mut loaded: HashMap<String, Post> = posts::table
         .filter(posts::id.eq_any(ids))
         .select(Post::as_select())
@@ -253,10 +282,7 @@ fn load_in_order(conn: &mut SqliteConnection, ids: &[String]) -> Result<Vec<Post
 }
 
 /// Two queries for any number of posts: their authors' names and their tags.
-fn with_authors_and_tags(
-    conn: &mut SqliteConnection,
-    rows: Vec<Post>,
-) -> Result<Vec<PostView>, AppError> {
+fn with_authors_and_tags(conn: &mut Conn, rows: Vec<Post>) -> Result<Vec<PostView>, AppError> {
     let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
     let author_ids: Vec<String> = rows.iter().map(|p| p.author_id.clone()).collect();
     let names: HashMap<String, String> = users::table
@@ -279,8 +305,8 @@ fn with_authors_and_tags(
         .collect())
 }
 
-/// A post by id or slug, whoever may see it.
-fn find(conn: &mut SqliteConnection, reference: &str) -> Result<Option<Post>, AppError> {
+/// A post by id or slug, whoever may see it: the one place a `{post}` reference is resolved.
+pub fn find(conn: &mut Conn, reference: &str) -> Result<Option<Post>, AppError> {
     let query = posts::table.select(Post::as_select());
     Ok(match parse_id(reference) {
         Some(id) => query.filter(posts::id.eq(id)).first(conn).optional()?,
@@ -293,7 +319,7 @@ fn find(conn: &mut SqliteConnection, reference: &str) -> Result<Option<Post>, Ap
 
 /// The post a viewer asked for, or 404 when it does not exist or they may not see it.
 pub fn get(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     viewer: &Viewer,
     reference: &str,
     now: NaiveDateTime,
@@ -304,8 +330,20 @@ pub fn get(
     view(conn, post)
 }
 
+/// A live post by id or slug, or 404 (comments hang off these).
+pub fn find_live(conn: &mut Conn, reference: &str, now: NaiveDateTime) -> Result<Post, AppError> {
+    find(conn, reference)?
+        .filter(|p| p.is_live(now))
+        .ok_or_else(AppError::not_found)
+}
+
+/// The id of the post a reference names, if any.
+pub fn find_id(conn: &mut Conn, reference: &str) -> Result<Option<String>, AppError> {
+    Ok(find(conn, reference)?.map(|p| p.id))
+}
+
 /// One post's author and tags, with fixed SQL (prepared once per connection).
-fn view(conn: &mut SqliteConnection, post: Post) -> Result<PostView, AppError> {
+fn view(conn: &mut Conn, post: Post) -> Result<PostView, AppError> {
     let author_name = users::table
         .find(&post.author_id)
         .select(users::name)
@@ -327,15 +365,15 @@ fn view(conn: &mut SqliteConnection, post: Post) -> Result<PostView, AppError> {
 
 /// A post the caller may change: 404 if they cannot even see it, 403 if they see but may not edit.
 fn editable(
-    conn: &mut SqliteConnection,
-    caller: &AuthUser,
+    conn: &mut Conn,
+    caller: &Caller,
     reference: &str,
     now: NaiveDateTime,
 ) -> Result<Post, AppError> {
     let post = find(conn, reference)?
         .filter(|p| can_read(&Viewer::User(caller.clone()), p, now))
         .ok_or_else(AppError::not_found)?;
-    if !may_edit(caller, &post) {
+    if !caller.may_change(Some(&post.author_id)) {
         return Err(AppError::Forbidden(
             "Authors may change only their own posts.".into(),
         ));
@@ -369,7 +407,7 @@ fn compose(
             excerpt_is_custom,
             markdown,
             html,
-            status: status.into(),
+            status,
             published_at,
             feature_image: draft.feature_image.clone(),
             meta_title: draft.meta_title.clone(),
@@ -386,12 +424,12 @@ fn resolve_status(
     requested: PostStatus,
     published_at: Option<NaiveDateTime>,
     now: NaiveDateTime,
-) -> Result<(&'static str, Option<NaiveDateTime>), AppError> {
+) -> Result<(PostState, Option<NaiveDateTime>), AppError> {
     match requested {
-        PostStatus::Draft | PostStatus::Archived => Ok((requested.stored(), published_at)),
-        PostStatus::Published => Ok(("published", Some(published_at.unwrap_or(now)))),
+        PostStatus::Draft | PostStatus::Archived => Ok((requested.state(), published_at)),
+        PostStatus::Published => Ok((PostState::Published, Some(published_at.unwrap_or(now)))),
         PostStatus::Scheduled => match published_at {
-            Some(t) if t > now => Ok(("published", Some(t))),
+            Some(t) if t > now => Ok((PostState::Published, Some(t))),
             _ => Err(FieldErrors::single(
                 "published_at",
                 "must be a future time for a scheduled post",
@@ -404,11 +442,7 @@ fn slug_taken(slug: &str) -> AppError {
     AppError::Conflict(format!("A post with the slug `{slug}` already exists."))
 }
 
-fn slug_exists(
-    conn: &mut SqliteConnection,
-    slug: &str,
-    except_id: Option<&str>,
-) -> Result<bool, AppError> {
+fn slug_exists(conn: &mut Conn, slug: &str, except_id: Option<&str>) -> Result<bool, AppError> {
     let mut query = posts::table
         .filter(posts::slug.eq(slug))
         .select(count_star())
@@ -420,7 +454,7 @@ fn slug_exists(
 }
 
 /// `base`, or `base-2`, `base-3`... whichever is free first.
-fn unique_slug(conn: &mut SqliteConnection, title: &str) -> Result<String, AppError> {
+fn unique_slug(conn: &mut Conn, title: &str) -> Result<String, AppError> {
     let mut base = content::slugify(title);
     base.truncate(Slug::MAX_CHARS - 8);
     let base = base.trim_end_matches('-').to_string();
@@ -444,7 +478,7 @@ fn unique_slug(conn: &mut SqliteConnection, title: &str) -> Result<String, AppEr
 }
 
 fn write_tags_and_index(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &str,
     draft: &PostDraft,
     text: &str,
@@ -457,16 +491,41 @@ fn write_tags_and_index(
 /// Creates a post by `author_id`. An explicit slug already taken is a 409; a derived one gets a
 /// `-2`, `-3`... suffix.
 pub fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     author_id: &str,
     draft: &PostDraft,
     now: NaiveDateTime,
 ) -> Result<PostView, AppError> {
-    crate::db::write(conn, |conn| insert(conn, author_id, draft, now))
+    db::write_transaction(conn, |conn| insert(conn, author_id, draft, now))
+}
+
+/// Creates a post once per `Idempotency-Key`: the same key and request replay the first answer
+/// (`answer` turns the new post into it); the same key with another request is a 422.
+pub fn create_idempotent(
+    conn: &mut Conn,
+    caller: &Caller,
+    key: Option<&str>,
+    request_hash: &str,
+    draft: &PostDraft,
+    now: NaiveDateTime,
+    answer: impl FnOnce(PostView) -> Result<Replay, AppError>,
+) -> Result<Replay, AppError> {
+    db::write_transaction(conn, |c| {
+        if let Some(key) = key
+            && let Some(previous) = idempotency::find(c, &caller.user_id, key, request_hash)?
+        {
+            return Ok(previous);
+        }
+        let replay = answer(insert(c, &caller.user_id, draft, now)?)?;
+        if let Some(key) = key {
+            idempotency::store(c, &caller.user_id, key, request_hash, &replay)?;
+        }
+        Ok(replay)
+    })
 }
 
 fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     author_id: &str,
     draft: &PostDraft,
     now: NaiveDateTime,
@@ -491,26 +550,25 @@ fn insert(
         .returning(Post::as_returning())
         .get_result(conn)?;
     write_tags_and_index(conn, &id, draft, &text)?;
-    if is_live(&post, now) {
+    if post.is_live(now) {
         announce(conn, &post, now)?;
     }
     view(conn, post)
 }
 
 /// Emits `post.published` and records that it was said, so the scheduler does not repeat it.
-fn announce(conn: &mut SqliteConnection, post: &Post, now: NaiveDateTime) -> Result<(), AppError> {
+fn announce(conn: &mut Conn, post: &Post, now: NaiveDateTime) -> Result<(), AppError> {
     diesel::update(posts::table.find(&post.id))
         .set(posts::announced_at.eq(now))
         .execute(conn)?;
-    super::webhooks::emit(conn, "post.published", event_data(post), now)
+    super::webhooks::emit(conn, WebhookEvent::PostPublished, event_data(post), now)
 }
 
 /// Announces scheduled posts whose time has come, each once. Returns how many.
-pub fn announce_due(conn: &mut SqliteConnection, now: NaiveDateTime) -> Result<usize, AppError> {
-    crate::db::write(conn, |conn| {
+pub fn announce_due(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppError> {
+    db::write_transaction(conn, |conn| {
         let due: Vec<Post> = posts::table
-            .filter(posts::status.eq("published"))
-            .filter(posts::published_at.le(now))
+            .filter(live(now))
             .filter(posts::announced_at.is_null())
             .select(Post::as_select())
             .load(conn)?;
@@ -527,7 +585,7 @@ fn event_data(p: &Post) -> serde_json::Value {
         "id": p.id,
         "slug": p.slug,
         "title": p.title,
-        "status": p.status,
+        "status": p.status.as_str(),
         "published_at": p.published_at.map(|t| super::utc(t).to_rfc3339()),
     })
 }
@@ -543,7 +601,7 @@ fn draft_of(view: &PostView, now: NaiveDateTime) -> PostDraft {
             None => Body::Html(p.html.clone()),
         }),
         excerpt: p.excerpt_is_custom.then(|| p.excerpt.clone()),
-        status: match PostStatus::at(&p.status, p.published_at, now) {
+        status: match PostStatus::at(p.status, p.published_at, now) {
             PostStatus::Scheduled => PostStatus::Published,
             other => other,
         },
@@ -607,14 +665,14 @@ impl PostPatch {
 /// Applies a patch, keeping the previous state as a revision. `precondition` sees the current
 /// post first (for `If-Match`), inside the same transaction.
 pub fn update(
-    conn: &mut SqliteConnection,
-    caller: &AuthUser,
+    conn: &mut Conn,
+    caller: &Caller,
     reference: &str,
     patch: PostPatch,
     now: NaiveDateTime,
     precondition: impl FnOnce(&PostView) -> Result<(), AppError>,
 ) -> Result<PostView, AppError> {
-    crate::db::write(conn, |conn| {
+    db::write_transaction(conn, |conn| {
         let post = editable(conn, caller, reference, now)?;
         let current = view(conn, post)?;
         precondition(&current)?;
@@ -625,7 +683,7 @@ pub fn update(
 
 /// Stores `draft` over `current` with a revision of `current`.
 fn rewrite(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     current: &PostView,
     draft: &PostDraft,
     editor: Option<&str>,
@@ -649,7 +707,7 @@ fn rewrite(
             excerpt: old.excerpt.clone(),
             markdown: old.markdown.clone(),
             html: old.html.clone(),
-            status: old.status.clone(),
+            status: old.status,
             published_at: old.published_at,
             edited_by: editor.map(str::to_string),
             created_at: now,
@@ -660,15 +718,17 @@ fn rewrite(
         .returning(Post::as_returning())
         .get_result(conn)?;
     write_tags_and_index(conn, &old.id, draft, &text)?;
-    match (is_live(old, now), is_live(&post, now)) {
+    match (old.is_live(now), post.is_live(now)) {
         (false, true) => announce(conn, &post, now)?,
-        (true, true) => super::webhooks::emit(conn, "post.updated", event_data(&post), now)?,
+        (true, true) => {
+            super::webhooks::emit(conn, WebhookEvent::PostUpdated, event_data(&post), now)?
+        }
         (true, false) => {
             // A later publication is announced again.
             diesel::update(posts::table.find(&post.id))
                 .set(posts::announced_at.eq(None::<NaiveDateTime>))
                 .execute(conn)?;
-            super::webhooks::emit(conn, "post.unpublished", event_data(&post), now)?;
+            super::webhooks::emit(conn, WebhookEvent::PostUnpublished, event_data(&post), now)?;
         }
         (false, false) => {}
     }
@@ -676,42 +736,37 @@ fn rewrite(
 }
 
 pub fn delete(
-    conn: &mut SqliteConnection,
-    caller: &AuthUser,
+    conn: &mut Conn,
+    caller: &Caller,
     reference: &str,
     now: NaiveDateTime,
 ) -> Result<PostView, AppError> {
-    crate::db::write(conn, |conn| {
+    db::write_transaction(conn, |conn| {
         let post = editable(conn, caller, reference, now)?;
         let gone = view(conn, post)?;
         search::remove(conn, &gone.post.id)?;
         diesel::delete(posts::table.find(&gone.post.id)).execute(conn)?;
-        super::webhooks::emit(conn, "post.deleted", event_data(&gone.post), now)?;
+        super::webhooks::emit(conn, WebhookEvent::PostDeleted, event_data(&gone.post), now)?;
         Ok(gone)
     })
 }
 
 /// Earlier versions of a post, newest first (editors, or the post's author).
 pub fn revisions(
-    conn: &mut SqliteConnection,
-    caller: &AuthUser,
+    conn: &mut Conn,
+    caller: &Caller,
     reference: &str,
     page: Page,
     now: NaiveDateTime,
 ) -> Result<(Vec<PostRevision>, i64), AppError> {
     let post = editable(conn, caller, reference, now)?;
-    let total = post_revisions::table
-        .filter(post_revisions::post_id.eq(&post.id))
-        .count()
-        .get_result(conn)?;
-    let rows = post_revisions::table
-        .filter(post_revisions::post_id.eq(&post.id))
-        .order((post_revisions::created_at.desc(), post_revisions::id.desc()))
-        .offset(page.offset())
-        .limit(page.limit())
-        .select(PostRevision::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    db::paged!(
+        conn,
+        page,
+        post_revisions::table.filter(post_revisions::post_id.eq(&post.id)),
+        (post_revisions::created_at.desc(), post_revisions::id.desc()),
+        PostRevision::as_select()
+    )
 }
 
 /// What happened to one item of an import.
@@ -738,12 +793,12 @@ pub enum ImportOutcome {
 /// Upserts each item by slug, each in its own savepoint: a bad item is reported and leaves the
 /// others (and the database) untouched.
 pub fn import(
-    conn: &mut SqliteConnection,
-    caller: &AuthUser,
+    conn: &mut Conn,
+    caller: &Caller,
     items: Vec<Result<PostDraft, FieldErrors>>,
     now: NaiveDateTime,
 ) -> Result<Vec<ImportOutcome>, AppError> {
-    crate::db::write(conn, |conn| {
+    db::write_transaction(conn, |conn| {
         let mut report = Vec::with_capacity(items.len());
         for item in items {
             let outcome = match item {
@@ -769,8 +824,8 @@ pub fn import(
 }
 
 fn import_one(
-    conn: &mut SqliteConnection,
-    caller: &AuthUser,
+    conn: &mut Conn,
+    caller: &Caller,
     mut draft: PostDraft,
     slug: &str,
     now: NaiveDateTime,
@@ -788,7 +843,7 @@ fn import_one(
             slug: created.post.slug,
         });
     };
-    if !may_edit(caller, &existing) {
+    if !caller.may_change(Some(&existing.author_id)) {
         return Err(AppError::Forbidden(
             "Authors may change only their own posts.".into(),
         ));
@@ -832,7 +887,7 @@ fn item_errors(e: AppError) -> Result<FieldErrors, AppError> {
 }
 
 /// Every post, oldest first, for `byline export`.
-pub fn export(conn: &mut SqliteConnection) -> Result<Vec<PostView>, AppError> {
+pub fn export(conn: &mut Conn) -> Result<Vec<PostView>, AppError> {
     let rows = posts::table
         .order((posts::created_at.asc(), posts::id.asc()))
         .select(Post::as_select())
@@ -841,7 +896,7 @@ pub fn export(conn: &mut SqliteConnection) -> Result<Vec<PostView>, AppError> {
 }
 
 /// How many posts a user has written (a user with posts cannot simply be deleted).
-pub fn count_by_author(conn: &mut SqliteConnection, author_id: &str) -> Result<i64, AppError> {
+pub fn count_by_author(conn: &mut Conn, author_id: &str) -> Result<i64, AppError> {
     Ok(posts::table
         .filter(posts::author_id.eq(author_id))
         .count()
@@ -850,15 +905,11 @@ pub fn count_by_author(conn: &mut SqliteConnection, author_id: &str) -> Result<i
 
 /// (slug, last change) of every live post, newest first, for the sitemap.
 pub fn live_slugs(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     now: NaiveDateTime,
 ) -> Result<Vec<(String, NaiveDateTime)>, AppError> {
     Ok(posts::table
-        .filter(
-            posts::status
-                .eq("published")
-                .and(posts::published_at.le(now)),
-        )
+        .filter(live(now))
         .order(posts::published_at.desc())
         .select((posts::slug, posts::updated_at))
         .load(conn)?)

@@ -1,9 +1,10 @@
-//! Full-text search over posts: SQLite FTS5 with bm25 ranking, title weighted above body. The only
-//! SQLite-specific SQL in the services; a PostgreSQL backend would replace this module.
+//! Full-text search over posts: SQLite FTS5 with bm25 ranking, title weighted above body. A
+//! backend-specific module: a PostgreSQL backend replaces it (see `db` for the other places).
 
 use diesel::prelude::*;
 use diesel::sql_types::{Double, Text};
 
+use crate::db::Conn;
 use crate::error::AppError;
 
 /// Title matches count ten times as much as body matches.
@@ -32,7 +33,7 @@ struct Ranked {
 }
 
 /// Ids of posts matching `q`, best match first.
-pub fn ranked_ids(conn: &mut SqliteConnection, q: &str) -> Result<Vec<String>, AppError> {
+pub fn ranked_ids(conn: &mut Conn, q: &str) -> Result<Vec<String>, AppError> {
     let Some(query) = fts_query(q) else {
         return Ok(vec![]);
     };
@@ -48,12 +49,7 @@ pub fn ranked_ids(conn: &mut SqliteConnection, q: &str) -> Result<Vec<String>, A
 }
 
 /// (Re)indexes a post's title and text.
-pub fn index(
-    conn: &mut SqliteConnection,
-    post_id: &str,
-    title: &str,
-    text: &str,
-) -> Result<(), AppError> {
+pub fn index(conn: &mut Conn, post_id: &str, title: &str, text: &str) -> Result<(), AppError> {
     remove(conn, post_id)?;
     diesel::sql_query(
         "INSERT INTO posts_fts (rowid, title, body) SELECT rowid, ?, ? FROM posts WHERE id = ?",
@@ -66,7 +62,7 @@ pub fn index(
 }
 
 /// Removes a post from the index; call before deleting the post row.
-pub fn remove(conn: &mut SqliteConnection, post_id: &str) -> Result<(), AppError> {
+pub fn remove(conn: &mut Conn, post_id: &str) -> Result<(), AppError> {
     diesel::sql_query("DELETE FROM posts_fts WHERE rowid = (SELECT rowid FROM posts WHERE id = ?)")
         .bind::<Text, _>(post_id)
         .execute(conn)?;

@@ -3,15 +3,20 @@
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use sha2::{Digest, Sha256};
 
+use super::outbox::{self, Envelope};
 use crate::db::models::{Site, Subscriber};
 use crate::db::schema::{subscriber_tokens, subscribers};
-use crate::domain::{Email, Page, new_id, parse_id};
+use crate::db::{self, Conn};
+use crate::domain::{
+    Email, Page, SubscriberStatus, Text, TokenPurpose, WebhookEvent, new_id, parse_id,
+};
 use crate::error::AppError;
-use crate::mail::{self, Outgoing};
+use crate::mail::Links;
+use crate::mail::templates::{self, CONFIRM_HOURS, Gift};
 
-pub const CONFIRM_HOURS: i64 = 48;
+/// What the sign-up form may say besides the address: a name, and which form or gift.
+pub type SignupText = Text<0, 100>;
 
 #[derive(Debug, Clone)]
 pub struct Signup {
@@ -21,18 +26,18 @@ pub struct Signup {
 }
 
 fn hash(token: &str) -> String {
-    crate::auth::hex(&Sha256::digest(token.as_bytes()))
+    crate::crypto::sha256_hex(token.as_bytes())
 }
 
 /// A new token for `purpose`; only its hash is stored.
 fn new_token(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     subscriber_id: &str,
-    purpose: &str,
+    purpose: TokenPurpose,
     expires_at: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> Result<String, AppError> {
-    let token = crate::auth::random_token(32);
+    let token = crate::crypto::random_token(32);
     diesel::insert_into(subscriber_tokens::table)
         .values((
             subscriber_tokens::token_hash.eq(hash(&token)),
@@ -45,74 +50,69 @@ fn new_token(
     Ok(token)
 }
 
+/// The subscriber's own unsubscribe link (it never expires: old e-mails keep working).
 fn unsubscribe_url(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     s: &Subscriber,
-    base: &str,
+    links: &Links,
     now: NaiveDateTime,
 ) -> Result<String, AppError> {
-    let token = new_token(conn, &s.id, "unsubscribe", None, now)?;
-    Ok(format!(
-        "{base}/api/v1/subscribers/unsubscribe?token={token}"
-    ))
+    let token = new_token(conn, &s.id, TokenPurpose::Unsubscribe, None, now)?;
+    Ok(links.unsubscribe(&token))
+}
+
+/// Queues `message` to a subscriber, with their one-click unsubscribe header.
+fn send(
+    conn: &mut Conn,
+    s: &Subscriber,
+    unsubscribe: String,
+    message: templates::Message,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let envelope = Envelope {
+        to: s.email.clone(),
+        reply_to: None,
+        list_unsubscribe: Some(unsubscribe),
+        subscriber_id: Some(s.id.clone()),
+    };
+    outbox::enqueue(conn, envelope, message, now)?;
+    Ok(())
 }
 
 fn send_confirmation(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     s: &Subscriber,
     site: &Site,
-    base: &str,
-    confirm_page: &str,
+    links: &Links,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let token = new_token(
         conn,
         &s.id,
-        "confirm",
+        TokenPurpose::Confirm,
         Some(now + Duration::hours(CONFIRM_HOURS)),
         now,
     )?;
-    let unsubscribe = unsubscribe_url(conn, s, base, now)?;
-    let gift = if site.gift_title.is_empty() {
-        String::new()
-    } else {
-        format!(" and get \"{}\"", site.gift_title)
-    };
-    mail::enqueue(
-        conn,
-        Outgoing {
-            to: s.email.clone(),
-            subject: format!("Confirm your subscription to {}", site.title),
-            body: format!(
-                "Hello{},\n\nPlease confirm your subscription to {}{gift}:\n\n{confirm_page}?token={token}\n\n\
-                 The link works for {CONFIRM_HOURS} hours. If you did not sign up, ignore this e-mail.\n\n\
-                 Unsubscribe: {unsubscribe}\n",
-                s.name
-                    .as_deref()
-                    .map(|n| format!(" {n}"))
-                    .unwrap_or_default(),
-                site.title,
-            ),
-            list_unsubscribe: Some(unsubscribe),
-            subscriber_id: Some(s.id.clone()),
-            reply_to: None,
-        },
-        now,
-    )?;
-    Ok(())
+    let unsubscribe = unsubscribe_url(conn, s, links, now)?;
+    let message = templates::confirm_subscription(
+        &site.title,
+        &site.gift_title,
+        s.name.as_deref(),
+        &links.confirm(&token),
+        &unsubscribe,
+    );
+    send(conn, s, unsubscribe, message, now)
 }
 
-/// Signs an address up (or again): a confirmation e-mail, linking to `confirm_page?token=...`,
-/// for new, pending and unsubscribed
+/// Signs an address up (or again): a confirmation e-mail for new, pending and unsubscribed
 /// addresses; nothing for confirmed ones. The caller answers the same 202 either way.
 pub fn subscribe(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     signup: Signup,
-    base: &str,
-    confirm_page: &str,
+    links: &Links,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    crate::db::write(conn, |conn| {
+    db::write_transaction(conn, |conn| {
         let site = super::site::get(conn)?;
         let existing: Option<Subscriber> = subscribers::table
             .filter(subscribers::email.eq(signup.email.as_str()))
@@ -120,10 +120,10 @@ pub fn subscribe(
             .first(conn)
             .optional()?;
         let subscriber = match existing {
-            Some(s) if s.status == "confirmed" => return Ok(()),
+            Some(s) if s.status == SubscriberStatus::Confirmed => return Ok(()),
             Some(s) => diesel::update(subscribers::table.find(&s.id))
                 .set((
-                    subscribers::status.eq("pending"),
+                    subscribers::status.eq(SubscriberStatus::Pending),
                     subscribers::name.eq(signup.name.or(s.name)),
                     subscribers::source.eq(signup.source.or(s.source)),
                 ))
@@ -134,7 +134,7 @@ pub fn subscribe(
                     id: new_id(),
                     email: signup.email.into_inner(),
                     name: signup.name,
-                    status: "pending".into(),
+                    status: SubscriberStatus::Pending,
                     source: signup.source,
                     created_at: now,
                     confirmed_at: None,
@@ -143,15 +143,15 @@ pub fn subscribe(
                 .returning(Subscriber::as_returning())
                 .get_result(conn)?,
         };
-        send_confirmation(conn, &subscriber, &site, base, confirm_page, now)
+        send_confirmation(conn, &subscriber, &site, links, now)
     })
 }
 
 /// The subscriber a token of `purpose` belongs to: 404 unknown, 410 used or expired.
 fn redeem(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     token: &str,
-    purpose: &str,
+    purpose: TokenPurpose,
     now: NaiveDateTime,
 ) -> Result<Subscriber, AppError> {
     let row: Option<(String, Option<NaiveDateTime>, Option<NaiveDateTime>)> =
@@ -181,19 +181,19 @@ fn redeem(
 
 /// Confirms a subscription (single use) and sends the welcome e-mail with the gift.
 pub fn confirm(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     token: &str,
-    base: &str,
+    links: &Links,
     now: NaiveDateTime,
 ) -> Result<(Subscriber, Site), AppError> {
-    crate::db::write(conn, |conn| {
-        let s = redeem(conn, token, "confirm", now)?;
+    db::write_transaction(conn, |conn| {
+        let s = redeem(conn, token, TokenPurpose::Confirm, now)?;
         diesel::update(subscriber_tokens::table.find(hash(token)))
             .set(subscriber_tokens::used_at.eq(now))
             .execute(conn)?;
         let s: Subscriber = diesel::update(subscribers::table.find(&s.id))
             .set((
-                subscribers::status.eq("confirmed"),
+                subscribers::status.eq(SubscriberStatus::Confirmed),
                 subscribers::confirmed_at.eq(now),
                 subscribers::unsubscribed_at.eq(None::<NaiveDateTime>),
             ))
@@ -201,53 +201,37 @@ pub fn confirm(
             .get_result(conn)?;
         super::webhooks::emit(
             conn,
-            "subscriber.confirmed",
+            WebhookEvent::SubscriberConfirmed,
             serde_json::json!({"id": s.id, "email": s.email, "name": s.name, "source": s.source}),
             now,
         )?;
         let site = super::site::get(conn)?;
-        let unsubscribe = unsubscribe_url(conn, &s, base, now)?;
-        let gift = if site.gift_url.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "Here is your gift, {}:\n\n{}\n\n{}\n\n",
-                site.gift_title, site.gift_url, site.gift_description
-            )
-        };
-        mail::enqueue(
-            conn,
-            Outgoing {
-                to: s.email.clone(),
-                subject: format!("Welcome to {}", site.title),
-                body: format!(
-                    "Thank you for confirming your subscription to {}.\n\n{gift}Unsubscribe: {unsubscribe}\n",
-                    site.title
-                ),
-                list_unsubscribe: Some(unsubscribe),
-                subscriber_id: Some(s.id.clone()),
-                reply_to: None,
-            },
-            now,
-        )?;
+        let unsubscribe = unsubscribe_url(conn, &s, links, now)?;
+        let gift = (!site.gift_url.is_empty()).then(|| Gift {
+            title: &site.gift_title,
+            url: &site.gift_url,
+            description: &site.gift_description,
+        });
+        let message = templates::welcome(&site.title, gift, &unsubscribe);
+        send(conn, &s, unsubscribe, message, now)?;
         Ok((s, site))
     })
 }
 
 /// Unsubscribes (one click, no sign-in). Repeating it is harmless.
 pub fn unsubscribe(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     token: &str,
     now: NaiveDateTime,
 ) -> Result<Subscriber, AppError> {
-    crate::db::write(conn, |conn| {
-        let s = redeem(conn, token, "unsubscribe", now)?;
-        if s.status == "unsubscribed" {
+    crate::db::write_transaction(conn, |conn| {
+        let s = redeem(conn, token, TokenPurpose::Unsubscribe, now)?;
+        if s.status == SubscriberStatus::Unsubscribed {
             return Ok(s);
         }
         Ok(diesel::update(subscribers::table.find(&s.id))
             .set((
-                subscribers::status.eq("unsubscribed"),
+                subscribers::status.eq(SubscriberStatus::Unsubscribed),
                 subscribers::unsubscribed_at.eq(now),
             ))
             .returning(Subscriber::as_returning())
@@ -255,41 +239,38 @@ pub fn unsubscribe(
     })
 }
 
+fn in_status(status: Option<SubscriberStatus>) -> subscribers::BoxedQuery<'static, db::Backend> {
+    let mut q = subscribers::table.into_boxed();
+    if let Some(s) = status {
+        q = q.filter(subscribers::status.eq(s));
+    }
+    q
+}
+
 pub fn list(
-    conn: &mut SqliteConnection,
-    status: Option<&str>,
+    conn: &mut Conn,
+    status: Option<SubscriberStatus>,
     page: Page,
 ) -> Result<(Vec<Subscriber>, i64), AppError> {
-    let query = || {
-        let mut q = subscribers::table.into_boxed();
-        if let Some(s) = status {
-            q = q.filter(subscribers::status.eq(s.to_string()));
-        }
-        q
-    };
-    let total = query().count().get_result(conn)?;
-    let rows = query()
-        .order((subscribers::created_at.desc(), subscribers::id.desc()))
-        .offset(page.offset())
-        .limit(page.limit())
-        .select(Subscriber::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    db::paged!(
+        conn,
+        page,
+        in_status(status),
+        (subscribers::created_at.desc(), subscribers::id.desc()),
+        Subscriber::as_select()
+    )
 }
 
 /// Every subscriber, oldest first, for the CSV export.
-pub fn all(conn: &mut SqliteConnection, status: Option<&str>) -> Result<Vec<Subscriber>, AppError> {
-    let mut q = subscribers::table.into_boxed();
-    if let Some(s) = status {
-        q = q.filter(subscribers::status.eq(s.to_string()));
-    }
+pub fn all(conn: &mut Conn, status: Option<SubscriberStatus>) -> Result<Vec<Subscriber>, AppError> {
+    let q = in_status(status);
     Ok(q.order(subscribers::created_at.asc())
         .select(Subscriber::as_select())
         .load(conn)?)
 }
 
 /// Erases a subscriber: the row, their tokens and every e-mail to them (cascade).
-pub fn erase(conn: &mut SqliteConnection, id: &str) -> Result<(), AppError> {
+pub fn erase(conn: &mut Conn, id: &str) -> Result<(), AppError> {
     let id = parse_id(id).ok_or_else(AppError::not_found)?;
     match diesel::delete(subscribers::table.find(id)).execute(conn)? {
         0 => Err(AppError::not_found()),

@@ -1,17 +1,20 @@
 //! Tags: created on the fly from posts or by editors; counted per visible post.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use crate::content::slugify;
 use crate::db::models::Tag;
-use crate::db::schema::{post_tags, tags};
-use crate::domain::{Page, Slug, new_id};
+use crate::db::schema::{post_tags, posts, tags};
+use crate::db::{self, Conn};
+use crate::domain::{Name, Page, Slug, Text, new_id};
 use crate::error::{AppError, FieldErrors};
 
-pub const NAME_MAX_CHARS: usize = 100;
-pub const DESCRIPTION_MAX_CHARS: usize = 500;
+/// What a tag is about, shown on its page.
+pub type Description = Text<0, 500>;
 
 /// A tag as an author names it on a post: a slug and a display name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,33 +26,14 @@ pub struct TagRef {
 impl TagRef {
     /// From a name ("Rust Tips" → slug `rust-tips`) or a slug.
     pub fn from_name(name: &str) -> Result<TagRef, String> {
-        let name = parse_name(name)?;
+        let name = Name::parse(name)?.into_inner();
         let slug = Slug::parse(&slugify(&name))?;
         Ok(TagRef { slug, name })
     }
 }
 
-pub fn parse_name(raw: &str) -> Result<String, String> {
-    let name = raw.trim();
-    match name.chars().count() {
-        0 => Err("is required".into()),
-        n if n > NAME_MAX_CHARS => Err(format!("must be at most {NAME_MAX_CHARS} characters")),
-        _ => Ok(name.to_string()),
-    }
-}
-
-pub fn parse_description(raw: &str) -> Result<String, String> {
-    let d = raw.trim();
-    if d.chars().count() > DESCRIPTION_MAX_CHARS {
-        return Err(format!(
-            "must be at most {DESCRIPTION_MAX_CHARS} characters"
-        ));
-    }
-    Ok(d.to_string())
-}
-
 /// The tags with these slugs, created (with their names) when missing, in the given order.
-pub fn ensure(conn: &mut SqliteConnection, refs: &[TagRef]) -> Result<Vec<Tag>, AppError> {
+pub fn ensure(conn: &mut Conn, refs: &[TagRef]) -> Result<Vec<Tag>, AppError> {
     let mut out: Vec<Tag> = Vec::with_capacity(refs.len());
     for r in refs {
         if out.iter().any(|t| t.slug == r.slug.as_str()) {
@@ -79,11 +63,7 @@ pub fn ensure(conn: &mut SqliteConnection, refs: &[TagRef]) -> Result<Vec<Tag>, 
 }
 
 /// Replaces a post's tags, keeping their order.
-pub fn set_for_post(
-    conn: &mut SqliteConnection,
-    post_id: &str,
-    tags: &[Tag],
-) -> Result<(), AppError> {
+pub fn set_for_post(conn: &mut Conn, post_id: &str, tags: &[Tag]) -> Result<(), AppError> {
     diesel::delete(post_tags::table.filter(post_tags::post_id.eq(post_id))).execute(conn)?;
     let rows: Vec<_> = tags
         .iter()
@@ -105,10 +85,7 @@ pub fn set_for_post(
 }
 
 /// (post id, tag) for every given post, in each post's tag order: one query for a whole page.
-pub fn for_posts(
-    conn: &mut SqliteConnection,
-    post_ids: &[String],
-) -> Result<Vec<(String, Tag)>, AppError> {
+pub fn for_posts(conn: &mut Conn, post_ids: &[String]) -> Result<Vec<(String, Tag)>, AppError> {
     Ok(post_tags::table
         .inner_join(tags::table)
         .filter(post_tags::post_id.eq_any(post_ids))
@@ -117,75 +94,84 @@ pub fn for_posts(
         .load(conn)?)
 }
 
-#[derive(Debug, QueryableByName)]
+/// A tag and how many posts carry it.
+#[derive(Debug)]
 pub struct TagWithCount {
-    #[diesel(sql_type = Text)]
-    pub id: String,
-    #[diesel(sql_type = Text)]
-    pub slug: String,
-    #[diesel(sql_type = Text)]
-    pub name: String,
-    #[diesel(sql_type = Text)]
-    pub description: String,
-    #[diesel(sql_type = Timestamp)]
-    pub created_at: NaiveDateTime,
-    #[diesel(sql_type = BigInt)]
+    pub tag: Tag,
     pub post_count: i64,
 }
 
-/// The count of posts per tag, as a SQL expression over `t`: live posts only when `live_only`
-/// (the `?` is bound to now either way).
-fn post_count_sql(live_only: bool) -> String {
-    let visible = if live_only {
-        "p.status = 'published' AND p.published_at <= ?"
+/// How many posts carry each of these tags: live posts only when `live_only`.
+fn post_counts(
+    conn: &mut Conn,
+    tag_ids: &[String],
+    live_only: bool,
+    now: NaiveDateTime,
+) -> Result<HashMap<String, i64>, AppError> {
+    let counts = post_tags::table
+        .inner_join(posts::table)
+        .filter(post_tags::tag_id.eq_any(tag_ids))
+        .group_by(post_tags::tag_id)
+        .select((post_tags::tag_id, count_star()));
+    let rows: Vec<(String, i64)> = if live_only {
+        counts.filter(super::posts::live(now)).load(conn)?
     } else {
-        "? IS NOT NULL"
+        counts.load(conn)?
     };
-    format!(
-        "(SELECT count(*) FROM post_tags pt JOIN posts p ON p.id = pt.post_id \
-          WHERE pt.tag_id = t.id AND {visible}) AS post_count"
-    )
+    Ok(rows.into_iter().collect())
+}
+
+fn with_counts(
+    conn: &mut Conn,
+    rows: Vec<Tag>,
+    live_only: bool,
+    now: NaiveDateTime,
+) -> Result<Vec<TagWithCount>, AppError> {
+    let ids: Vec<String> = rows.iter().map(|t| t.id.clone()).collect();
+    let counts = post_counts(conn, &ids, live_only, now)?;
+    Ok(rows
+        .into_iter()
+        .map(|tag| TagWithCount {
+            post_count: counts.get(&tag.id).copied().unwrap_or(0),
+            tag,
+        })
+        .collect())
 }
 
 /// Tags by name with how many posts carry each: live posts only when `live_only`.
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     page: Page,
     live_only: bool,
     now: NaiveDateTime,
 ) -> Result<(Vec<TagWithCount>, i64), AppError> {
-    let total = tags::table.count().get_result(conn)?;
-    let rows = diesel::sql_query(format!(
-        "SELECT t.id, t.slug, t.name, t.description, t.created_at, {} \
-         FROM tags t ORDER BY t.name COLLATE NOCASE, t.slug LIMIT ? OFFSET ?",
-        post_count_sql(live_only)
-    ))
-    .bind::<Timestamp, _>(now)
-    .bind::<BigInt, _>(page.limit())
-    .bind::<BigInt, _>(page.offset())
-    .load(conn)?;
-    Ok((rows, total))
+    let (rows, total) = db::paged!(
+        conn,
+        page,
+        tags::table,
+        (
+            diesel::dsl::sql::<diesel::sql_types::Text>("tags.name COLLATE NOCASE"),
+            tags::slug
+        ),
+        Tag::as_select()
+    )?;
+    Ok((with_counts(conn, rows, live_only, now)?, total))
 }
 
 /// One tag with its post count.
 pub fn get_with_count(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     slug: &str,
     live_only: bool,
     now: NaiveDateTime,
 ) -> Result<TagWithCount, AppError> {
-    let found: Option<TagWithCount> = diesel::sql_query(format!(
-        "SELECT t.id, t.slug, t.name, t.description, t.created_at, {} FROM tags t WHERE t.slug = ?",
-        post_count_sql(live_only)
-    ))
-    .bind::<Timestamp, _>(now)
-    .bind::<Text, _>(slug)
-    .get_result(conn)
-    .optional()?;
-    found.ok_or_else(AppError::not_found)
+    let tag = get(conn, slug)?;
+    with_counts(conn, vec![tag], live_only, now)?
+        .pop()
+        .ok_or_else(AppError::not_found)
 }
 
-pub fn get(conn: &mut SqliteConnection, slug: &str) -> Result<Tag, AppError> {
+pub fn get(conn: &mut Conn, slug: &str) -> Result<Tag, AppError> {
     Ok(tags::table
         .filter(tags::slug.eq(slug))
         .select(Tag::as_select())
@@ -197,7 +183,7 @@ fn slug_taken() -> AppError {
 }
 
 pub fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     name: String,
     slug: Option<Slug>,
     description: String,
@@ -206,7 +192,7 @@ pub fn create(
         Some(s) => s,
         None => Slug::parse(&slugify(&name)).map_err(|e| FieldErrors::single("slug", e))?,
     };
-    crate::db::write(conn, |conn| {
+    db::write_transaction(conn, |conn| {
         let taken: i64 = tags::table
             .filter(tags::slug.eq(slug.as_str()))
             .count()
@@ -235,12 +221,8 @@ pub struct TagChanges {
     pub description: Option<String>,
 }
 
-pub fn update(
-    conn: &mut SqliteConnection,
-    slug: &str,
-    changes: TagChanges,
-) -> Result<Tag, AppError> {
-    crate::db::write(conn, |conn| {
+pub fn update(conn: &mut Conn, slug: &str, changes: TagChanges) -> Result<Tag, AppError> {
+    db::write_transaction(conn, |conn| {
         let tag = get(conn, slug)?;
         if let Some(new_slug) = &changes.slug
             && new_slug != &tag.slug
@@ -264,7 +246,7 @@ pub fn update(
 }
 
 /// Deletes a tag; posts keep everything else.
-pub fn delete(conn: &mut SqliteConnection, slug: &str) -> Result<(), AppError> {
+pub fn delete(conn: &mut Conn, slug: &str) -> Result<(), AppError> {
     match diesel::delete(tags::table.filter(tags::slug.eq(slug))).execute(conn)? {
         0 => Err(AppError::not_found()),
         _ => Ok(()),

@@ -2,7 +2,8 @@
 
 use diesel::prelude::*;
 
-use crate::auth::password;
+use crate::crypto::password;
+use crate::db::Conn;
 use crate::db::models::{NewUser, User, UserChanges};
 use crate::db::schema::users;
 use crate::domain::{Email, Page, Password, Role, new_id};
@@ -25,18 +26,6 @@ pub struct UserUpdate {
     pub role: Option<Role>,
 }
 
-pub const NAME_MAX_CHARS: usize = 100;
-
-/// A display name: trimmed, 1 to 100 characters.
-pub fn parse_name(raw: &str) -> Result<String, String> {
-    let name = raw.trim();
-    match name.chars().count() {
-        0 => Err("is required".into()),
-        n if n > NAME_MAX_CHARS => Err(format!("must be at most {NAME_MAX_CHARS} characters")),
-        _ => Ok(name.to_string()),
-    }
-}
-
 fn email_taken() -> AppError {
     AppError::Conflict("A user with this e-mail address already exists.".into())
 }
@@ -51,7 +40,7 @@ fn map_unique(e: diesel::result::Error) -> AppError {
     }
 }
 
-pub fn create(conn: &mut SqliteConnection, draft: UserDraft) -> Result<User, AppError> {
+pub fn create(conn: &mut Conn, draft: UserDraft) -> Result<User, AppError> {
     // Hash before touching the database: no write lock is held during the slow part.
     let password_hash = password::hash(&draft.password)?;
     let now = super::now();
@@ -59,7 +48,7 @@ pub fn create(conn: &mut SqliteConnection, draft: UserDraft) -> Result<User, App
         id: new_id(),
         email: draft.email.into_inner(),
         name: draft.name,
-        role: draft.role.to_string(),
+        role: draft.role,
         password_hash,
         created_at: now,
         updated_at: now,
@@ -71,7 +60,7 @@ pub fn create(conn: &mut SqliteConnection, draft: UserDraft) -> Result<User, App
         .map_err(map_unique)
 }
 
-pub fn find(conn: &mut SqliteConnection, id: &str) -> Result<Option<User>, AppError> {
+pub fn find(conn: &mut Conn, id: &str) -> Result<Option<User>, AppError> {
     Ok(users::table
         .find(id)
         .select(User::as_select())
@@ -79,28 +68,27 @@ pub fn find(conn: &mut SqliteConnection, id: &str) -> Result<Option<User>, AppEr
         .optional()?)
 }
 
-pub fn get(conn: &mut SqliteConnection, id: &str) -> Result<User, AppError> {
+pub fn get(conn: &mut Conn, id: &str) -> Result<User, AppError> {
     find(conn, id)?.ok_or_else(AppError::not_found)
 }
 
-pub fn list(conn: &mut SqliteConnection, page: Page) -> Result<(Vec<User>, i64), AppError> {
-    let total = users::table.count().get_result(conn)?;
-    let rows = users::table
-        .select(User::as_select())
-        .order((users::created_at.asc(), users::id.asc()))
-        .offset(page.offset())
-        .limit(page.limit())
-        .load(conn)?;
-    Ok((rows, total))
+pub fn list(conn: &mut Conn, page: Page) -> Result<(Vec<User>, i64), AppError> {
+    crate::db::paged!(
+        conn,
+        page,
+        users::table,
+        (users::created_at.asc(), users::id.asc()),
+        User::as_select()
+    )
 }
 
-pub fn count(conn: &mut SqliteConnection) -> Result<i64, AppError> {
+pub fn count(conn: &mut Conn) -> Result<i64, AppError> {
     Ok(users::table.count().get_result(conn)?)
 }
 
-fn admin_count(conn: &mut SqliteConnection) -> Result<i64, AppError> {
+fn admin_count(conn: &mut Conn) -> Result<i64, AppError> {
     Ok(users::table
-        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::role.eq(Role::Admin))
         .count()
         .get_result(conn)?)
 }
@@ -109,12 +97,11 @@ fn last_admin() -> AppError {
     AppError::Conflict("This is the last admin; make another user admin first.".into())
 }
 
-pub fn update(conn: &mut SqliteConnection, id: &str, update: UserUpdate) -> Result<User, AppError> {
+pub fn update(conn: &mut Conn, id: &str, update: UserUpdate) -> Result<User, AppError> {
     let password_hash = update.password.as_ref().map(password::hash).transpose()?;
-    crate::db::write(conn, |conn| {
+    crate::db::write_transaction(conn, |conn| {
         let user = get(conn, id)?;
-        let demoting =
-            user.role == Role::Admin.as_str() && update.role.is_some_and(|r| r != Role::Admin);
+        let demoting = user.role == Role::Admin && update.role.is_some_and(|r| r != Role::Admin);
         if demoting && admin_count(conn)? <= 1 {
             return Err(last_admin());
         }
@@ -122,7 +109,7 @@ pub fn update(conn: &mut SqliteConnection, id: &str, update: UserUpdate) -> Resu
         let changes = UserChanges {
             email: update.email.map(Email::into_inner),
             name: update.name,
-            role: update.role.map(|r| r.to_string()),
+            role: update.role,
             password_changed_at: password_hash.as_ref().map(|_| now),
             password_hash,
             updated_at: Some(now),
@@ -135,10 +122,10 @@ pub fn update(conn: &mut SqliteConnection, id: &str, update: UserUpdate) -> Resu
     })
 }
 
-pub fn delete(conn: &mut SqliteConnection, id: &str) -> Result<(), AppError> {
-    crate::db::write(conn, |conn| {
+pub fn delete(conn: &mut Conn, id: &str) -> Result<(), AppError> {
+    crate::db::write_transaction(conn, |conn| {
         let user = get(conn, id)?;
-        if user.role == Role::Admin.as_str() && admin_count(conn)? <= 1 {
+        if user.role == Role::Admin && admin_count(conn)? <= 1 {
             return Err(last_admin());
         }
         if super::posts::count_by_author(conn, id)? > 0 {
@@ -155,7 +142,7 @@ pub fn delete(conn: &mut SqliteConnection, id: &str) -> Result<(), AppError> {
 /// The user with this e-mail and password. An unknown e-mail costs the same time as a wrong
 /// password, so the answer and its timing say nothing about who has an account.
 pub fn authenticate(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     email: &str,
     password_attempt: &str,
 ) -> Result<Option<User>, AppError> {
@@ -180,7 +167,7 @@ pub fn authenticate(
 /// The first admin, when the database has no user yet. Returns the generated password when one
 /// had to be made up (printed once by the caller, never stored in clear).
 pub fn bootstrap_admin(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     email: Option<&str>,
     password: Option<&str>,
 ) -> Result<Option<(String, Option<String>)>, AppError> {
@@ -192,7 +179,7 @@ pub fn bootstrap_admin(
         "BYLINE_ADMIN_EMAIL",
         Email::parse(email.unwrap_or("admin@localhost")),
     );
-    let generated = password.is_none().then(|| crate::auth::random_token(18));
+    let generated = password.is_none().then(|| crate::crypto::random_token(18));
     let pw = password.or(generated.as_deref()).unwrap_or_default();
     let pw = errors.check("BYLINE_ADMIN_PASSWORD", Password::parse(pw));
     errors.into_result()?;
@@ -213,7 +200,7 @@ pub fn bootstrap_admin(
     Ok(Some((user.email, generated)))
 }
 
-pub fn find_by_email(conn: &mut SqliteConnection, email: &Email) -> Result<Option<User>, AppError> {
+pub fn find_by_email(conn: &mut Conn, email: &Email) -> Result<Option<User>, AppError> {
     Ok(users::table
         .filter(users::email.eq(email.as_str()))
         .select(User::as_select())
@@ -222,9 +209,9 @@ pub fn find_by_email(conn: &mut SqliteConnection, email: &Email) -> Result<Optio
 }
 
 /// The oldest admin: who imports run as by default.
-pub fn first_admin(conn: &mut SqliteConnection) -> Result<Option<User>, AppError> {
+pub fn first_admin(conn: &mut Conn) -> Result<Option<User>, AppError> {
     Ok(users::table
-        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::role.eq(Role::Admin))
         .order(users::created_at.asc())
         .select(User::as_select())
         .first(conn)

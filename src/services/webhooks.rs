@@ -1,37 +1,33 @@
 //! Webhooks: admins register URLs for events; `emit` queues a delivery to each subscribed hook in
-//! the caller's transaction, and `webhook_worker` sends them.
+//! the caller's transaction, and the webhook job (`jobs::webhooks`) sends them.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use crate::db::models::{Webhook, WebhookDelivery};
+use crate::db::queue::{self, Queue};
 use crate::db::schema::{webhook_deliveries, webhooks};
-use crate::domain::{Page, new_id, parse_id};
+use crate::db::{self, Conn};
+use crate::domain::{DeliveryStatus, Page, WebhookEvent, new_id, parse_id};
 use crate::error::AppError;
 
-pub const EVENTS: [&str; 9] = [
-    "post.published",
-    "post.updated",
-    "post.unpublished",
-    "post.deleted",
-    "comment.created",
-    "comment.approved",
-    "subscriber.confirmed",
-    "contact.received",
-    "site.updated",
-];
-
-/// Every event, or `*`; an unknown name is refused.
+/// Every event, or `*`; an unknown name is refused. Stored comma-separated.
 pub fn parse_events(events: &[String]) -> Result<String, String> {
     if events.is_empty() {
         return Err("name at least one event, or \"*\"".into());
     }
     for e in events {
-        if e != "*" && !EVENTS.contains(&e.as_str()) {
+        let known = e
+            .parse::<WebhookEvent>()
+            .is_ok_and(|e| e != WebhookEvent::Ping);
+        if e != "*" && !known {
+            let names: Vec<&str> = WebhookEvent::subscribable()
+                .map(WebhookEvent::as_str)
+                .collect();
             return Err(format!(
                 "unknown event `{e}`; use {} or *",
-                EVENTS.join(", ")
+                names.join(", ")
             ));
         }
     }
@@ -42,8 +38,25 @@ pub fn events_of(hook: &Webhook) -> Vec<String> {
     hook.events.split(',').map(str::to_string).collect()
 }
 
-fn listens_to(hook: &Webhook, event: &str) -> bool {
-    hook.events.split(',').any(|e| e == "*" || e == event)
+fn listens_to(hook: &Webhook, event: WebhookEvent) -> bool {
+    hook.events
+        .split(',')
+        .any(|e| e == "*" || e == event.as_str())
+}
+
+/// A webhook's URL as it may be saved: checked against private addresses (see `outbound`).
+pub async fn check_url(url: &str, allow_private: bool) -> Result<String, String> {
+    let url = url.trim();
+    crate::outbound::check_target(url, allow_private).await?;
+    Ok(url.to_string())
+}
+
+/// 16 to 200 characters; generated when absent.
+pub fn parse_secret(raw: &str) -> Result<String, String> {
+    match raw.chars().count() {
+        16..=200 => Ok(raw.to_string()),
+        _ => Err("must be 16 to 200 characters".into()),
+    }
 }
 
 pub struct NewWebhook {
@@ -63,7 +76,7 @@ pub struct WebhookChanges {
     pub updated_at: Option<NaiveDateTime>,
 }
 
-pub fn create(conn: &mut SqliteConnection, new: NewWebhook) -> Result<Webhook, AppError> {
+pub fn create(conn: &mut Conn, new: NewWebhook) -> Result<Webhook, AppError> {
     let now = super::now();
     Ok(diesel::insert_into(webhooks::table)
         .values(&Webhook {
@@ -72,7 +85,7 @@ pub fn create(conn: &mut SqliteConnection, new: NewWebhook) -> Result<Webhook, A
             events: new.events,
             secret: new
                 .secret
-                .unwrap_or_else(|| format!("whsec_{}", crate::auth::random_token(24))),
+                .unwrap_or_else(|| format!("whsec_{}", crate::crypto::random_token(24))),
             active: new.active,
             created_at: now,
             updated_at: now,
@@ -81,7 +94,7 @@ pub fn create(conn: &mut SqliteConnection, new: NewWebhook) -> Result<Webhook, A
         .get_result(conn)?)
 }
 
-pub fn get(conn: &mut SqliteConnection, id: &str) -> Result<Webhook, AppError> {
+pub fn get(conn: &mut Conn, id: &str) -> Result<Webhook, AppError> {
     let id = parse_id(id).ok_or_else(AppError::not_found)?;
     Ok(webhooks::table
         .find(id)
@@ -89,22 +102,17 @@ pub fn get(conn: &mut SqliteConnection, id: &str) -> Result<Webhook, AppError> {
         .first(conn)?)
 }
 
-pub fn list(conn: &mut SqliteConnection, page: Page) -> Result<(Vec<Webhook>, i64), AppError> {
-    let total = webhooks::table.count().get_result(conn)?;
-    let rows = webhooks::table
-        .order((webhooks::created_at.asc(), webhooks::id.asc()))
-        .offset(page.offset())
-        .limit(page.limit())
-        .select(Webhook::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+pub fn list(conn: &mut Conn, page: Page) -> Result<(Vec<Webhook>, i64), AppError> {
+    db::paged!(
+        conn,
+        page,
+        webhooks::table,
+        (webhooks::created_at.asc(), webhooks::id.asc()),
+        Webhook::as_select()
+    )
 }
 
-pub fn update(
-    conn: &mut SqliteConnection,
-    id: &str,
-    mut changes: WebhookChanges,
-) -> Result<Webhook, AppError> {
+pub fn update(conn: &mut Conn, id: &str, mut changes: WebhookChanges) -> Result<Webhook, AppError> {
     let hook = get(conn, id)?;
     changes.updated_at = Some(super::now());
     Ok(diesel::update(webhooks::table.find(&hook.id))
@@ -113,23 +121,23 @@ pub fn update(
         .get_result(conn)?)
 }
 
-pub fn delete(conn: &mut SqliteConnection, id: &str) -> Result<(), AppError> {
+pub fn delete(conn: &mut Conn, id: &str) -> Result<(), AppError> {
     let hook = get(conn, id)?;
     diesel::delete(webhooks::table.find(&hook.id)).execute(conn)?;
     Ok(())
 }
 
-fn queue(
-    conn: &mut SqliteConnection,
+fn queue_delivery(
+    conn: &mut Conn,
     hook: &Webhook,
-    event: &str,
+    event: WebhookEvent,
     data: &Value,
     now: NaiveDateTime,
 ) -> Result<WebhookDelivery, AppError> {
     let id = new_id();
     let payload = json!({
         "id": id,
-        "event": event,
+        "event": event.as_str(),
         "created_at": super::utc(now).to_rfc3339(),
         "data": data,
     });
@@ -137,9 +145,9 @@ fn queue(
         .values(&WebhookDelivery {
             id,
             webhook_id: hook.id.clone(),
-            event: event.into(),
+            event: event.as_str().into(),
             payload: payload.to_string(),
-            status: "pending".into(),
+            status: DeliveryStatus::Pending,
             attempts: 0,
             next_attempt_at: now,
             last_status_code: None,
@@ -155,8 +163,8 @@ fn queue(
 /// Queues `event` for every active hook that listens to it. Call inside the transaction that
 /// makes the change, so the change and its announcement happen together or not at all.
 pub fn emit(
-    conn: &mut SqliteConnection,
-    event: &str,
+    conn: &mut Conn,
+    event: WebhookEvent,
     data: Value,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
@@ -165,58 +173,83 @@ pub fn emit(
         .select(Webhook::as_select())
         .load(conn)?;
     for hook in hooks.iter().filter(|h| listens_to(h, event)) {
-        queue(conn, hook, event, &data, now)?;
+        queue_delivery(conn, hook, event, &data, now)?;
     }
     Ok(())
 }
 
 /// A `ping` delivery to one hook, whatever its events.
-pub fn ping(conn: &mut SqliteConnection, id: &str) -> Result<WebhookDelivery, AppError> {
+pub fn ping(conn: &mut Conn, id: &str) -> Result<WebhookDelivery, AppError> {
     let hook = get(conn, id)?;
-    queue(
+    queue_delivery(
         conn,
         &hook,
-        "ping",
+        WebhookEvent::Ping,
         &json!({"webhook_id": hook.id}),
         super::now(),
     )
 }
 
 pub fn deliveries(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &str,
     page: Page,
 ) -> Result<(Vec<WebhookDelivery>, i64), AppError> {
     let hook = get(conn, id)?;
-    let total = webhook_deliveries::table
-        .filter(webhook_deliveries::webhook_id.eq(&hook.id))
-        .count()
-        .get_result(conn)?;
-    let rows = webhook_deliveries::table
-        .filter(webhook_deliveries::webhook_id.eq(&hook.id))
-        .order((
+    db::paged!(
+        conn,
+        page,
+        webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(&hook.id)),
+        (
             webhook_deliveries::created_at.desc(),
-            webhook_deliveries::id.desc(),
-        ))
-        .offset(page.offset())
-        .limit(page.limit())
-        .select(WebhookDelivery::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+            webhook_deliveries::id.desc()
+        ),
+        WebhookDelivery::as_select()
+    )
 }
 
 /// Sends a delivery again (same id and body, so receivers can de-duplicate).
-pub fn redeliver(
-    conn: &mut SqliteConnection,
-    delivery_id: &str,
-) -> Result<WebhookDelivery, AppError> {
+pub fn redeliver(conn: &mut Conn, delivery_id: &str) -> Result<WebhookDelivery, AppError> {
     let id = parse_id(delivery_id).ok_or_else(AppError::not_found)?;
-    Ok(diesel::update(webhook_deliveries::table.find(id))
+    if queue::requeue(conn, Queue::Webhooks, &id, super::now())? == 0 {
+        return Err(AppError::not_found());
+    }
+    delivery(conn, &id)
+}
+
+pub fn delivery(conn: &mut Conn, id: &str) -> Result<WebhookDelivery, AppError> {
+    Ok(webhook_deliveries::table
+        .find(id)
+        .select(WebhookDelivery::as_select())
+        .first(conn)?)
+}
+
+/// A claimed delivery and the hook it goes to.
+pub fn claimed(conn: &mut Conn, id: &str) -> Result<(WebhookDelivery, Webhook), AppError> {
+    let d = delivery(conn, id)?;
+    let hook = webhooks::table
+        .find(&d.webhook_id)
+        .select(Webhook::as_select())
+        .first(conn)?;
+    Ok((d, hook))
+}
+
+/// What one delivery attempt got back.
+pub struct Attempt {
+    pub status_code: Option<i32>,
+    /// The start of the receiver's answer, or why there was none.
+    pub response: String,
+    pub duration_ms: i32,
+}
+
+/// Keeps what the last attempt got, for the delivery log.
+pub fn record_attempt(conn: &mut Conn, id: &str, attempt: Attempt) -> Result<(), AppError> {
+    diesel::update(webhook_deliveries::table.find(id))
         .set((
-            webhook_deliveries::status.eq("pending"),
-            webhook_deliveries::attempts.eq(0),
-            webhook_deliveries::next_attempt_at.eq(super::now()),
+            webhook_deliveries::last_status_code.eq(attempt.status_code),
+            webhook_deliveries::last_response.eq(attempt.response),
+            webhook_deliveries::duration_ms.eq(attempt.duration_ms),
         ))
-        .returning(WebhookDelivery::as_returning())
-        .get_result(conn)?)
+        .execute(conn)?;
+    Ok(())
 }

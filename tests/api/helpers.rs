@@ -14,7 +14,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
     pub handle: actix_web::dev::ServerHandle,
-    pub state: actix_web::web::Data<byline::startup::AppState>,
+    pub jobs: byline::jobs::Jobs,
 }
 
 pub fn test_settings(dir: &tempfile::TempDir) -> Settings {
@@ -41,7 +41,7 @@ pub async fn start(dir: tempfile::TempDir, settings: Settings) -> TestApp {
     let app = Application::build(settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
-    let state = app.state();
+    let jobs = app.jobs();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -51,7 +51,7 @@ pub async fn start(dir: tempfile::TempDir, settings: Settings) -> TestApp {
             .expect("client"),
         dir,
         handle,
-        state,
+        jobs,
     }
 }
 
@@ -178,13 +178,9 @@ impl TestApp {
 
 impl TestApp {
     /// Runs the mail worker until nothing is due; returns what each step did.
-    pub async fn drain_outbox(&self) -> Vec<byline::mail::worker::Step> {
+    pub async fn drain_outbox(&self) -> Vec<byline::jobs::Step> {
         let mut steps = Vec::new();
-        while let Some(step) =
-            byline::mail::worker::run_once(&self.state.pool, &self.state.mailer, self.state.retry)
-                .await
-                .expect("worker step")
-        {
+        while let Some(step) = self.jobs.mail.run_once().await.expect("mail step") {
             steps.push(step);
         }
         steps
@@ -301,17 +297,15 @@ pub fn link(text: &str, prefix: &str) -> String {
 }
 
 impl TestApp {
-    /// Runs the webhook worker until nothing is due.
-    pub async fn drain_webhooks(&self) -> Vec<byline::mail::worker::Step> {
+    /// Runs the scheduler, then the webhook job until nothing is due.
+    pub async fn drain_webhooks(&self) -> Vec<byline::jobs::Step> {
         let mut steps = Vec::new();
-        while let Some(step) = byline::webhook_worker::run_once(
-            &self.state.pool,
-            &self.state.webhook_sender,
-            self.state.webhook_retry,
-        )
-        .await
-        .expect("webhook step")
-        {
+        self.jobs
+            .scheduler
+            .run_once()
+            .await
+            .expect("scheduler step");
+        while let Some(step) = self.jobs.webhooks.run_once().await.expect("webhook step") {
             steps.push(step);
         }
         steps

@@ -175,7 +175,7 @@ async fn nothing_is_lost_while_smtp_is_down() {
     assert!(
         steps
             .iter()
-            .all(|s| matches!(s, byline::mail::worker::Step::Retrying(_))),
+            .all(|s| matches!(s, byline::jobs::Step::Retrying(_))),
         "{steps:?}"
     );
     let admin = app.admin_token().await;
@@ -383,8 +383,8 @@ async fn an_email_is_marked_failed_after_the_last_attempt() {
         matches!(
             steps.as_slice(),
             [
-                byline::mail::worker::Step::Retrying(_),
-                byline::mail::worker::Step::Failed(_)
+                byline::jobs::Step::Retrying(_),
+                byline::jobs::Step::Failed(_)
             ]
         ),
         "{steps:?}"

@@ -3,7 +3,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::helpers::{self, Receiver, TestApp, assert_problem, spawn_app, spawn_app_with};
-use byline::mail::worker::Step;
+use byline::jobs::Step;
 
 async fn hook(app: &TestApp, admin: &str, url: &str, events: Value) -> Value {
     let res = app
@@ -24,7 +24,7 @@ fn verify(secret: &str, signature: &str, body: &str) -> bool {
     let t = t.trim_start_matches("t=");
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("key");
     mac.update(format!("{t}.{body}").as_bytes());
-    byline::auth::hex(&mac.finalize().into_bytes()) == v1
+    byline::crypto::hex(&mac.finalize().into_bytes()) == v1
 }
 
 #[tokio::test]

@@ -2,8 +2,6 @@
 //! stored (the secret has 256 bits of entropy, so a slow hash adds nothing); the plaintext is shown
 //! once.
 
-use sha2::{Digest, Sha256};
-
 pub const PREFIX: &str = "byl_";
 
 pub struct GeneratedKey {
@@ -23,7 +21,7 @@ pub fn generate() -> GeneratedKey {
 }
 
 pub fn hash(secret: &str) -> String {
-    super::hex(&Sha256::digest(secret.as_bytes()))
+    super::sha256_hex(secret.as_bytes())
 }
 
 pub fn looks_like_key(token: &str) -> bool {

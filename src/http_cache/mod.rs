@@ -1,4 +1,7 @@
-//! ETags and `Cache-Control` for public reads; `If-None-Match` answers `304`.
+//! HTTP caching: ETags and `Cache-Control` for public reads (`If-None-Match` answers `304`,
+//! `If-Match` is parsed here too), and the micro-cache for anonymous reads (`micro`).
+
+pub mod micro;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
@@ -13,17 +16,31 @@ pub const PUBLIC_MAX_AGE: &str = "public, max-age=60";
 /// A strong ETag over the exact bytes served.
 pub fn etag_of(body: &[u8]) -> String {
     let digest = Sha256::digest(body);
-    format!("\"{}\"", crate::auth::hex(&digest[..16]))
+    format!("\"{}\"", crate::crypto::hex(&digest[..16]))
+}
+
+/// The entity tags a header lists (`If-None-Match`, `If-Match`), weak ones compared as strong;
+/// `None` when the header was not sent.
+pub fn entity_tags(req: &HttpRequest, name: header::HeaderName) -> Option<Vec<String>> {
+    let mut values = req.headers().get_all(name).peekable();
+    values.peek()?;
+    Some(
+        values
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|t| t.trim().trim_start_matches("W/").to_string())
+            .collect(),
+    )
+}
+
+/// True when `tags` names this ETag (or `*`).
+pub fn matches(tags: &[String], etag: &str) -> bool {
+    tags.iter().any(|t| t == "*" || t == etag)
 }
 
 /// True when the client's `If-None-Match` already names this ETag (or `*`).
 pub fn not_modified(req: &HttpRequest, etag: &str) -> bool {
-    req.headers()
-        .get_all(header::IF_NONE_MATCH)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == "*" || t == etag)
+    entity_tags(req, header::IF_NONE_MATCH).is_some_and(|tags| matches(&tags, etag))
 }
 
 /// Serves `value` as JSON with an ETag and the given `Cache-Control`, or a bodiless `304`.

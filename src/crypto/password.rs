@@ -28,7 +28,7 @@ pub fn verify(password: &str, stored: &str) -> bool {
 /// A real hash of a random password, for unknown e-mails: verifying against it costs the same as
 /// verifying a real user, so timing does not tell who has an account.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    let random = crate::auth::random_token(16);
+    let random = super::random_token(16);
     Password::parse(&random)
         .ok()
         .and_then(|p| hash(&p).ok())

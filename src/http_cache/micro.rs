@@ -2,7 +2,7 @@
 //! moment (1 s by default, `BYLINE_PUBLIC_CACHE_MS`) so a burst of readers costs one database
 //! read. Any successful write through the API clears it, so editors see their changes at once;
 //! a scheduled post may appear up to that moment late. (A successful write also wakes the
-//! delivery workers.)
+//! background jobs.)
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -14,8 +14,7 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
 
-use super::http_cache;
-use crate::startup::AppState;
+use tokio::sync::Notify;
 
 /// Beyond this many bytes the cache starts over: memory stays bounded.
 const MAX_BYTES: usize = 8 << 20;
@@ -30,6 +29,8 @@ struct Entry {
 pub struct PublicCache {
     ttl: Duration,
     entries: Mutex<Entries>,
+    /// Woken after every successful write: the jobs send what it queued.
+    wake: std::sync::Arc<Notify>,
 }
 
 #[derive(Default)]
@@ -39,10 +40,11 @@ struct Entries {
 }
 
 impl PublicCache {
-    pub fn new(ttl: Duration) -> PublicCache {
+    pub fn new(ttl: Duration, wake: std::sync::Arc<Notify>) -> PublicCache {
         PublicCache {
             ttl,
             entries: Mutex::new(Entries::default()),
+            wake,
         }
     }
 
@@ -52,7 +54,7 @@ impl PublicCache {
             .map
             .get(key)
             .filter(|e| e.stored.elapsed() < self.ttl)?;
-        let status = if http_cache::not_modified(req, &entry.etag) {
+        let status = if super::not_modified(req, &entry.etag) {
             StatusCode::NOT_MODIFIED
         } else {
             StatusCode::OK
@@ -101,20 +103,19 @@ pub async fn microcache(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    let Some(cache) = req.app_data::<web::Data<PublicCache>>().cloned() else {
         return next
             .call(req)
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let cache = &state.public_cache;
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !cacheable(&req) || cache.ttl.is_zero() {
         let res = next.call(req).await?;
         if !safe && res.status().is_success() {
             cache.clear();
             // A write may have queued deliveries: send them now rather than at the next poll.
-            state.wake_workers.notify_waiters();
+            cache.wake.notify_waiters();
         }
         return Ok(res.map_into_boxed_body());
     }

@@ -1,0 +1,162 @@
+//! The durable queues: e-mails (`outbox`) and webhook deliveries. Rows are written by services in
+//! the caller's transaction; the jobs claim them here. A claim is a lease: a row whose worker
+//! died mid-way becomes due again when it lapses. The claim is the backend-specific part (on
+//! SQLite one `UPDATE ... RETURNING` under the single writer lock).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text, Timestamp};
+
+use super::Conn;
+use crate::domain::{DeliveryStatus, OutboxStatus};
+use crate::error::AppError;
+
+/// Every queue has `id`, `status`, `attempts` and `next_attempt_at`, and the same states:
+/// `pending` → `sending` (claimed) → done, or back to `pending` to retry, or `failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    Mail,
+    Webhooks,
+}
+
+impl Queue {
+    pub const ALL: [Queue; 2] = [Queue::Mail, Queue::Webhooks];
+
+    fn table(self) -> &'static str {
+        match self {
+            Queue::Mail => "outbox",
+            Queue::Webhooks => "webhook_deliveries",
+        }
+    }
+
+    /// The stored states: waiting, claimed, finished, given up.
+    fn states(self) -> [&'static str; 4] {
+        match self {
+            Queue::Mail => [
+                OutboxStatus::Pending,
+                OutboxStatus::Sending,
+                OutboxStatus::Sent,
+                OutboxStatus::Failed,
+            ]
+            .map(OutboxStatus::as_str),
+            Queue::Webhooks => [
+                DeliveryStatus::Pending,
+                DeliveryStatus::Sending,
+                DeliveryStatus::Delivered,
+                DeliveryStatus::Failed,
+            ]
+            .map(DeliveryStatus::as_str),
+        }
+    }
+
+    /// When a finished row was finished.
+    fn done_at(self) -> &'static str {
+        match self {
+            Queue::Mail => "sent_at",
+            Queue::Webhooks => "delivered_at",
+        }
+    }
+}
+
+/// A claimed row: its id and how many attempts this one makes.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Claim {
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+}
+
+/// Claims the row that has been due longest, leasing it until `lease_until`.
+pub fn claim(
+    conn: &mut Conn,
+    queue: Queue,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> Result<Option<Claim>, AppError> {
+    let table = queue.table();
+    let [pending, sending, ..] = queue.states();
+    Ok(diesel::sql_query(format!(
+        "UPDATE {table} SET status = ?, attempts = attempts + 1, next_attempt_at = ? \
+         WHERE id = (SELECT id FROM {table} WHERE status IN (?, ?) AND next_attempt_at <= ? \
+                     ORDER BY next_attempt_at, id LIMIT 1) \
+         RETURNING id, attempts"
+    ))
+    .bind::<Text, _>(sending)
+    .bind::<Timestamp, _>(lease_until)
+    .bind::<Text, _>(pending)
+    .bind::<Text, _>(sending)
+    .bind::<Timestamp, _>(now)
+    .get_result(conn)
+    .optional()?)
+}
+
+/// What becomes of a claimed row after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    Done,
+    RetryAt(NaiveDateTime),
+    Failed,
+}
+
+/// Records the end of an attempt on a claimed row.
+pub fn settle(
+    conn: &mut Conn,
+    queue: Queue,
+    id: &str,
+    outcome: Settle,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let (table, done_at) = (queue.table(), queue.done_at());
+    let [pending, _, done, failed] = queue.states();
+    let (status, next, finished) = match outcome {
+        Settle::Done => (done, now, Some(now)),
+        Settle::RetryAt(at) => (pending, at, None),
+        Settle::Failed => (failed, now, None),
+    };
+    diesel::sql_query(format!(
+        "UPDATE {table} SET status = ?, next_attempt_at = ?, {done_at} = ? WHERE id = ?"
+    ))
+    .bind::<Text, _>(status)
+    .bind::<Timestamp, _>(next)
+    .bind::<diesel::sql_types::Nullable<Timestamp>, _>(finished)
+    .bind::<Text, _>(id)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Makes a finished or failed row due again now, from its first attempt (redelivery).
+pub fn requeue(
+    conn: &mut Conn,
+    queue: Queue,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let [pending, ..] = queue.states();
+    Ok(diesel::sql_query(format!(
+        "UPDATE {} SET status = ?, attempts = 0, next_attempt_at = ? WHERE id = ?",
+        queue.table()
+    ))
+    .bind::<Text, _>(pending)
+    .bind::<Timestamp, _>(now)
+    .bind::<Text, _>(id)
+    .execute(conn)?)
+}
+
+/// At start-up, rows a previous process had claimed but not finished are due again: that
+/// process is gone (one server per database), so waiting out its lease only delays them.
+pub fn release_claims(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppError> {
+    let mut released = 0;
+    for queue in Queue::ALL {
+        let [pending, sending, ..] = queue.states();
+        released += diesel::sql_query(format!(
+            "UPDATE {} SET status = ?, next_attempt_at = ? WHERE status = ?",
+            queue.table()
+        ))
+        .bind::<Text, _>(pending)
+        .bind::<Timestamp, _>(now)
+        .bind::<Text, _>(sending)
+        .execute(conn)?;
+    }
+    Ok(released)
+}

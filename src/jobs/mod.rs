@@ -1,0 +1,181 @@
+//! Background work as jobs over the durable queues in `db::queue`: e-mail (`mail`), webhook
+//! deliveries (`webhooks`), and the scheduler that announces scheduled posts when their time
+//! comes (`scheduler`). Each kind has a `run_once` (tests drain the queues with it); `Jobs::spawn`
+//! runs them all in loops that a successful write wakes (`Jobs::wake`).
+//!
+//! Jobs call services and the mail sender; nothing below them calls back up here.
+
+pub mod mail;
+pub mod scheduler;
+pub mod webhooks;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::error::AppError;
+
+/// How long a claimed row is left alone before another sender may retry it.
+const LEASE_SECONDS: i64 = 120;
+
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub max_attempts: i32,
+    /// The first retry waits about this long; each later one twice as long (with jitter).
+    pub base: Duration,
+}
+
+impl RetryPolicy {
+    /// How long to wait after the `attempts`-th failed attempt.
+    pub fn delay_after(&self, attempts: i32) -> chrono::Duration {
+        let exponent = u32::try_from(attempts.saturating_sub(1))
+            .unwrap_or(0)
+            .min(16);
+        let base_ms = u64::try_from(self.base.as_millis()).unwrap_or(u64::MAX);
+        let ms = base_ms.saturating_mul(1 << exponent).min(6 * 3600 * 1000);
+        // ±25% jitter so retries from a burst do not arrive together.
+        let jitter = (rand::random::<u64>() % (ms / 2 + 1)) as i64 - (ms / 4) as i64;
+        chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX) + jitter)
+    }
+
+    /// After a failed attempt: try again (at least `at_least` later), or give up.
+    fn after_failure(
+        &self,
+        attempts: i32,
+        at_least: Option<chrono::Duration>,
+        now: chrono::NaiveDateTime,
+    ) -> crate::db::queue::Settle {
+        if attempts >= self.max_attempts {
+            return crate::db::queue::Settle::Failed;
+        }
+        let backoff = self.delay_after(attempts);
+        let wait = at_least.map_or(backoff, |d| d.max(backoff));
+        crate::db::queue::Settle::RetryAt(now + wait)
+    }
+}
+
+/// What one step did, naming the row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Sent(String),
+    Retrying(String),
+    Failed(String),
+}
+
+/// The job kinds and what they need; built once by `startup`, kept on the `Application`.
+#[derive(Clone)]
+pub struct Jobs {
+    pub mail: Arc<mail::MailJob>,
+    pub webhooks: Arc<webhooks::WebhookJob>,
+    pub scheduler: Arc<scheduler::Scheduler>,
+    wake: Arc<Notify>,
+}
+
+impl Jobs {
+    pub fn new(
+        mail: mail::MailJob,
+        webhooks: webhooks::WebhookJob,
+        scheduler: scheduler::Scheduler,
+    ) -> Jobs {
+        Jobs {
+            mail: Arc::new(mail),
+            webhooks: Arc::new(webhooks),
+            scheduler: Arc::new(scheduler),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// What wakes the loops after a write (new rows leave at once, not at the next poll).
+    pub fn wake(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Runs every kind until the process stops.
+    pub fn spawn(&self) {
+        let mail = self.mail.clone();
+        run_loops(
+            mail::SENDERS,
+            Duration::from_millis(500),
+            self.wake(),
+            "mail",
+            move || {
+                let job = mail.clone();
+                async move { job.run_once().await }
+            },
+        );
+        let hooks = self.webhooks.clone();
+        run_loops(
+            webhooks::SENDERS,
+            Duration::from_secs(1),
+            self.wake(),
+            "webhooks",
+            move || {
+                let job = hooks.clone();
+                async move { job.run_once().await }
+            },
+        );
+        let scheduler = self.scheduler.clone();
+        run_loops(
+            1,
+            Duration::from_secs(1),
+            self.wake(),
+            "scheduler",
+            move || {
+                let job = scheduler.clone();
+                async move { job.run_once().await.map(|_| None) }
+            },
+        );
+    }
+}
+
+/// Runs `step` in `loops` loops: straight on while it finds work, otherwise sleeping `poll` or
+/// until a write wakes it. Claims are atomic, so loops never take the same row.
+fn run_loops<F, Fut>(loops: usize, poll: Duration, wake: Arc<Notify>, name: &'static str, step: F)
+where
+    F: Fn() -> Fut + Clone + 'static,
+    Fut: std::future::Future<Output = Result<Option<Step>, AppError>> + 'static,
+{
+    for _ in 0..loops {
+        let (step, wake) = (step.clone(), wake.clone());
+        actix_web::rt::spawn(async move {
+            loop {
+                match step().await {
+                    Ok(Some(_)) => continue,
+                    Ok(None) => {}
+                    Err(e) => log::error!(target: "byline::jobs", "{name}: {e}"),
+                }
+                tokio::select! {
+                    _ = actix_web::rt::time::sleep(poll) => {}
+                    _ = wake.notified() => {}
+                }
+            }
+        });
+    }
+}
+
+/// A lease that ends `LEASE_SECONDS` from `now`.
+fn lease_from(now: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    now + chrono::Duration::seconds(LEASE_SECONDS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_with_jitter() {
+        let policy = RetryPolicy {
+            max_attempts: 5,
+            base: Duration::from_secs(10),
+        };
+        for attempts in 1..5 {
+            let expected = 10_000i64 << (attempts - 1);
+            let d = policy.delay_after(attempts).num_milliseconds();
+            assert!(
+                d >= expected * 3 / 4 && d <= expected * 5 / 4,
+                "{attempts}: {d}"
+            );
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The webhook job: claims one due delivery at a time, POSTs it signed, and records the answer.
+//! Network errors, 429 and 5xx are retried with back-off (honouring `Retry-After`); any other
+//! answer is final.
+
+use std::time::{Duration, Instant};
+
+use crate::crypto;
+use crate::db::queue::{self, Queue, Settle};
+use crate::db::{self, Db};
+use crate::error::AppError;
+use crate::services::{self, webhooks};
+
+use super::{RetryPolicy, Step};
+
+/// Deliveries in flight at once.
+pub const SENDERS: usize = 4;
+/// Receivers must answer quickly; slow ones are retried later.
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// How much of a receiver's answer is kept for the delivery log.
+const KEEP_RESPONSE: usize = 1024;
+
+pub struct WebhookJob {
+    db: Db,
+    client: reqwest::Client,
+    allow_private: bool,
+    retry: RetryPolicy,
+}
+
+enum Outcome {
+    Delivered,
+    Retry(Option<Duration>),
+    Final,
+}
+
+impl WebhookJob {
+    pub fn new(db: Db, allow_private: bool, retry: RetryPolicy) -> anyhow::Result<WebhookJob> {
+        let client = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Byline-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(WebhookJob {
+            db,
+            client,
+            allow_private,
+            retry,
+        })
+    }
+
+    /// Sends at most one due delivery. `None` when nothing is due.
+    pub async fn run_once(&self) -> Result<Option<Step>, AppError> {
+        let now = services::now();
+        let claimed = db::run(&self.db, move |c| {
+            match queue::claim(c, Queue::Webhooks, now, super::lease_from(now))? {
+                Some(claim) => Ok(Some((webhooks::claimed(c, &claim.id)?, claim.attempts))),
+                None => Ok(None),
+            }
+        })
+        .await?;
+        let Some(((delivery, hook), attempts)) = claimed else {
+            return Ok(None);
+        };
+        let started = Instant::now();
+        let (outcome, status_code, response) =
+            match crate::outbound::check_target(&hook.url, self.allow_private).await {
+                Err(reason) => (Outcome::Final, None, format!("refused: the URL {reason}")),
+                Ok(()) => self.post(&hook.url, &hook.secret, &delivery).await,
+            };
+        let attempt = webhooks::Attempt {
+            status_code,
+            response,
+            duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
+        };
+        let finished = services::now();
+        let retry = self.retry;
+        let id = delivery.id;
+        db::run(&self.db, move |c| {
+            let settle = match outcome {
+                Outcome::Delivered => Settle::Done,
+                Outcome::Final => Settle::Failed,
+                Outcome::Retry(after) => retry.after_failure(
+                    attempts,
+                    after.and_then(|d| chrono::Duration::from_std(d).ok()),
+                    finished,
+                ),
+            };
+            db::write_transaction(c, |c| {
+                queue::settle(c, Queue::Webhooks, &id, settle, finished)?;
+                webhooks::record_attempt(c, &id, attempt)
+            })?;
+            Ok(Some(match settle {
+                Settle::Done => Step::Sent(id),
+                Settle::RetryAt(_) => Step::Retrying(id),
+                Settle::Failed => Step::Failed(id),
+            }))
+        })
+        .await
+    }
+
+    /// One signed POST: what came of it, the status code, and the start of the answer.
+    async fn post(
+        &self,
+        url: &str,
+        secret: &str,
+        delivery: &crate::db::models::WebhookDelivery,
+    ) -> (Outcome, Option<i32>, String) {
+        let timestamp = chrono::Utc::now().timestamp();
+        let result = self
+            .client
+            .post(url)
+            .header("content-type", "application/json")
+            .header("Byline-Event", &delivery.event)
+            .header("Byline-Delivery", &delivery.id)
+            .header(
+                "Byline-Signature",
+                crypto::signature(secret, timestamp, &delivery.payload),
+            )
+            .body(delivery.payload.clone())
+            .send()
+            .await;
+        let res = match result {
+            Err(e) => return (Outcome::Retry(None), None, format!("network error: {e}")),
+            Ok(res) => res,
+        };
+        let status = res.status();
+        let retry_after = res
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let text: String = res
+            .text()
+            .await
+            .unwrap_or_default()
+            .chars()
+            .take(KEEP_RESPONSE)
+            .collect();
+        let outcome = if status.is_success() {
+            Outcome::Delivered
+        } else if status.as_u16() == 429 || status.is_server_error() {
+            Outcome::Retry(retry_after)
+        } else {
+            Outcome::Final
+        };
+        (outcome, Some(i32::from(status.as_u16())), text)
+    }
+}

@@ -1,0 +1,118 @@
+//! Every e-mail Byline writes, one function each: plain values in, subject and text out. Nothing
+//! here reads the database or knows a route; links come in ready-made (see `Links`).
+
+/// An e-mail's words, before it has an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub subject: String,
+    pub text: String,
+}
+
+/// How long a confirmation link works.
+pub const CONFIRM_HOURS: i64 = 48;
+
+/// The double opt-in: "please confirm", with the link.
+pub fn confirm_subscription(
+    site_title: &str,
+    gift_title: &str,
+    name: Option<&str>,
+    confirm_url: &str,
+    unsubscribe_url: &str,
+) -> Message {
+    let hello = name.map(|n| format!(" {n}")).unwrap_or_default();
+    let gift = if gift_title.is_empty() {
+        String::new()
+    } else {
+        format!(" and get \"{gift_title}\"")
+    };
+    Message {
+        subject: format!("Confirm your subscription to {site_title}"),
+        text: format!(
+            "Hello{hello},\n\nPlease confirm your subscription to {site_title}{gift}:\n\n{confirm_url}\n\n\
+             The link works for {CONFIRM_HOURS} hours. If you did not sign up, ignore this e-mail.\n\n\
+             Unsubscribe: {unsubscribe_url}\n"
+        ),
+    }
+}
+
+/// The gift a confirmed subscriber gets, when the site offers one.
+pub struct Gift<'a> {
+    pub title: &'a str,
+    pub url: &'a str,
+    pub description: &'a str,
+}
+
+/// After confirmation: thanks, and the gift.
+pub fn welcome(site_title: &str, gift: Option<Gift<'_>>, unsubscribe_url: &str) -> Message {
+    let gift = gift
+        .map(|g| {
+            format!(
+                "Here is your gift, {}:\n\n{}\n\n{}\n\n",
+                g.title, g.url, g.description
+            )
+        })
+        .unwrap_or_default();
+    Message {
+        subject: format!("Welcome to {site_title}"),
+        text: format!(
+            "Thank you for confirming your subscription to {site_title}.\n\n{gift}Unsubscribe: {unsubscribe_url}\n"
+        ),
+    }
+}
+
+/// To the site owner: a comment waits for moderation.
+pub fn comment_awaiting_moderation(
+    post_title: &str,
+    author_name: &str,
+    body: &str,
+    moderation_url: &str,
+) -> Message {
+    Message {
+        subject: format!("New comment awaiting moderation on \"{post_title}\""),
+        text: format!(
+            "{author_name} wrote on \"{post_title}\":\n\n{body}\n\nModerate it: PATCH {moderation_url}\n"
+        ),
+    }
+}
+
+/// To the site owner: a copy of a contact message (replies go to the sender).
+pub fn contact_copy(
+    subject: Option<&str>,
+    name: Option<&str>,
+    email: &str,
+    message: &str,
+) -> Message {
+    Message {
+        subject: format!("Contact form: {}", subject.unwrap_or("(no subject)")),
+        text: format!("From: {} <{email}>\n\n{message}\n", name.unwrap_or("")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_confirmation_names_the_gift_and_both_links() {
+        let m = confirm_subscription("Blog", "Video", Some("Ann"), "https://c", "https://u");
+        assert_eq!(m.subject, "Confirm your subscription to Blog");
+        assert!(m.text.starts_with("Hello Ann,"));
+        assert!(m.text.contains("and get \"Video\":\n\nhttps://c\n"));
+        assert!(m.text.ends_with("Unsubscribe: https://u\n"));
+    }
+
+    #[test]
+    fn the_welcome_has_the_gift_only_when_there_is_one() {
+        let gift = Gift {
+            title: "Video",
+            url: "https://g",
+            description: "Lessons",
+        };
+        assert!(
+            welcome("Blog", Some(gift), "https://u")
+                .text
+                .contains("https://g")
+        );
+        assert!(!welcome("Blog", None, "https://u").text.contains("gift"));
+    }
+}

@@ -1,0 +1,226 @@
+//! A post as clients write it: the body of `POST /posts`, each item of an import and each line
+//! of an export share this shape, so it lives here where the routes and the CLI both reach it.
+//! Converting it checks every field and names each bad one.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use super::posts::{Body, MAX_TAGS, PostDraft, PostPatch, parse_feature_image};
+use super::tags::TagRef;
+use crate::domain::{Name, PostStatus, Slug, Text, Title};
+use crate::error::FieldErrors;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum TagInput {
+    /// A tag's name or slug; created when missing.
+    Name(String),
+    /// A tag with an explicit slug and name.
+    Full { slug: String, name: String },
+}
+
+impl TagInput {
+    fn parse(&self) -> Result<TagRef, String> {
+        match self {
+            TagInput::Name(name) => TagRef::from_name(name),
+            TagInput::Full { slug, name } => Ok(TagRef {
+                slug: Slug::parse(slug)?,
+                name: Name::parse(name)?.into_inner(),
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Hello, world", "markdown": "# Hello\n\nThe first post.", "status": "published", "tags": ["News"]}))]
+pub struct CreatePostRequest {
+    /// 1 to 300 characters.
+    #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 300)]
+    pub title: String,
+    /// Derived from the title when absent; an explicit slug already taken is a 409.
+    pub slug: Option<String>,
+    /// The body as Markdown (send this or `html`).
+    pub markdown: Option<String>,
+    /// The body as HTML; sanitized either way.
+    pub html: Option<String>,
+    /// Up to 1000 characters; derived from the body when absent.
+    pub excerpt: Option<String>,
+    /// Default `draft`. `published` without `published_at` publishes now; a future
+    /// `published_at` schedules the post.
+    pub status: Option<PostStatus>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// Up to 30 tags, by name or slug, or as `{slug, name}`.
+    pub tags: Option<Vec<TagInput>>,
+    /// An absolute http(s) URL or a path on this server such as `/media/...`.
+    pub feature_image: Option<String>,
+    /// Up to 300 characters.
+    pub meta_title: Option<String>,
+    /// Up to 500 characters.
+    pub meta_description: Option<String>,
+    /// Default true.
+    pub comments_enabled: Option<bool>,
+}
+
+/// Trimmed text of at most `MAX` characters (a post's excerpt and meta fields).
+fn text<const MAX: usize>(raw: &str) -> Result<String, String> {
+    Text::<0, MAX>::parse(raw).map(Text::into_inner)
+}
+
+fn title(raw: &str) -> Result<String, String> {
+    Title::parse(raw).map(Title::into_inner)
+}
+
+fn body(errors: &mut FieldErrors, markdown: Option<String>, html: Option<String>) -> Option<Body> {
+    Body::from_fields(markdown, html)
+        .map_err(|e| errors.add("html", e))
+        .ok()
+        .flatten()
+}
+
+fn tag_refs(errors: &mut FieldErrors, tags: Option<Vec<TagInput>>) -> Option<Vec<TagRef>> {
+    let tags = tags?;
+    if tags.len() > MAX_TAGS {
+        errors.add("tags", format!("at most {MAX_TAGS} tags"));
+        return None;
+    }
+    let mut refs = Vec::with_capacity(tags.len());
+    for (i, t) in tags.iter().enumerate() {
+        refs.extend(errors.check(&format!("tags[{i}]"), t.parse()));
+    }
+    Some(refs)
+}
+
+fn optional(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<String>,
+    parse: impl Fn(&str) -> Result<String, String>,
+) -> Option<String> {
+    value.and_then(|v| errors.check(field, parse(&v)))
+}
+
+impl TryFrom<CreatePostRequest> for PostDraft {
+    type Error = FieldErrors;
+
+    fn try_from(r: CreatePostRequest) -> Result<PostDraft, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let draft = PostDraft {
+            title: errors.check("title", title(&r.title)).unwrap_or_default(),
+            slug: r.slug.and_then(|s| errors.check("slug", Slug::parse(&s))),
+            body: body(&mut errors, r.markdown, r.html),
+            excerpt: optional(&mut errors, "excerpt", r.excerpt, text::<1000>),
+            status: r.status.unwrap_or(PostStatus::Draft),
+            published_at: r.published_at.map(|t| t.naive_utc()),
+            tags: tag_refs(&mut errors, r.tags).unwrap_or_default(),
+            feature_image: optional(
+                &mut errors,
+                "feature_image",
+                r.feature_image,
+                parse_feature_image,
+            ),
+            meta_title: optional(&mut errors, "meta_title", r.meta_title, text::<300>),
+            meta_description: optional(
+                &mut errors,
+                "meta_description",
+                r.meta_description,
+                text::<500>,
+            ),
+            comments_enabled: r.comments_enabled.unwrap_or(true),
+        };
+        if errors.is_empty() {
+            Ok(draft)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// `Some(None)` for an explicit null, `None` (by default) for a field not sent.
+fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Only the fields sent are changed; `null` clears a nullable field.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "published", "tags": ["News", "Rust"]}))]
+pub struct UpdatePostRequest {
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub markdown: Option<String>,
+    pub html: Option<String>,
+    /// `null` goes back to an excerpt derived from the body.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub excerpt: Option<Option<String>>,
+    pub status: Option<PostStatus>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub published_at: Option<Option<DateTime<Utc>>>,
+    pub tags: Option<Vec<TagInput>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub feature_image: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub meta_title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub meta_description: Option<Option<String>>,
+    pub comments_enabled: Option<bool>,
+}
+
+fn clearable(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<Option<String>>,
+    parse: impl Fn(&str) -> Result<String, String>,
+) -> Option<Option<String>> {
+    match value {
+        Some(Some(v)) => errors.check(field, parse(&v)).map(Some),
+        Some(None) => Some(None),
+        None => None,
+    }
+}
+
+impl TryFrom<UpdatePostRequest> for PostPatch {
+    type Error = FieldErrors;
+
+    fn try_from(r: UpdatePostRequest) -> Result<PostPatch, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let patch = PostPatch {
+            title: r.title.and_then(|t| errors.check("title", title(&t))),
+            slug: r.slug.and_then(|s| errors.check("slug", Slug::parse(&s))),
+            body: body(&mut errors, r.markdown, r.html),
+            excerpt: clearable(&mut errors, "excerpt", r.excerpt, text::<1000>),
+            status: r.status,
+            published_at: r.published_at.map(|t| t.map(|t| t.naive_utc())),
+            tags: tag_refs(&mut errors, r.tags),
+            feature_image: clearable(
+                &mut errors,
+                "feature_image",
+                r.feature_image,
+                parse_feature_image,
+            ),
+            meta_title: clearable(&mut errors, "meta_title", r.meta_title, text::<300>),
+            meta_description: clearable(
+                &mut errors,
+                "meta_description",
+                r.meta_description,
+                text::<500>,
+            ),
+            comments_enabled: r.comments_enabled,
+        };
+        if errors.is_empty() {
+            Ok(patch)
+        } else {
+            Err(errors)
+        }
+    }
+}
