@@ -1,7 +1,7 @@
 //! The mail job: claims one due e-mail at a time, sends it, and records the result.
 
-use crate::db::queue::{self, Queue, Settle};
-use crate::db::{self, Db};
+use crate::db::Db;
+use crate::db::queue::{Queue, Settle};
 use crate::error::AppError;
 use crate::mail::sender::Mailer;
 use crate::services::{self, outbox};
@@ -25,35 +25,19 @@ impl MailJob {
 
     /// Sends at most one due e-mail. `None` when nothing is due.
     pub async fn run_once(&self) -> Result<Option<Step>, AppError> {
-        let now = services::now();
-        let claimed = db::run(&self.db, move |c| {
-            match queue::claim(c, Queue::Mail, now, super::lease_from(now))? {
-                Some(claim) => Ok(Some((outbox::get(c, &claim.id)?, claim.attempts))),
-                None => Ok(None),
-            }
-        })
-        .await?;
-        let Some((message, attempts)) = claimed else {
+        let Some((message, attempts)) = super::claim(&self.db, Queue::Mail, outbox::get).await?
+        else {
             return Ok(None);
         };
-        let result = self.mailer.send(&message).await;
-        let id = message.id;
-        let finished = services::now();
-        let retry = self.retry;
-        let step = db::run(&self.db, move |c| {
-            let (settle, error) = match result {
-                Ok(()) => (Settle::Done, None),
-                Err(error) => (retry.after_failure(attempts, None, finished), Some(error)),
-            };
-            db::write_transaction(c, |c| {
-                queue::settle(c, Queue::Mail, &id, settle, finished)?;
-                outbox::record_error(c, &id, error)
-            })?;
-            Ok(match settle {
-                Settle::Done => Step::Sent(id),
-                Settle::RetryAt(_) => Step::Retrying(id),
-                Settle::Failed => Step::Failed(id),
-            })
+        let (settle, error) = match self.mailer.send(&message).await {
+            Ok(()) => (Settle::Done, None),
+            Err(error) => {
+                let settle = self.retry.after_failure(attempts, None, services::now());
+                (settle, Some(error))
+            }
+        };
+        let step = super::finish(&self.db, Queue::Mail, message.id, settle, move |c, id| {
+            outbox::record_error(c, id, error)
         })
         .await?;
         if let Step::Retrying(id) | Step::Failed(id) = &step {

@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+use crate::db::queue::{self as db_queue, Queue, Settle};
+use crate::db::{self, Conn, Db};
 use crate::error::AppError;
 
 /// How long a claimed row is left alone before another sender may retry it.
@@ -45,13 +47,13 @@ impl RetryPolicy {
         attempts: i32,
         at_least: Option<chrono::Duration>,
         now: chrono::NaiveDateTime,
-    ) -> crate::db::queue::Settle {
+    ) -> Settle {
         if attempts >= self.max_attempts {
-            return crate::db::queue::Settle::Failed;
+            return Settle::Failed;
         }
         let backoff = self.delay_after(attempts);
         let wait = at_least.map_or(backoff, |d| d.max(backoff));
-        crate::db::queue::Settle::RetryAt(now + wait)
+        Settle::RetryAt(now + wait)
     }
 }
 
@@ -154,9 +156,46 @@ where
     }
 }
 
-/// A lease that ends `LEASE_SECONDS` from `now`.
-fn lease_from(now: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
-    now + chrono::Duration::seconds(LEASE_SECONDS)
+/// Claims the next due row of `queue` (leased for `LEASE_SECONDS`) and loads it with `load`;
+/// returns it with the number of this attempt.
+async fn claim<T: Send + 'static>(
+    db: &Db,
+    queue: Queue,
+    load: fn(&mut Conn, &str) -> Result<T, AppError>,
+) -> Result<Option<(T, i32)>, AppError> {
+    let now = crate::services::now();
+    let lease_until = now + chrono::Duration::seconds(LEASE_SECONDS);
+    db::run(db, move |c| {
+        match db_queue::claim(c, queue, now, lease_until)? {
+            Some(claim) => Ok(Some((load(c, &claim.id)?, claim.attempts))),
+            None => Ok(None),
+        }
+    })
+    .await
+}
+
+/// Records how an attempt ended: the row's state, plus what `record` keeps of the attempt, in
+/// one transaction.
+async fn finish(
+    db: &Db,
+    queue: Queue,
+    id: String,
+    settle: Settle,
+    record: impl FnOnce(&mut Conn, &str) -> Result<(), AppError> + Send + 'static,
+) -> Result<Step, AppError> {
+    let now = crate::services::now();
+    db::run(db, move |c| {
+        db::write_transaction(c, |c| {
+            db_queue::settle(c, queue, &id, settle, now)?;
+            record(c, &id)
+        })?;
+        Ok(match settle {
+            Settle::Done => Step::Sent(id),
+            Settle::RetryAt(_) => Step::Retrying(id),
+            Settle::Failed => Step::Failed(id),
+        })
+    })
+    .await
 }
 
 #[cfg(test)]

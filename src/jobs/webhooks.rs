@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use crate::crypto;
-use crate::db::queue::{self, Queue, Settle};
-use crate::db::{self, Db};
+use crate::db::Db;
+use crate::db::queue::{Queue, Settle};
 use crate::error::AppError;
 use crate::services::{self, webhooks};
 
@@ -49,14 +49,7 @@ impl WebhookJob {
 
     /// Sends at most one due delivery. `None` when nothing is due.
     pub async fn run_once(&self) -> Result<Option<Step>, AppError> {
-        let now = services::now();
-        let claimed = db::run(&self.db, move |c| {
-            match queue::claim(c, Queue::Webhooks, now, super::lease_from(now))? {
-                Some(claim) => Ok(Some((webhooks::claimed(c, &claim.id)?, claim.attempts))),
-                None => Ok(None),
-            }
-        })
-        .await?;
+        let claimed = super::claim(&self.db, Queue::Webhooks, webhooks::claimed).await?;
         let Some(((delivery, hook), attempts)) = claimed else {
             return Ok(None);
         };
@@ -71,30 +64,20 @@ impl WebhookJob {
             response,
             duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
         };
-        let finished = services::now();
-        let retry = self.retry;
-        let id = delivery.id;
-        db::run(&self.db, move |c| {
-            let settle = match outcome {
-                Outcome::Delivered => Settle::Done,
-                Outcome::Final => Settle::Failed,
-                Outcome::Retry(after) => retry.after_failure(
-                    attempts,
-                    after.and_then(|d| chrono::Duration::from_std(d).ok()),
-                    finished,
-                ),
-            };
-            db::write_transaction(c, |c| {
-                queue::settle(c, Queue::Webhooks, &id, settle, finished)?;
-                webhooks::record_attempt(c, &id, attempt)
-            })?;
-            Ok(Some(match settle {
-                Settle::Done => Step::Sent(id),
-                Settle::RetryAt(_) => Step::Retrying(id),
-                Settle::Failed => Step::Failed(id),
-            }))
+        let settle = match outcome {
+            Outcome::Delivered => Settle::Done,
+            Outcome::Final => Settle::Failed,
+            Outcome::Retry(after) => self.retry.after_failure(
+                attempts,
+                after.and_then(|d| chrono::Duration::from_std(d).ok()),
+                services::now(),
+            ),
+        };
+        let step = super::finish(&self.db, Queue::Webhooks, delivery.id, settle, |c, id| {
+            webhooks::record_attempt(c, id, attempt)
         })
-        .await
+        .await?;
+        Ok(Some(step))
     }
 
     /// One signed POST: what came of it, the status code, and the start of the answer.

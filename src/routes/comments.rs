@@ -327,12 +327,7 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let status = body.into_inner()?.status;
-    let comment = crate::db::run(&state.db, move |c| {
-        let existing = comments::get(c, &id)?;
-        comments::set_status(c, std::slice::from_ref(&existing.id), status)?;
-        comments::get(c, &existing.id)
-    })
-    .await?;
+    let comment = crate::db::run(&state.db, move |c| comments::moderate(c, &id, status)).await?;
     Ok(HttpResponse::Ok().json(ModerationComment::from(comment)))
 }
 
@@ -368,10 +363,8 @@ pub async fn bulk(
     body: Json<BulkModerateRequest>,
 ) -> Result<HttpResponse, AppError> {
     let BulkModerateRequest { ids, status } = body.into_inner()?;
-    if ids.is_empty() || ids.len() > 500 {
-        return Err(FieldErrors::single("ids", "must name 1 to 500 comments"));
-    }
-    let updated = crate::db::run(&state.db, move |c| comments::set_status(c, &ids, status)).await?;
+    let updated =
+        crate::db::run(&state.db, move |c| comments::moderate_many(c, &ids, status)).await?;
     Ok(HttpResponse::Ok().json(BulkModerateResponse { updated }))
 }
 

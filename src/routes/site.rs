@@ -7,11 +7,11 @@ use utoipa::ToSchema;
 
 use super::extract::Json;
 use crate::auth::Admin;
-use crate::db::models::{Site, SiteChanges};
-use crate::domain::parse_http_url;
+use crate::db::models::Site;
+use crate::domain::{Text, parse_http_url};
 use crate::error::{AppError, FieldErrors};
 use crate::http_cache;
-use crate::services::site;
+use crate::services::site::{self, SiteUpdate};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -85,31 +85,14 @@ pub struct UpdateGiftRequest {
     pub url: Option<String>,
 }
 
-fn text(max: usize, required: bool) -> impl Fn(String) -> Result<String, String> {
-    move |raw| {
-        let t = raw.trim().to_string();
-        if required && t.is_empty() {
-            Err("must not be empty".into())
-        } else if t.chars().count() > max {
-            Err(format!("must be at most {max} characters"))
-        } else {
-            Ok(t)
-        }
-    }
+fn text<const MIN: usize, const MAX: usize>(raw: String) -> Result<String, String> {
+    Text::<MIN, MAX>::parse(&raw).map(Text::into_inner)
 }
 
-fn optional_url(raw: String) -> Result<String, String> {
-    if raw.trim().is_empty() {
-        Ok(String::new())
-    } else {
-        parse_http_url(&raw)
-    }
-}
-
-impl TryFrom<UpdateSiteRequest> for SiteChanges {
+impl TryFrom<UpdateSiteRequest> for SiteUpdate {
     type Error = AppError;
 
-    fn try_from(body: UpdateSiteRequest) -> Result<SiteChanges, AppError> {
+    fn try_from(body: UpdateSiteRequest) -> Result<SiteUpdate, AppError> {
         let mut errors = FieldErrors::default();
         let mut check = |field: &str,
                          value: Option<String>,
@@ -117,15 +100,14 @@ impl TryFrom<UpdateSiteRequest> for SiteChanges {
             value.and_then(|v| errors.check(field, parse(v)))
         };
         let gift = body.gift.unwrap_or_default();
-        let changes = SiteChanges {
-            title: check("title", body.title, &text(200, true)),
-            description: check("description", body.description, &text(1000, false)),
+        let changes = SiteUpdate {
+            title: check("title", body.title, &text::<1, 200>),
+            description: check("description", body.description, &text::<0, 1000>),
             url: check("url", body.url, &|u| parse_http_url(&u)),
-            gift_title: check("gift.title", gift.title, &text(200, false)),
-            gift_description: check("gift.description", gift.description, &text(1000, false)),
-            gift_url: check("gift.url", gift.url, &optional_url),
+            gift_title: check("gift.title", gift.title, &text::<0, 200>),
+            gift_description: check("gift.description", gift.description, &text::<0, 1000>),
+            gift_url: check("gift.url", gift.url, &|u| site::parse_gift_url(&u)),
             comments_moderated: body.comments_moderated,
-            updated_at: None,
         };
         errors.into_result()?;
         Ok(changes)
@@ -163,7 +145,7 @@ pub async fn update(
     state: web::Data<AppState>,
     body: Json<UpdateSiteRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let changes = SiteChanges::try_from(body.into_inner()?)?;
+    let changes = SiteUpdate::try_from(body.into_inner()?)?;
     let site = crate::db::run(&state.db, move |c| site::update(c, changes)).await?;
     Ok(HttpResponse::Ok().json(SiteResponse::from(site)))
 }

@@ -311,12 +311,33 @@ pub fn get(conn: &mut Conn, id: &str) -> Result<Comment, AppError> {
         .first(conn)?)
 }
 
-/// Sets the status of each comment found; returns how many there were.
-pub fn set_status(
+/// At most this many comments in one bulk change.
+pub const MAX_BULK: usize = 500;
+
+/// Sets one comment's status and answers it as it is now.
+pub fn moderate(conn: &mut Conn, id: &str, status: CommentStatus) -> Result<Comment, AppError> {
+    let existing = get(conn, id)?;
+    set_status(conn, std::slice::from_ref(&existing.id), status)?;
+    get(conn, &existing.id)
+}
+
+/// Sets the status of 1 to `MAX_BULK` comments; returns how many of the ids named one.
+pub fn moderate_many(
     conn: &mut Conn,
     ids: &[String],
     status: CommentStatus,
 ) -> Result<usize, AppError> {
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(FieldErrors::single(
+            "ids",
+            format!("must name 1 to {MAX_BULK} comments"),
+        ));
+    }
+    set_status(conn, ids, status)
+}
+
+/// Sets the status of each comment found; returns how many there were.
+fn set_status(conn: &mut Conn, ids: &[String], status: CommentStatus) -> Result<usize, AppError> {
     crate::db::write_transaction(conn, |conn| {
         let ids: Vec<String> = ids.iter().filter_map(|i| parse_id(i)).collect();
         let post_ids: Vec<String> = comments::table

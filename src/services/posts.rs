@@ -381,42 +381,77 @@ fn editable(
     Ok(post)
 }
 
-/// Renders and checks a draft into what is stored, plus the plain text for the search index.
+/// A body rendered and sanitized, with its plain text (for excerpts, reading time and search):
+/// the slow part of writing a post, done before the write transaction opens.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    markdown: Option<String>,
+    html: String,
+    text: String,
+}
+
+impl Rendered {
+    pub fn of(body: Option<&Body>) -> Rendered {
+        let (markdown, raw_html) = match body {
+            Some(Body::Markdown(md)) => (Some(md.clone()), content::render_markdown(md)),
+            Some(Body::Html(html)) => (None, html.clone()),
+            None => (None, String::new()),
+        };
+        let html = content::sanitize(&raw_html);
+        Rendered {
+            text: content::plain_text(&html),
+            markdown,
+            html,
+        }
+    }
+}
+
+/// What is stored for a draft whose body is already rendered.
 fn compose(
     draft: &PostDraft,
+    rendered: &Rendered,
     slug: String,
     now: NaiveDateTime,
-) -> Result<(PostContent, String), AppError> {
-    let (markdown, raw_html) = match &draft.body {
-        Some(Body::Markdown(md)) => (Some(md.clone()), content::render_markdown(md)),
-        Some(Body::Html(html)) => (None, html.clone()),
-        None => (None, String::new()),
-    };
-    let html = content::sanitize(&raw_html);
-    let text = content::plain_text(&html);
+) -> Result<PostContent, AppError> {
     let (status, published_at) = resolve_status(draft.status, draft.published_at, now)?;
     let (excerpt, excerpt_is_custom) = match &draft.excerpt {
         Some(e) => (e.clone(), true),
-        None => (content::excerpt(&text), false),
+        None => (content::excerpt(&rendered.text), false),
     };
-    Ok((
-        PostContent {
-            slug,
-            title: draft.title.clone(),
-            excerpt,
-            excerpt_is_custom,
-            markdown,
-            html,
-            status,
-            published_at,
-            feature_image: draft.feature_image.clone(),
-            meta_title: draft.meta_title.clone(),
-            meta_description: draft.meta_description.clone(),
-            word_count: content::word_count(&text),
-            comments_enabled: draft.comments_enabled,
-        },
-        text,
-    ))
+    Ok(PostContent {
+        slug,
+        title: draft.title.clone(),
+        excerpt,
+        excerpt_is_custom,
+        markdown: rendered.markdown.clone(),
+        html: rendered.html.clone(),
+        status,
+        published_at,
+        feature_image: draft.feature_image.clone(),
+        meta_title: draft.meta_title.clone(),
+        meta_description: draft.meta_description.clone(),
+        word_count: content::word_count(&rendered.text),
+        comments_enabled: draft.comments_enabled,
+    })
+}
+
+/// What is stored now: equal to `compose` of the draft that wrote it.
+fn stored_content(p: &Post) -> PostContent {
+    PostContent {
+        slug: p.slug.clone(),
+        title: p.title.clone(),
+        excerpt: p.excerpt.clone(),
+        excerpt_is_custom: p.excerpt_is_custom,
+        markdown: p.markdown.clone(),
+        html: p.html.clone(),
+        status: p.status,
+        published_at: p.published_at,
+        feature_image: p.feature_image.clone(),
+        meta_title: p.meta_title.clone(),
+        meta_description: p.meta_description.clone(),
+        word_count: p.word_count,
+        comments_enabled: p.comments_enabled,
+    }
 }
 
 /// Publishing without a time means now; a future time means scheduled; `scheduled` needs one.
@@ -496,7 +531,8 @@ pub fn create(
     draft: &PostDraft,
     now: NaiveDateTime,
 ) -> Result<PostView, AppError> {
-    db::write_transaction(conn, |conn| insert(conn, author_id, draft, now))
+    let rendered = Rendered::of(draft.body.as_ref());
+    db::write_transaction(conn, |conn| insert(conn, author_id, draft, &rendered, now))
 }
 
 /// Creates a post once per `Idempotency-Key`: the same key and request replay the first answer
@@ -510,13 +546,14 @@ pub fn create_idempotent(
     now: NaiveDateTime,
     answer: impl FnOnce(PostView) -> Result<Replay, AppError>,
 ) -> Result<Replay, AppError> {
+    let rendered = Rendered::of(draft.body.as_ref());
     db::write_transaction(conn, |c| {
         if let Some(key) = key
             && let Some(previous) = idempotency::find(c, &caller.user_id, key, request_hash)?
         {
             return Ok(previous);
         }
-        let replay = answer(insert(c, &caller.user_id, draft, now)?)?;
+        let replay = answer(insert(c, &caller.user_id, draft, &rendered, now)?)?;
         if let Some(key) = key {
             idempotency::store(c, &caller.user_id, key, request_hash, &replay)?;
         }
@@ -528,6 +565,7 @@ fn insert(
     conn: &mut Conn,
     author_id: &str,
     draft: &PostDraft,
+    rendered: &Rendered,
     now: NaiveDateTime,
 ) -> Result<PostView, AppError> {
     let slug = match &draft.slug {
@@ -537,7 +575,7 @@ fn insert(
         Some(slug) => slug.to_string(),
         None => unique_slug(conn, &draft.title)?,
     };
-    let (content, text) = compose(draft, slug, now)?;
+    let content = compose(draft, rendered, slug, now)?;
     let id = new_id();
     let post = diesel::insert_into(posts::table)
         .values((
@@ -549,7 +587,7 @@ fn insert(
         ))
         .returning(Post::as_returning())
         .get_result(conn)?;
-    write_tags_and_index(conn, &id, draft, &text)?;
+    write_tags_and_index(conn, &id, draft, &rendered.text)?;
     if post.is_live(now) {
         announce(conn, &post, now)?;
     }
@@ -662,22 +700,68 @@ impl PostPatch {
     }
 }
 
+fn editable_view(
+    conn: &mut Conn,
+    caller: &Caller,
+    reference: &str,
+    now: NaiveDateTime,
+) -> Result<PostView, AppError> {
+    let post = editable(conn, caller, reference, now)?;
+    view(conn, post)
+}
+
 /// Applies a patch, keeping the previous state as a revision. `precondition` sees the current
-/// post first (for `If-Match`), inside the same transaction.
+/// post (for `If-Match`) inside the write transaction. The new body is rendered before that
+/// transaction opens; if the post changed in between, it is rendered again from the new state.
 pub fn update(
     conn: &mut Conn,
     caller: &Caller,
     reference: &str,
     patch: PostPatch,
     now: NaiveDateTime,
-    precondition: impl FnOnce(&PostView) -> Result<(), AppError>,
+    precondition: impl Fn(&PostView) -> Result<(), AppError>,
 ) -> Result<PostView, AppError> {
+    const ATTEMPTS: usize = 3;
+    for _ in 1..ATTEMPTS {
+        let before = editable_view(conn, caller, reference, now)?;
+        precondition(&before)?;
+        let draft = patch.clone().apply(draft_of(&before, now));
+        let rendered = Rendered::of(draft.body.as_ref());
+        let written = db::write_transaction(conn, |conn| {
+            let current = editable_view(conn, caller, reference, now)?;
+            precondition(&current)?;
+            let tag_ids = |v: &PostView| v.tags.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+            if current.post != before.post || tag_ids(&current) != tag_ids(&before) {
+                return Ok(None);
+            }
+            rewrite(
+                conn,
+                &current,
+                &draft,
+                &rendered,
+                Some(&caller.user_id),
+                now,
+            )
+            .map(Some)
+        })?;
+        if let Some(view) = written {
+            return Ok(view);
+        }
+    }
+    // Still changing under us: render inside the transaction this once.
     db::write_transaction(conn, |conn| {
-        let post = editable(conn, caller, reference, now)?;
-        let current = view(conn, post)?;
+        let current = editable_view(conn, caller, reference, now)?;
         precondition(&current)?;
         let draft = patch.apply(draft_of(&current, now));
-        rewrite(conn, &current, &draft, Some(&caller.user_id), now)
+        let rendered = Rendered::of(draft.body.as_ref());
+        rewrite(
+            conn,
+            &current,
+            &draft,
+            &rendered,
+            Some(&caller.user_id),
+            now,
+        )
     })
 }
 
@@ -686,6 +770,7 @@ fn rewrite(
     conn: &mut Conn,
     current: &PostView,
     draft: &PostDraft,
+    rendered: &Rendered,
     editor: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<PostView, AppError> {
@@ -697,7 +782,7 @@ fn rewrite(
     if slug != old.slug && slug_exists(conn, &slug, Some(&old.id))? {
         return Err(slug_taken(&slug));
     }
-    let (content, text) = compose(draft, slug, now)?;
+    let content = compose(draft, rendered, slug, now)?;
     diesel::insert_into(post_revisions::table)
         .values(&PostRevision {
             id: new_id(),
@@ -717,7 +802,7 @@ fn rewrite(
         .set((&content, posts::updated_at.eq(now)))
         .returning(Post::as_returning())
         .get_result(conn)?;
-    write_tags_and_index(conn, &old.id, draft, &text)?;
+    write_tags_and_index(conn, &old.id, draft, &rendered.text)?;
     match (old.is_live(now), post.is_live(now)) {
         (false, true) => announce(conn, &post, now)?,
         (true, true) => {
@@ -798,17 +883,28 @@ pub fn import(
     items: Vec<Result<PostDraft, FieldErrors>>,
     now: NaiveDateTime,
 ) -> Result<Vec<ImportOutcome>, AppError> {
+    // Every body is rendered first; the transaction only compares and writes.
+    let items: Vec<Result<(PostDraft, Rendered), FieldErrors>> = items
+        .into_iter()
+        .map(|item| {
+            item.map(|draft| {
+                let rendered = Rendered::of(draft.body.as_ref());
+                (draft, rendered)
+            })
+        })
+        .collect();
     db::write_transaction(conn, |conn| {
         let mut report = Vec::with_capacity(items.len());
         for item in items {
             let outcome = match item {
                 Err(errors) => ImportOutcome::Error { slug: None, errors },
-                Ok(draft) => {
+                Ok((draft, rendered)) => {
                     let slug = draft
                         .slug
                         .as_ref()
                         .map_or_else(|| content::slugify(&draft.title), Slug::to_string);
-                    match conn.transaction(|c| import_one(c, caller, draft, &slug, now)) {
+                    match conn.transaction(|c| import_one(c, caller, draft, &rendered, &slug, now))
+                    {
                         Ok(outcome) => outcome,
                         Err(e) => ImportOutcome::Error {
                             slug: Some(slug),
@@ -827,6 +923,7 @@ fn import_one(
     conn: &mut Conn,
     caller: &Caller,
     mut draft: PostDraft,
+    rendered: &Rendered,
     slug: &str,
     now: NaiveDateTime,
 ) -> Result<ImportOutcome, AppError> {
@@ -837,7 +934,7 @@ fn import_one(
         .first(conn)
         .optional()?;
     let Some(existing) = existing else {
-        let created = insert(conn, &caller.user_id, &draft, now)?;
+        let created = insert(conn, &caller.user_id, &draft, rendered, now)?;
         return Ok(ImportOutcome::Created {
             id: created.post.id,
             slug: created.post.slug,
@@ -853,8 +950,8 @@ fn import_one(
         draft.published_at = existing.published_at;
     }
     let current = view(conn, existing)?;
-    let (wanted, _) = compose(&draft, slug.to_string(), now)?;
-    let (stored, _) = compose(&draft_of(&current, now), slug.to_string(), now)?;
+    let wanted = compose(&draft, rendered, slug.to_string(), now)?;
+    let stored = stored_content(&current.post);
     let same_tags = current
         .tags
         .iter()
@@ -866,7 +963,7 @@ fn import_one(
             slug: current.post.slug,
         });
     }
-    let updated = rewrite(conn, &current, &draft, Some(&caller.user_id), now)?;
+    let updated = rewrite(conn, &current, &draft, rendered, Some(&caller.user_id), now)?;
     Ok(ImportOutcome::Updated {
         id: updated.post.id,
         slug: updated.post.slug,

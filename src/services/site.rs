@@ -11,9 +11,39 @@ pub fn get(conn: &mut Conn) -> Result<Site, AppError> {
     Ok(site::table.find(1).select(Site::as_select()).first(conn)?)
 }
 
-pub fn update(conn: &mut Conn, mut changes: SiteChanges) -> Result<Site, AppError> {
+/// The settings to change; `None` leaves one alone. Each value already valid.
+#[derive(Debug, Default)]
+pub struct SiteUpdate {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub url: Option<String>,
+    pub gift_title: Option<String>,
+    pub gift_description: Option<String>,
+    pub gift_url: Option<String>,
+    pub comments_moderated: Option<bool>,
+}
+
+/// The gift's address: an absolute http(s) URL, or empty for none.
+pub fn parse_gift_url(raw: &str) -> Result<String, String> {
+    if raw.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        crate::domain::parse_http_url(raw)
+    }
+}
+
+pub fn update(conn: &mut Conn, update: SiteUpdate) -> Result<Site, AppError> {
     let now = super::now();
-    changes.updated_at = Some(now);
+    let changes = SiteChanges {
+        title: update.title,
+        description: update.description,
+        url: update.url,
+        gift_title: update.gift_title,
+        gift_description: update.gift_description,
+        gift_url: update.gift_url,
+        comments_moderated: update.comments_moderated,
+        updated_at: Some(now),
+    };
     crate::db::write_transaction(conn, |conn| {
         let site: Site = diesel::update(site::table.find(1))
             .set(&changes)

@@ -9,6 +9,7 @@ mod feeds;
 mod health;
 mod helpers;
 mod import;
+mod layers;
 mod media;
 mod openapi;
 mod posts;

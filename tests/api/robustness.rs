@@ -223,7 +223,8 @@ async fn sigkill_mid_write_loses_nothing_acknowledged() {
             .json(&json!({"author_name": "N", "body": format!("comment {i}")}))
             .send()
             .await;
-        assert!(c.is_ok_and(|r| r.status() == 201));
+        let status = c.map(|r| r.status().as_u16());
+        assert!(matches!(status, Ok(201)), "comment {i}: {status:?}");
         i += 1;
     }
     child.start_kill().expect("SIGKILL");
