@@ -84,19 +84,6 @@ pub struct Site {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Default, AsChangeset)]
-#[diesel(table_name = site)]
-pub struct SiteChanges {
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub url: Option<String>,
-    pub gift_title: Option<String>,
-    pub gift_description: Option<String>,
-    pub gift_url: Option<String>,
-    pub comments_moderated: Option<bool>,
-    pub updated_at: Option<NaiveDateTime>,
-}
-
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = super::schema::posts)]
 pub struct Post {

@@ -722,47 +722,44 @@ pub fn update(
     precondition: impl Fn(&PostView) -> Result<(), AppError>,
 ) -> Result<PostView, AppError> {
     const ATTEMPTS: usize = 3;
-    for _ in 1..ATTEMPTS {
-        let before = editable_view(conn, caller, reference, now)?;
-        precondition(&before)?;
-        let draft = patch.clone().apply(draft_of(&before, now));
-        let rendered = Rendered::of(draft.body.as_ref());
+    let tag_ids = |v: &PostView| v.tags.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+    for attempt in 1..=ATTEMPTS {
+        // The last attempt, if the post kept changing under us, renders inside the transaction.
+        let prepared = if attempt < ATTEMPTS {
+            let before = editable_view(conn, caller, reference, now)?;
+            precondition(&before)?;
+            let draft = patch.clone().apply(draft_of(&before, now));
+            let rendered = Rendered::of(draft.body.as_ref());
+            Some((before, draft, rendered))
+        } else {
+            None
+        };
         let written = db::write_transaction(conn, |conn| {
             let current = editable_view(conn, caller, reference, now)?;
             precondition(&current)?;
-            let tag_ids = |v: &PostView| v.tags.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
-            if current.post != before.post || tag_ids(&current) != tag_ids(&before) {
-                return Ok(None);
-            }
-            rewrite(
-                conn,
-                &current,
-                &draft,
-                &rendered,
-                Some(&caller.user_id),
-                now,
-            )
-            .map(Some)
+            let (draft, rendered) = match prepared {
+                Some((before, draft, rendered)) => {
+                    if current.post != before.post || tag_ids(&current) != tag_ids(&before) {
+                        return Ok(None);
+                    }
+                    (draft, rendered)
+                }
+                None => {
+                    let draft = patch.clone().apply(draft_of(&current, now));
+                    let rendered = Rendered::of(draft.body.as_ref());
+                    (draft, rendered)
+                }
+            };
+            let editor = Some(caller.user_id.as_str());
+            rewrite(conn, &current, &draft, &rendered, editor, now).map(Some)
         })?;
         if let Some(view) = written {
             return Ok(view);
         }
     }
-    // Still changing under us: render inside the transaction this once.
-    db::write_transaction(conn, |conn| {
-        let current = editable_view(conn, caller, reference, now)?;
-        precondition(&current)?;
-        let draft = patch.apply(draft_of(&current, now));
-        let rendered = Rendered::of(draft.body.as_ref());
-        rewrite(
-            conn,
-            &current,
-            &draft,
-            &rendered,
-            Some(&caller.user_id),
-            now,
-        )
-    })
+    Err(AppError::Conflict(
+        "The post kept changing while this update was prepared; try again.".into(),
+    ))
 }
 
 /// Stores `draft` over `current` with a revision of `current`.

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use crate::db::Conn;
-use crate::db::models::{Site, SiteChanges};
+use crate::db::models::Site;
 use crate::db::schema::site;
 use crate::error::AppError;
 
@@ -12,7 +12,8 @@ pub fn get(conn: &mut Conn) -> Result<Site, AppError> {
 }
 
 /// The settings to change; `None` leaves one alone. Each value already valid.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = site)]
 pub struct SiteUpdate {
     pub title: Option<String>,
     pub description: Option<String>,
@@ -32,21 +33,11 @@ pub fn parse_gift_url(raw: &str) -> Result<String, String> {
     }
 }
 
-pub fn update(conn: &mut Conn, update: SiteUpdate) -> Result<Site, AppError> {
+pub fn update(conn: &mut Conn, changes: SiteUpdate) -> Result<Site, AppError> {
     let now = super::now();
-    let changes = SiteChanges {
-        title: update.title,
-        description: update.description,
-        url: update.url,
-        gift_title: update.gift_title,
-        gift_description: update.gift_description,
-        gift_url: update.gift_url,
-        comments_moderated: update.comments_moderated,
-        updated_at: Some(now),
-    };
     crate::db::write_transaction(conn, |conn| {
         let site: Site = diesel::update(site::table.find(1))
-            .set(&changes)
+            .set((&changes, site::updated_at.eq(now)))
             .returning(Site::as_returning())
             .get_result(conn)?;
         super::webhooks::emit(
