@@ -92,7 +92,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(cmd) => user(&mut open(&Settings::from_env()?)?, cmd),
         Command::Import { file, as_user } => {
-            import(&mut open(&Settings::from_env()?)?, &file, as_user)
+            let settings = Settings::from_env()?;
+            import(
+                &mut open(&settings)?,
+                &file,
+                as_user,
+                settings.post_max_bytes,
+            )
         }
         Command::Export { file } => export(&mut open(&Settings::from_env()?)?, file),
     }
@@ -191,10 +197,15 @@ fn describe(e: AppError) -> anyhow::Error {
 /// Items per transaction, so progress shows and memory stays flat on large files.
 const IMPORT_CHUNK: usize = 500;
 
-fn import(conn: &mut Conn, file: &std::path::Path, as_user: Option<String>) -> anyhow::Result<()> {
+fn import(
+    conn: &mut Conn,
+    file: &std::path::Path,
+    as_user: Option<String>,
+    max_body_bytes: usize,
+) -> anyhow::Result<()> {
     let body = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let is_array = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
-    let items = post_import::parse_items(&body, !is_array).map_err(describe)?;
+    let items = post_import::parse_items(&body, !is_array, max_body_bytes).map_err(describe)?;
     let user = match as_user {
         Some(email) => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--as {e}"))?;

@@ -62,6 +62,12 @@ pub struct Settings {
     pub webhook_retry_base_ms: u64,
     pub subscribers_per_minute: u32,
     pub contact_per_minute: u32,
+    /// The largest post body (Markdown or HTML), in bytes.
+    pub post_max_bytes: usize,
+    /// How long a client may take to send a request's body.
+    pub body_timeout_ms: u64,
+    /// Without SMTP, e-mails are written here as `.eml` files (development).
+    pub mail_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -144,6 +150,9 @@ impl Settings {
             webhook_retry_base_ms: number("BYLINE_WEBHOOK_RETRY_BASE_MS", 10_000, 10, 3_600_000)?,
             subscribers_per_minute: number("BYLINE_SUBSCRIBERS_PER_MINUTE", 20, 1, 100_000)?,
             contact_per_minute: number("BYLINE_CONTACT_PER_MINUTE", 10, 1, 100_000)?,
+            post_max_bytes: number("BYLINE_POST_MAX_BYTES", 1 << 20, 1024, 64 << 20)?,
+            body_timeout_ms: number("BYLINE_BODY_TIMEOUT_MS", 30_000, 100, 3_600_000)?,
+            mail_dir: var("BYLINE_MAIL_DIR")?.map(PathBuf::from),
         })
     }
 
@@ -184,6 +193,9 @@ impl Settings {
             webhook_retry_base_ms: 50,
             subscribers_per_minute: 20,
             contact_per_minute: 10,
+            post_max_bytes: 1 << 20,
+            body_timeout_ms: 30_000,
+            mail_dir: None,
         }
     }
 

@@ -1,7 +1,8 @@
 //! Turning what authors write into what readers get: Markdown rendering, HTML sanitizing, plain
 //! text for excerpts, search and reading time, and slugs from titles.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
@@ -16,7 +17,7 @@ pub fn render_markdown(markdown: &str) -> String {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES;
     let mut events: Vec<Event> = Parser::new_ext(markdown, options).collect();
-    let mut used = HashSet::new();
+    let mut used = Anchors::default();
     let mut i = 0;
     while i < events.len() {
         if let Event::Start(Tag::Heading { id: None, .. }) = &events[i] {
@@ -40,18 +41,118 @@ pub fn render_markdown(markdown: &str) -> String {
     html
 }
 
-fn unique_anchor(text: &str, used: &mut HashSet<String>) -> String {
+/// Heading ids given so far, and per base the next number to try: numbering stays linear
+/// however many headings share a name.
+#[derive(Default)]
+struct Anchors {
+    used: HashSet<String>,
+    next: HashMap<String, usize>,
+}
+
+fn unique_anchor(text: &str, anchors: &mut Anchors) -> String {
     let base = match slug::slugify(text) {
         s if s.is_empty() => "section".to_string(),
         s => s,
     };
-    let mut candidate = base.clone();
-    let mut n = 2;
-    while !used.insert(candidate.clone()) {
-        candidate = format!("{base}-{n}");
-        n += 1;
+    if anchors.used.insert(base.clone()) {
+        return base;
     }
-    candidate
+    let n = anchors.next.entry(base.clone()).or_insert(2);
+    loop {
+        let candidate = format!("{base}-{n}");
+        *n += 1;
+        if anchors.used.insert(candidate.clone()) {
+            return candidate;
+        }
+    }
+}
+
+/// Elements may nest at most this deep in a post: far beyond what any article needs, and a
+/// bound on the sanitizer's work, which grows with depth.
+pub const MAX_NESTING: usize = 100;
+
+/// Elements whose end tag is optional: a new one closes an open sibling, as browsers do.
+const AUTO_CLOSING: [&str; 8] = ["p", "li", "dt", "dd", "option", "tr", "td", "th"];
+const VOID: [&str; 14] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// How deep elements nest in `html`, about as a browser would build it. One pass; malformed
+/// markup errs on the deep side.
+pub fn nesting_depth(html: &str) -> usize {
+    let bytes = html.as_bytes();
+    let mut stack: Vec<String> = Vec::new();
+    let mut open: HashMap<String, usize> = HashMap::new();
+    let mut deepest = 0;
+    let mut i = 0;
+    while let Some(at) = html[i..].find('<').map(|p| p + i) {
+        i = at + 1;
+        if html[i..].starts_with("!--") {
+            i = html[i..].find("-->").map_or(bytes.len(), |p| i + p + 3);
+            continue;
+        }
+        let closing = bytes.get(i) == Some(&b'/');
+        let start = if closing { i + 1 } else { i };
+        let name: String = html[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let end = html[start..].find('>').map_or(bytes.len(), |p| start + p);
+        i = end.min(bytes.len());
+        if name.is_empty() {
+            continue;
+        }
+        if closing {
+            if open.get(&name).is_some_and(|n| *n > 0) {
+                while let Some(top) = stack.pop() {
+                    if let Some(n) = open.get_mut(&top) {
+                        *n -= 1;
+                    }
+                    if top == name {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        let self_closing = end > 0 && bytes.get(end - 1) == Some(&b'/');
+        if VOID.contains(&name.as_str()) || self_closing {
+            continue;
+        }
+        if AUTO_CLOSING.contains(&name.as_str()) && stack.last() == Some(&name) {
+            stack.pop();
+            if let Some(n) = open.get_mut(&name) {
+                *n -= 1;
+            }
+        }
+        *open.entry(name.clone()).or_default() += 1;
+        stack.push(name);
+        deepest = deepest.max(stack.len());
+    }
+    deepest
+}
+
+/// Ids in a post are prefixed, and so are the in-page links to them, so a post can never take
+/// the id of an element of the page around it (`<div id="comments">`).
+pub const ID_PREFIX: &str = "post-";
+
+fn filter_attribute<'u>(_element: &str, attribute: &str, value: &'u str) -> Option<Cow<'u, str>> {
+    match attribute {
+        "id" => Some(Cow::Owned(format!("{ID_PREFIX}{value}"))),
+        "href" | "src" => {
+            // Browsers read `\` as `/`: `/\evil.example` would leave the site.
+            if value.contains('\\') {
+                None
+            } else if let Some(fragment) = value.strip_prefix('#') {
+                Some(Cow::Owned(format!("#{ID_PREFIX}{fragment}")))
+            } else {
+                Some(Cow::Borrowed(value))
+            }
+        }
+        _ => Some(Cow::Borrowed(value)),
+    }
 }
 
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
@@ -63,12 +164,43 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("div", ["id", "class"])
         .add_tag_attributes("sup", ["id", "class"])
         .add_tag_attributes("code", ["class"])
+        .attribute_filter(filter_attribute)
         .link_rel(Some("noopener noreferrer"));
     for heading in ["h1", "h2", "h3", "h4", "h5", "h6"] {
         builder.add_tag_attributes(heading, ["id"]);
     }
     builder
 });
+
+/// At most this much HTML comes out of one post's body, whatever it expands to.
+pub const MAX_RENDERED_BYTES: usize = 8 << 20;
+
+/// A post's body, rendered (Markdown) and sanitized, or why it cannot be: elements nested
+/// deeper than `MAX_NESTING`, or more than `MAX_RENDERED_BYTES` of HTML. Checked before the
+/// sanitizer runs, so its work stays bounded (linear in the size, times the depth).
+pub fn render_post(source: Source<'_>) -> Result<String, String> {
+    let raw = match source {
+        Source::Markdown(md) => Cow::Owned(render_markdown(md)),
+        Source::Html(html) => Cow::Borrowed(html),
+    };
+    if raw.len() > MAX_RENDERED_BYTES {
+        return Err(format!(
+            "renders to more than {} MiB of HTML",
+            MAX_RENDERED_BYTES >> 20
+        ));
+    }
+    if nesting_depth(&raw) > MAX_NESTING {
+        return Err(format!("nests elements more than {MAX_NESTING} deep"));
+    }
+    Ok(sanitize(&raw))
+}
+
+/// What an author wrote a post's body in.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    Markdown(&'a str),
+    Html(&'a str),
+}
 
 /// Removes everything that could run in a reader's browser: scripts, event handlers,
 /// `javascript:` URLs, SVG, styles. Links get `rel="noopener noreferrer"`.
@@ -261,14 +393,50 @@ mod tests {
         let html = sanitize(&render_markdown(
             "# Hello World\n\n## Hello World\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ [^1]\n\n- [x] done\n\n[^1]: note\n",
         ));
-        assert!(html.contains(r#"<h1 id="hello-world">"#), "{html}");
-        assert!(html.contains(r#"<h2 id="hello-world-2">"#), "{html}");
+        assert!(html.contains(r#"<h1 id="post-hello-world">"#), "{html}");
+        assert!(html.contains(r#"<h2 id="post-hello-world-2">"#), "{html}");
         assert!(
             html.contains("<table>") && html.contains("<del>old</del>"),
             "{html}"
         );
         assert!(html.contains(r#"type="checkbox""#), "{html}");
         assert!(html.contains("footnote-definition"), "{html}");
+        // Footnote links point at the prefixed ids.
+        assert!(html.contains(r##"href="#post-1""##), "{html}");
+        assert!(html.contains(r#"id="post-1""#), "{html}");
+    }
+
+    #[test]
+    fn ids_cannot_take_the_pages_own_and_backslash_urls_are_dropped() {
+        let html = sanitize(
+            r#"<div id="comments">x</div><a href="/\evil.example">y</a><a href="\evil">z</a>"#,
+        );
+        assert!(html.contains(r#"<div id="post-comments">"#), "{html}");
+        assert!(!html.contains("evil"), "{html}");
+    }
+
+    #[test]
+    fn many_headings_with_one_name_number_in_linear_time() {
+        let html = render_markdown(&"# a\n".repeat(3));
+        assert!(html.contains(r#"id="a-3""#), "{html}");
+        let mut anchors = Anchors::default();
+        for _ in 0..20_000 {
+            unique_anchor("same", &mut anchors);
+        }
+        // Linear: the counter for "same" sits at the next free number.
+        assert_eq!(anchors.next.get("same"), Some(&20_001));
+    }
+
+    #[test]
+    fn nesting_is_measured_as_browsers_build_it() {
+        assert_eq!(nesting_depth("<p>a<p>b<p>c"), 1);
+        assert_eq!(nesting_depth("<div><div><br><img src=x></div></div>"), 2);
+        assert_eq!(nesting_depth(&"<div>".repeat(500)), 500);
+        assert_eq!(nesting_depth("<ul><li>a<li>b</ul><!-- <div><div> -->"), 2);
+        assert_eq!(nesting_depth("</b></i>text<b/>"), 0);
+        assert!(render_post(Source::Html(&"<div>".repeat(MAX_NESTING + 1))).is_err());
+        assert!(render_post(Source::Markdown(&">".repeat(1000))).is_err());
+        assert!(render_post(Source::Html(&"<div>".repeat(MAX_NESTING))).is_ok());
     }
 
     #[test]

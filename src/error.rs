@@ -35,6 +35,13 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Adds every message of `other`.
+    pub fn merge(&mut self, other: FieldErrors) {
+        for (field, messages) in other.0 {
+            self.0.entry(field).or_default().extend(messages);
+        }
+    }
+
     /// `Ok(())` when no field was bad, else the 422 naming every bad field.
     pub fn into_result(self) -> Result<(), AppError> {
         if self.is_empty() {

@@ -15,7 +15,7 @@ pub struct AppState {
     pub links: Links,
     pub login_limiter: RateLimiter,
     pub comment_limiter: RateLimiter,
-    /// Keyed by the post as the path names it.
+    /// Keyed by the post's id, whichever name the path used.
     pub comment_post_limiter: RateLimiter<String>,
     pub subscriber_limiter: RateLimiter,
     pub contact_limiter: RateLimiter,

@@ -25,16 +25,21 @@ pub use states::{
     CommentStatus, ContactStatus, DeliveryStatus, OutboxStatus, PostState, SubscriberStatus,
     TokenPurpose, WebhookEvent,
 };
-pub use text::{Name, Text, Title};
+pub use text::{Line, Name, Text, Title};
 
 /// A new time-ordered id (UUID v7) as stored and served.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// Parses an id from a path; anything that is not a UUID cannot name a row.
+/// Parses an id from a path; anything that is not a UUID in its usual hyphenated form (36
+/// characters, either case) cannot name a row. The answer is the one canonical spelling, so
+/// `{...}`, `urn:uuid:` and no-dash forms never become a second name for the same row.
 pub fn parse_id(raw: &str) -> Option<String> {
-    uuid::Uuid::parse_str(raw).ok().map(|u| u.to_string())
+    if raw.len() != 36 {
+        return None;
+    }
+    uuid::Uuid::try_parse(raw).ok().map(|u| u.to_string())
 }
 
 /// An absolute `http(s)://` URL without spaces, as links to the site or a gift must be.
@@ -76,6 +81,15 @@ mod tests {
     #[test]
     fn ids_must_be_uuids() {
         assert!(parse_id("nope").is_none());
-        assert!(parse_id(&new_id()).is_some());
+        let id = new_id();
+        assert_eq!(parse_id(&id), Some(id.clone()));
+        assert_eq!(parse_id(&id.to_uppercase()), Some(id.clone()));
+        for other in [
+            format!("{{{id}}}"),
+            format!("urn:uuid:{id}"),
+            id.replace('-', ""),
+        ] {
+            assert_eq!(parse_id(&other), None, "{other}");
+        }
     }
 }

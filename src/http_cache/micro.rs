@@ -18,6 +18,8 @@ use tokio::sync::Notify;
 
 /// Beyond this many bytes the cache starts over: memory stays bounded.
 const MAX_BYTES: usize = 8 << 20;
+/// Larger answers are not kept: one of them would crowd out many small ones.
+const MAX_ENTRY_BYTES: usize = 256 << 10;
 
 struct Entry {
     stored: Instant,
@@ -71,6 +73,9 @@ impl PublicCache {
     }
 
     fn store(&self, key: String, entry: Entry) {
+        if entry.body.len() > MAX_ENTRY_BYTES {
+            return;
+        }
         if let Ok(mut entries) = self.entries.lock() {
             if entries.bytes + entry.body.len() > MAX_BYTES {
                 *entries = Entries::default();

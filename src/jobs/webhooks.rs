@@ -12,6 +12,22 @@ use crate::services::{self, webhooks};
 
 use super::{RetryPolicy, Step};
 
+/// The first `KEEP_RESPONSE` bytes of an answer, as text. Reading stops there: a receiver that
+/// answers with gigabytes costs no more than one that answers "ok".
+async fn start_of_body(mut res: reqwest::Response) -> String {
+    let mut kept: Vec<u8> = Vec::with_capacity(KEEP_RESPONSE);
+    while kept.len() < KEEP_RESPONSE {
+        match res.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = KEEP_RESPONSE - kept.len();
+                kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    String::from_utf8_lossy(&kept).into_owned()
+}
+
 /// Deliveries in flight at once.
 pub const SENDERS: usize = 4;
 /// Receivers must answer quickly; slow ones are retried later.
@@ -112,13 +128,7 @@ impl WebhookJob {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let text: String = res
-            .text()
-            .await
-            .unwrap_or_default()
-            .chars()
-            .take(KEEP_RESPONSE)
-            .collect();
+        let text = start_of_body(res).await;
         let outcome = if status.is_success() {
             Outcome::Delivered
         } else if status.as_u16() == 429 || status.is_server_error() {

@@ -161,7 +161,13 @@ pub async fn create(
     let reference = reference.into_inner();
     let ip = super::client_ip(&req, &state);
     state.comment_limiter.check(ip)?;
-    state.comment_post_limiter.check(reference.clone())?;
+    // The flood limit counts per post, whichever name (id or slug) the path uses.
+    let post_id = crate::db::run(&state.db, move |c| {
+        crate::services::posts::find_id(c, &reference)
+    })
+    .await?
+    .ok_or_else(AppError::not_found)?;
+    state.comment_post_limiter.check(post_id.clone())?;
     let draft = CommentDraft::try_from(body.into_inner()?)?;
     let submitter = Submitter {
         ip: Some(ip.to_string()),
@@ -180,7 +186,7 @@ pub async fn create(
     let now = crate::services::now();
     let links = state.links.clone();
     let comment = crate::db::run(&state.db, move |c| {
-        comments::submit(c, &reference, draft, submitter, rules, &links, now)
+        comments::submit(c, &post_id, draft, submitter, rules, &links, now)
     })
     .await?;
     // Spam is answered exactly like a comment awaiting moderation.

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::extract::Json;
 use crate::auth::Admin;
 use crate::db::models::Site;
-use crate::domain::{Text, parse_http_url};
+use crate::domain::{Line, Text, parse_http_url};
 use crate::error::{AppError, FieldErrors};
 use crate::http_cache;
 use crate::services::site::{self, SiteUpdate};
@@ -89,6 +89,10 @@ fn text<const MIN: usize, const MAX: usize>(raw: String) -> Result<String, Strin
     Text::<MIN, MAX>::parse(&raw).map(Text::into_inner)
 }
 
+fn line<const MIN: usize, const MAX: usize>(raw: String) -> Result<String, String> {
+    Line::<MIN, MAX>::parse(&raw).map(Line::into_inner)
+}
+
 impl TryFrom<UpdateSiteRequest> for SiteUpdate {
     type Error = AppError;
 
@@ -101,10 +105,10 @@ impl TryFrom<UpdateSiteRequest> for SiteUpdate {
         };
         let gift = body.gift.unwrap_or_default();
         let changes = SiteUpdate {
-            title: check("title", body.title, &text::<1, 200>),
+            title: check("title", body.title, &line::<1, 200>),
             description: check("description", body.description, &text::<0, 1000>),
             url: check("url", body.url, &|u| parse_http_url(&u)),
-            gift_title: check("gift.title", gift.title, &text::<0, 200>),
+            gift_title: check("gift.title", gift.title, &line::<0, 200>),
             gift_description: check("gift.description", gift.description, &text::<0, 1000>),
             gift_url: check("gift.url", gift.url, &|u| site::parse_gift_url(&u)),
             comments_moderated: body.comments_moderated,

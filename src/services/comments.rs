@@ -10,13 +10,13 @@ use crate::db::Conn;
 use crate::db::models::Comment;
 use crate::db::schema::{comments, posts};
 use crate::domain::{
-    Caller, CommentStatus, Email, Page, Role, Text, WebhookEvent, new_id, parse_id,
+    Caller, CommentStatus, Email, Line, Page, Role, Text, WebhookEvent, new_id, parse_id,
 };
 use crate::error::{AppError, FieldErrors};
 use crate::mail::{Links, templates};
 
 /// A commenter's name as shown.
-pub type AuthorName = Text<1, 80>;
+pub type AuthorName = Line<1, 80>;
 /// A comment's text as written.
 pub type CommentText = Text<1, 10_000>;
 
@@ -66,18 +66,39 @@ fn looks_like_spam(body: &str, max_links: usize) -> bool {
     !urls.is_empty() && rest.chars().filter(|c| c.is_alphanumeric()).count() < 3
 }
 
-fn fingerprint(post_id: &str, draft: &CommentDraft) -> String {
-    let text: String = draft
-        .body
+/// Text as compared for repeats: Unicode NFKC, invisible characters dropped, white space
+/// collapsed, lower case. "Great post", "GREAT  post\u{200b}" and "Ｇreat post" are one text.
+fn normalized(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let visible: String = text
+        .nfkc()
+        .filter(|c| !matches!(c, '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{ad}'))
+        .collect();
+    visible
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-        .to_lowercase();
-    let who = draft
+        .to_lowercase()
+}
+
+/// The same text on the same post, whoever signs it.
+fn fingerprint(post_id: &str, body: &str) -> String {
+    crate::crypto::sha256_hex(format!("{post_id}\n{}", normalized(body)).as_bytes())
+}
+
+/// A repeat: the same text on the post within a day from the same e-mail or name, or from the
+/// same address when the text is long enough that two readers would not both write it (a new
+/// name alone does not make it new; two readers behind one proxy may both say "Thanks!").
+fn is_repeat(earlier: &Comment, draft: &CommentDraft, ip: Option<&str>) -> bool {
+    const DISTINCT_CHARS: usize = 20;
+    let same_ip = ip.is_some()
+        && earlier.ip.as_deref() == ip
+        && normalized(&draft.body).chars().count() >= DISTINCT_CHARS;
+    let same_email = draft
         .author_email
         .as_ref()
-        .map_or_else(|| draft.author_name.to_lowercase(), |e| e.to_string());
-    crate::crypto::sha256_hex(format!("{post_id}\n{who}\n{text}").as_bytes())
+        .is_some_and(|e| earlier.author_email.as_deref() == Some(e.as_str()));
+    same_ip || same_email || normalized(&earlier.author_name) == normalized(&draft.author_name)
 }
 
 /// What webhooks say about a comment (never the author's e-mail or IP).
@@ -147,14 +168,18 @@ pub fn submit(
                 }
             }
         };
-        let fingerprint = fingerprint(&post.id, &draft);
-        let repeated: i64 = comments::table
+        let fingerprint = fingerprint(&post.id, &draft.body);
+        let earlier: Vec<Comment> = comments::table
             .filter(comments::post_id.eq(&post.id))
             .filter(comments::fingerprint.eq(&fingerprint))
             .filter(comments::created_at.gt(now - Duration::days(1)))
-            .select(count_star())
-            .get_result(conn)?;
-        if repeated > 0 {
+            .limit(100)
+            .select(Comment::as_select())
+            .load(conn)?;
+        if earlier
+            .iter()
+            .any(|c| is_repeat(c, &draft, submitter.ip.as_deref()))
+        {
             return Err(AppError::Conflict(
                 "This comment was already posted.".into(),
             ));

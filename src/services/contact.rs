@@ -7,13 +7,13 @@ use super::outbox::{self, Envelope};
 use crate::db::models::ContactMessage;
 use crate::db::schema::contact_messages;
 use crate::db::{self, Conn};
-use crate::domain::{ContactStatus, Email, Page, Text, WebhookEvent, new_id, parse_id};
+use crate::domain::{ContactStatus, Email, Line, Page, Text, WebhookEvent, new_id, parse_id};
 use crate::error::AppError;
 use crate::mail::templates;
 
 pub type MessageText = Text<1, 5_000>;
-pub type SenderName = Text<0, 100>;
-pub type Subject = Text<0, 200>;
+pub type SenderName = Line<0, 100>;
+pub type Subject = Line<0, 200>;
 
 #[derive(Debug, Clone)]
 pub struct ContactDraft {

@@ -57,10 +57,12 @@ pub struct ImportReport {
 pub fn parse_items(
     body: &[u8],
     ndjson: bool,
+    max_body_bytes: usize,
 ) -> Result<Vec<Result<PostDraft, FieldErrors>>, AppError> {
     // Each item is parsed straight from its bytes (no tree of the whole upload in memory).
     let parse = |json: &[u8]| {
-        crate::json::parse_item::<CreatePostRequest>(json).and_then(PostDraft::try_from)
+        crate::json::parse_item::<CreatePostRequest>(json)
+            .and_then(|r| r.into_draft(max_body_bytes))
     };
     if ndjson {
         return Ok(body

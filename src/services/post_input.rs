@@ -102,6 +102,56 @@ fn optional(
     value.and_then(|v| errors.check(field, parse(&v)))
 }
 
+/// A body over `max` bytes is refused, naming its field.
+fn size_errors(markdown: Option<&str>, html: Option<&str>, max: usize) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    for (field, body) in [("markdown", markdown), ("html", html)] {
+        if body.is_some_and(|b| b.len() > max) {
+            errors.add(field, format!("must be at most {max} bytes"));
+        }
+    }
+    errors
+}
+
+/// `converted`, unless `errors` already holds something (then both sets of errors).
+fn with_errors<T>(
+    mut errors: FieldErrors,
+    converted: Result<T, FieldErrors>,
+) -> Result<T, FieldErrors> {
+    match converted {
+        Ok(value) if errors.is_empty() => Ok(value),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.merge(more);
+            Err(errors)
+        }
+    }
+}
+
+impl CreatePostRequest {
+    /// The post as a draft, each field checked, the body at most `max_body_bytes`.
+    pub fn into_draft(self, max_body_bytes: usize) -> Result<PostDraft, FieldErrors> {
+        let errors = size_errors(
+            self.markdown.as_deref(),
+            self.html.as_deref(),
+            max_body_bytes,
+        );
+        with_errors(errors, PostDraft::try_from(self))
+    }
+}
+
+impl UpdatePostRequest {
+    /// The change as a patch, each field checked, the body at most `max_body_bytes`.
+    pub fn into_patch(self, max_body_bytes: usize) -> Result<PostPatch, FieldErrors> {
+        let errors = size_errors(
+            self.markdown.as_deref(),
+            self.html.as_deref(),
+            max_body_bytes,
+        );
+        with_errors(errors, PostPatch::try_from(self))
+    }
+}
+
 impl TryFrom<CreatePostRequest> for PostDraft {
     type Error = FieldErrors;
 

@@ -12,7 +12,7 @@ use diesel::sql_types::{Bool, Nullable};
 use super::idempotency::{self, Replay};
 use super::search;
 use super::tags::{self, TagRef};
-use crate::content;
+use crate::content::{self, Source};
 use crate::db::models::{Post, PostContent, PostRevision, Tag};
 use crate::db::schema::{post_revisions, post_tags, posts, tags as tags_table, users};
 use crate::db::{self, Conn};
@@ -391,18 +391,20 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    pub fn of(body: Option<&Body>) -> Rendered {
-        let (markdown, raw_html) = match body {
-            Some(Body::Markdown(md)) => (Some(md.clone()), content::render_markdown(md)),
-            Some(Body::Html(html)) => (None, html.clone()),
-            None => (None, String::new()),
+    /// Renders and sanitizes; a body that nests too deep or grows too large is a 422 naming
+    /// its field.
+    pub fn of(body: Option<&Body>) -> Result<Rendered, AppError> {
+        let (field, markdown, source) = match body {
+            Some(Body::Markdown(md)) => ("markdown", Some(md.clone()), Source::Markdown(md)),
+            Some(Body::Html(html)) => ("html", None, Source::Html(html)),
+            None => ("html", None, Source::Html("")),
         };
-        let html = content::sanitize(&raw_html);
-        Rendered {
+        let html = content::render_post(source).map_err(|e| FieldErrors::single(field, e))?;
+        Ok(Rendered {
             text: content::plain_text(&html),
             markdown,
             html,
-        }
+        })
     }
 }
 
@@ -531,7 +533,7 @@ pub fn create(
     draft: &PostDraft,
     now: NaiveDateTime,
 ) -> Result<PostView, AppError> {
-    let rendered = Rendered::of(draft.body.as_ref());
+    let rendered = Rendered::of(draft.body.as_ref())?;
     db::write_transaction(conn, |conn| insert(conn, author_id, draft, &rendered, now))
 }
 
@@ -546,7 +548,7 @@ pub fn create_idempotent(
     now: NaiveDateTime,
     answer: impl FnOnce(PostView) -> Result<Replay, AppError>,
 ) -> Result<Replay, AppError> {
-    let rendered = Rendered::of(draft.body.as_ref());
+    let rendered = Rendered::of(draft.body.as_ref())?;
     db::write_transaction(conn, |c| {
         if let Some(key) = key
             && let Some(previous) = idempotency::find(c, &caller.user_id, key, request_hash)?
@@ -729,7 +731,7 @@ pub fn update(
             let before = editable_view(conn, caller, reference, now)?;
             precondition(&before)?;
             let draft = patch.clone().apply(draft_of(&before, now));
-            let rendered = Rendered::of(draft.body.as_ref());
+            let rendered = Rendered::of(draft.body.as_ref())?;
             Some((before, draft, rendered))
         } else {
             None
@@ -746,7 +748,7 @@ pub fn update(
                 }
                 None => {
                     let draft = patch.clone().apply(draft_of(&current, now));
-                    let rendered = Rendered::of(draft.body.as_ref());
+                    let rendered = Rendered::of(draft.body.as_ref())?;
                     (draft, rendered)
                 }
             };
@@ -881,7 +883,8 @@ pub fn import(
     now: NaiveDateTime,
 ) -> Result<Vec<ImportOutcome>, AppError> {
     // Every body is rendered first; the transaction only compares and writes.
-    let items: Vec<Result<(PostDraft, Rendered), FieldErrors>> = items
+    type Prepared = (PostDraft, Result<Rendered, AppError>);
+    let items: Vec<Result<Prepared, FieldErrors>> = items
         .into_iter()
         .map(|item| {
             item.map(|draft| {
@@ -900,8 +903,10 @@ pub fn import(
                         .slug
                         .as_ref()
                         .map_or_else(|| content::slugify(&draft.title), Slug::to_string);
-                    match conn.transaction(|c| import_one(c, caller, draft, &rendered, &slug, now))
-                    {
+                    let written = rendered.and_then(|rendered| {
+                        conn.transaction(|c| import_one(c, caller, draft, &rendered, &slug, now))
+                    });
+                    match written {
                         Ok(outcome) => outcome,
                         Err(e) => ImportOutcome::Error {
                             slug: Some(slug),

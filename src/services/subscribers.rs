@@ -9,14 +9,17 @@ use crate::db::models::{Site, Subscriber};
 use crate::db::schema::{subscriber_tokens, subscribers};
 use crate::db::{self, Conn};
 use crate::domain::{
-    Email, Page, SubscriberStatus, Text, TokenPurpose, WebhookEvent, new_id, parse_id,
+    Email, Line, Page, SubscriberStatus, TokenPurpose, WebhookEvent, new_id, parse_id,
 };
 use crate::error::AppError;
 use crate::mail::Links;
 use crate::mail::templates::{self, CONFIRM_HOURS, Gift};
 
+/// How often one address may be sent a confirmation e-mail.
+pub const CONFIRM_EVERY_MINUTES: i64 = 60;
+
 /// What the sign-up form may say besides the address: a name, and which form or gift.
-pub type SignupText = Text<0, 100>;
+pub type SignupText = Line<0, 100>;
 
 #[derive(Debug, Clone)]
 pub struct Signup {
@@ -143,6 +146,19 @@ pub fn subscribe(
                 .returning(Subscriber::as_returning())
                 .get_result(conn)?,
         };
+        // A pending address gets one confirmation per window, however often it is signed up:
+        // the form cannot be used to flood someone's inbox.
+        let recent: i64 = subscriber_tokens::table
+            .filter(subscriber_tokens::subscriber_id.eq(&subscriber.id))
+            .filter(subscriber_tokens::purpose.eq(TokenPurpose::Confirm))
+            .filter(
+                subscriber_tokens::created_at.gt(now - Duration::minutes(CONFIRM_EVERY_MINUTES)),
+            )
+            .count()
+            .get_result(conn)?;
+        if recent > 0 {
+            return Ok(());
+        }
         send_confirmation(conn, &subscriber, &site, links, now)
     })
 }

@@ -62,7 +62,7 @@ async fn a_published_post_has_every_field_and_rendered_html() {
     );
     assert_eq!(
         post["html"],
-        "<h1 id=\"intro\">Intro</h1>\n<p>Some <em>words</em> here.</p>\n"
+        "<h1 id=\"post-intro\">Intro</h1>\n<p>Some <em>words</em> here.</p>\n"
     );
     assert_eq!(post["excerpt"], "Intro Some words here.");
     assert_eq!(post["reading_time"], 1);

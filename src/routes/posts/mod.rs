@@ -10,7 +10,7 @@ pub use self::shapes::{
     AuthorRef, PostField, PostResponse, PostSort, PostSummary, PostsQuery, RevisionResponse,
     TagRefResponse,
 };
-use self::shapes::{parse_fields, post_etag, post_fields, post_version};
+use self::shapes::{list_fields, post_etag, post_fields, post_version};
 use super::extract::{self, Json};
 use super::pagination::{self, Paginated};
 use crate::auth::MaybeAuthUser;
@@ -20,7 +20,7 @@ use crate::http_cache;
 use crate::services::idempotency::{self, Replay};
 use crate::services::import::{self as post_import, ImportReport};
 use crate::services::post_input::{CreatePostRequest, UpdatePostRequest};
-use crate::services::posts::{self, PostDraft, PostFilter, PostPatch, Sort, Viewer};
+use crate::services::posts::{self, PostFilter, Sort, Viewer};
 use crate::state::AppState;
 
 fn viewer(auth: MaybeAuthUser) -> Viewer {
@@ -68,7 +68,7 @@ pub async fn list(
             "Sign in to filter posts by status.".into(),
         ));
     }
-    let fields = parse_fields(query.fields.as_deref())?;
+    let (fields, page) = list_fields(query.fields.as_deref(), page, paging.per_page.is_some())?;
     let filter = PostFilter {
         tag: query.tag,
         author: query.author,
@@ -183,7 +183,9 @@ pub async fn create(
         .transpose()?;
     let request_json = serde_json::to_vec(&request).map_err(|e| AppError::Internal(e.into()))?;
     let request_hash = crate::crypto::sha256_hex(&request_json);
-    let draft = PostDraft::try_from(request).map_err(AppError::Validation)?;
+    let draft = request
+        .into_draft(state.settings.post_max_bytes)
+        .map_err(AppError::Validation)?;
     let now = now();
     let base = location(&state, "");
     let answer = crate::db::run(&state.db, move |c| {
@@ -234,7 +236,10 @@ pub async fn update(
     body: Json<UpdatePostRequest>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(Role::Author)?;
-    let patch = PostPatch::try_from(body.into_inner()?).map_err(AppError::Validation)?;
+    let patch = body
+        .into_inner()?
+        .into_patch(state.settings.post_max_bytes)
+        .map_err(AppError::Validation)?;
     let if_match = http_cache::entity_tags(&req, header::IF_MATCH);
     let now = now();
     let reference = reference.into_inner();
@@ -353,7 +358,7 @@ pub async fn import(
     }
     let mut payload = payload.into_inner();
     let body = extract::read_body(&req, &mut payload, state.settings.import_limit).await?;
-    let items = post_import::parse_items(&body, ndjson)?;
+    let items = post_import::parse_items(&body, ndjson, state.settings.post_max_bytes)?;
     drop(body);
     let now = now();
     let outcomes = crate::db::run(&state.db, move |c| posts::import(c, &auth, items, now)).await?;

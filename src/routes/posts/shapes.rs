@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::content;
 use crate::db::models::PostRevision;
-use crate::domain::PostStatus;
+use crate::domain::{Page, PostStatus};
 use crate::error::AppError;
 use crate::http_cache;
 use crate::services::posts::{PostView, Sort};
@@ -146,7 +146,33 @@ const FIELD_NAMES: [&str; 18] = [
 /// The fields a list shows: those asked for (unknown names are a 400), or by default every
 /// field but the bodies (`markdown`, `html`), which a list page rarely needs and which make up
 /// nearly all of a post's bytes.
-pub(super) fn parse_fields(raw: Option<&str>) -> Result<Vec<String>, AppError> {
+/// Pages that carry bodies are at most this long: a post's body may be up to
+/// `BYLINE_POST_MAX_BYTES`, and an answer must stay a bounded size.
+pub const MAX_PER_PAGE_WITH_BODIES: u32 = 10;
+
+/// The fields a list shows (see `parse_fields`), and the page: with bodies, a page is at most
+/// `MAX_PER_PAGE_WITH_BODIES` long (the default shrinks to it; asking for more is a 400).
+pub(super) fn list_fields(
+    raw: Option<&str>,
+    mut page: Page,
+    per_page_asked: bool,
+) -> Result<(Vec<String>, Page), AppError> {
+    let fields = parse_fields(raw)?;
+    let bodies = fields
+        .iter()
+        .any(|f| matches!(f.as_str(), "markdown" | "html"));
+    if bodies && page.per_page > MAX_PER_PAGE_WITH_BODIES {
+        if per_page_asked {
+            return Err(AppError::BadRequest(format!(
+                "per_page must be at most {MAX_PER_PAGE_WITH_BODIES} when fields names markdown or html"
+            )));
+        }
+        page.per_page = MAX_PER_PAGE_WITH_BODIES;
+    }
+    Ok((fields, page))
+}
+
+fn parse_fields(raw: Option<&str>) -> Result<Vec<String>, AppError> {
     let Some(raw) = raw else {
         return Ok(FIELD_NAMES
             .iter()
@@ -285,7 +311,8 @@ pub struct PostsQuery {
     /// Order; default newest first (`-published_at`).
     pub sort: Option<PostSort>,
     /// Comma-separated fields to return, e.g. `slug,title,excerpt`. By default every field but
-    /// `markdown` and `html` (fetch one post for its body, or name them here).
+    /// `markdown` and `html` (fetch one post for its body, or name them here: then `per_page`
+    /// may be at most 10, so one answer stays a few MiB at most).
     #[param(value_type = Option<Vec<PostField>>, style = Form, explode = false)]
     pub fields: Option<String>,
     /// Signed-in callers only: filter by status.
