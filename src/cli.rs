@@ -220,6 +220,7 @@ fn import(
     let caller = Caller {
         role: user.role,
         user_id: user.id,
+        api_key: None,
     };
     let total = items.len();
     let mut outcomes = Vec::with_capacity(total);

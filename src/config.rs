@@ -93,6 +93,7 @@ impl Settings {
         let admin_password = var("BYLINE_ADMIN_PASSWORD")?;
         if let Some(pw) = &admin_password {
             crate::domain::Password::parse(pw)
+                .and_then(|p| p.check_admin_strength())
                 .map_err(|e| anyhow::anyhow!("BYLINE_ADMIN_PASSWORD {e}"))?;
         }
         Ok(Settings {

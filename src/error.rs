@@ -80,6 +80,8 @@ pub enum AppError {
     MethodNotAllowed {
         allow: Vec<String>,
     },
+    /// 408: the client took too long to send the request.
+    RequestTimeout(String),
     Conflict(String),
     PreconditionFailed(String),
     PayloadTooLarge(String),
@@ -109,6 +111,7 @@ impl AppError {
             AppError::NotFound(_) => ("not-found", "Not found"),
             AppError::Gone(_) => ("gone", "Gone"),
             AppError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            AppError::RequestTimeout(_) => ("request-timeout", "Request timeout"),
             AppError::Conflict(_) => ("conflict", "Conflict"),
             AppError::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             AppError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
@@ -131,6 +134,7 @@ impl AppError {
             | AppError::Forbidden(d)
             | AppError::NotFound(d)
             | AppError::Gone(d)
+            | AppError::RequestTimeout(d)
             | AppError::Conflict(d)
             | AppError::PreconditionFailed(d)
             | AppError::PayloadTooLarge(d)
@@ -192,6 +196,7 @@ impl ResponseError for AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -233,6 +238,52 @@ impl ResponseError for AppError {
         }
         response.body(serde_json::to_string(&problem).unwrap_or_default())
     }
+}
+
+/// Middleware: an error answer written outside our handlers (actix-files' `416`, a static
+/// site's `404`, Swagger UI's) becomes problem+json too, keeping headers such as
+/// `Content-Range`. (Only a `431`, written by actix before any of our code runs, stays bare.)
+pub async fn problems_everywhere(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if status.as_u16() < 400 || is_problem {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, old) = res.into_parts();
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let problem = Problem {
+        kind: format!(
+            "urn:byline:problem:{}",
+            reason.to_ascii_lowercase().replace(' ', "-")
+        ),
+        title: reason.into(),
+        status: status.as_u16(),
+        detail: match status {
+            StatusCode::NOT_FOUND => AppError::not_found().detail(),
+            StatusCode::RANGE_NOT_SATISFIABLE => {
+                "The requested range is not within the file.".into()
+            }
+            _ => format!("{reason}."),
+        },
+        errors: None,
+    };
+    let mut answer = HttpResponse::build(status);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.append_header((name.clone(), value.clone()));
+        }
+    }
+    let body = serde_json::to_string(&problem).unwrap_or_default();
+    let answer = answer.content_type("application/problem+json").body(body);
+    Ok(actix_web::dev::ServiceResponse::new(req, answer))
 }
 
 impl From<diesel::result::Error> for AppError {

@@ -70,6 +70,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(micro::microcache))
+                .wrap(from_fn(crate::error::problems_everywhere))
                 .wrap(Compress::default())
                 .wrap(Condition::new(
                     !state.settings.cors_origins.is_empty(),
@@ -99,6 +100,7 @@ impl Application {
                             actix_files::Files::new("/", dir)
                                 .index_file("index.html")
                                 .use_etag(true)
+                                .path_filter(inside(dir))
                                 .default_handler(web::to(routes::fallback)),
                         );
                     }
@@ -193,6 +195,19 @@ async fn prepare_database(
     Ok(secret)
 }
 
+/// Only files whose real path (symlinks followed) lies inside `dir`: a link in the site folder
+/// cannot serve the rest of the disk.
+fn inside(
+    dir: &std::path::Path,
+) -> impl Fn(&std::path::Path, &actix_web::dev::RequestHead) -> bool + 'static {
+    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    move |path, _| match root.join(path).canonicalize() {
+        Ok(real) => real.starts_with(&root),
+        // Not there: the site's 404 answers.
+        Err(_) => true,
+    }
+}
+
 /// The job kinds with what each needs from the settings.
 fn build_jobs(db: &Db, settings: &Settings) -> anyhow::Result<Jobs> {
     let retry = |max_attempts, base_ms| RetryPolicy {
@@ -202,7 +217,11 @@ fn build_jobs(db: &Db, settings: &Settings) -> anyhow::Result<Jobs> {
     Ok(Jobs::new(
         jobs::mail::MailJob::new(
             db.clone(),
-            Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from)?,
+            Mailer::new(
+                settings.smtp_url.as_deref(),
+                &settings.mail_from,
+                settings.mail_dir.as_deref(),
+            )?,
             retry(settings.mail_max_attempts, settings.mail_retry_base_ms),
         ),
         jobs::webhooks::WebhookJob::new(

@@ -4,7 +4,7 @@
 use crate::config::Settings;
 use crate::db::Db;
 use crate::mail::Links;
-use crate::rate_limit::RateLimiter;
+use crate::rate_limit::{AccountDelay, RateLimiter};
 
 pub struct AppState {
     pub db: Db,
@@ -14,6 +14,8 @@ pub struct AppState {
     /// Where e-mailed links lead.
     pub links: Links,
     pub login_limiter: RateLimiter,
+    /// Failed sign-ins per account (exponential delay).
+    pub login_delay: AccountDelay,
     pub comment_limiter: RateLimiter,
     /// Keyed by the post's id, whichever name the path used.
     pub comment_post_limiter: RateLimiter<String>,
@@ -26,6 +28,7 @@ impl AppState {
         AppState {
             links: Links::new(&public_url, settings.site_dir.is_some()),
             login_limiter: RateLimiter::per_minute(settings.login_per_minute),
+            login_delay: AccountDelay::default(),
             comment_limiter: RateLimiter::per_minute(settings.comments_per_minute),
             comment_post_limiter: RateLimiter::per_minute(settings.comments_per_post_per_minute),
             subscriber_limiter: RateLimiter::per_minute(settings.subscribers_per_minute),

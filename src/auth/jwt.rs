@@ -12,6 +12,15 @@ pub struct Claims {
     pub role: Role,
     pub iat: i64,
     pub exp: i64,
+    /// Which password the token was issued under (microseconds of the last password change, 0
+    /// for none): a password change, even in the same second, ends every older token.
+    #[serde(default)]
+    pub pwv: i64,
+}
+
+/// The `pwv` claim for a user whose password last changed at `changed`.
+pub fn password_version(changed: Option<chrono::NaiveDateTime>) -> i64 {
+    changed.map_or(0, |t| t.and_utc().timestamp_micros())
 }
 
 #[derive(Clone)]
@@ -36,13 +45,14 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue(&self, user_id: &str, role: Role) -> anyhow::Result<String> {
+    pub fn issue(&self, user_id: &str, role: Role, pwv: i64) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
             role,
             iat: now,
             exp: now + self.ttl_seconds,
+            pwv,
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -66,7 +76,7 @@ mod tests {
     #[test]
     fn issued_tokens_verify_and_foreign_ones_do_not() -> anyhow::Result<()> {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef", 900);
-        let token = keys.issue("u1", Role::Editor)?;
+        let token = keys.issue("u1", Role::Editor, 0)?;
         let claims = keys
             .verify(&token)
             .ok_or_else(|| anyhow::anyhow!("not verified"))?;

@@ -116,15 +116,13 @@ async fn authenticate(auth: &Authenticator, token: String) -> Result<Caller, App
     let sub = claims.sub.clone();
     let user = crate::db::run(&auth.db, move |c| users::find(c, &sub)).await?;
     let user = user.ok_or_else(invalid)?;
-    // A password change signs out every session started before it.
-    if user
-        .password_changed_at
-        .is_some_and(|t| claims.iat < t.and_utc().timestamp())
-    {
+    // A password change signs out every session started before it, to the microsecond.
+    if claims.pwv != jwt::password_version(user.password_changed_at) {
         return Err(invalid());
     }
     Ok(Caller {
         role: user.role,
         user_id: user.id,
+        api_key: None,
     })
 }

@@ -8,6 +8,8 @@ use crate::error::AppError;
 pub struct Caller {
     pub user_id: String,
     pub role: Role,
+    /// The API key the request came with; `None` for a signed-in user.
+    pub api_key: Option<String>,
 }
 
 impl Caller {

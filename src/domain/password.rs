@@ -23,13 +23,71 @@ impl Password {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// An admin's password must also be strong: at least `ADMIN_MIN_CHARS` characters, not one
+    /// character repeated, and not one of the passwords every guesser tries first.
+    pub fn check_admin_strength(&self) -> Result<(), String> {
+        let lower = self.0.to_lowercase();
+        let mut chars = lower.chars();
+        let first = chars.next();
+        if lower.chars().count() < Self::ADMIN_MIN_CHARS {
+            return Err(format!(
+                "must be at least {} characters for an admin",
+                Self::ADMIN_MIN_CHARS
+            ));
+        }
+        if chars.all(|c| Some(c) == first) || COMMON.contains(&lower.as_str()) {
+            return Err("is too easy to guess for an admin".into());
+        }
+        Ok(())
+    }
+
+    pub const ADMIN_MIN_CHARS: usize = 12;
 }
+
+/// Passwords of 12 characters and more that guessers try first.
+const COMMON: [&str; 24] = [
+    "123456789012",
+    "1234567890123",
+    "12345678910",
+    "password1234",
+    "password123!",
+    "passwordpassword",
+    "qwertyuiop12",
+    "qwertyuiopasdf",
+    "administrator",
+    "administrator1",
+    "adminadminadmin",
+    "admin1234567",
+    "changeme1234",
+    "letmein12345",
+    "iloveyou1234",
+    "welcome12345",
+    "trustno1trustno1",
+    "abc123abc123",
+    "1q2w3e4r5t6y",
+    "q1w2e3r4t5y6",
+    "zaq12wsxcde3",
+    "correcthorsebatterystaple",
+    "correct horse battery staple",
+    "passw0rd1234",
+];
 
 // No Debug or Display: a password cannot end up in a log line by accident.
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admin_passwords_must_be_strong() {
+        let check = |p: &str| Password::parse(p).and_then(|p| p.check_admin_strength());
+        assert!(check("password").is_err());
+        assert!(check("aaaaaaaaaaaaaaaa").is_err());
+        assert!(check("Administrator").is_err());
+        assert!(check("correct horse battery staple").is_err());
+        assert!(check("admin password 1").is_ok());
+    }
 
     #[test]
     fn short_and_empty_passwords_are_refused() {

@@ -50,11 +50,15 @@ enum Outcome {
 
 impl WebhookJob {
     pub fn new(db: Db, allow_private: bool, retry: RetryPolicy) -> anyhow::Result<WebhookJob> {
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Byline-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+            .user_agent(concat!("Byline-Webhooks/", env!("CARGO_PKG_VERSION")));
+        if !allow_private {
+            // Connections go only to the public addresses the check saw.
+            client = client.dns_resolver(std::sync::Arc::new(crate::outbound::PublicResolver));
+        }
+        let client = client.build()?;
         Ok(WebhookJob {
             db,
             client,

@@ -1,8 +1,10 @@
-//! Delivery: SMTP with lettre (rustls), or the log when no SMTP server is configured.
+//! Delivery: SMTP with lettre (rustls). Without SMTP, e-mails are not sent: the log notes each
+//! one (its id and the recipient's domain, never its text: it carries tokens and names), and
+//! with `BYLINE_MAIL_DIR` each is written there as a file, for development.
 
 use lettre::message::Mailbox;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::db::models::OutboxMessage;
 
@@ -11,18 +13,36 @@ pub enum Mailer {
         transport: AsyncSmtpTransport<Tokio1Executor>,
         from: Mailbox,
     },
-    /// No SMTP configured: each e-mail is written to the log (recipient's domain only).
-    Log { from: Mailbox },
+    /// No SMTP configured: each e-mail is noted in the log, and written to `dir` if set.
+    Log {
+        from: Mailbox,
+        dir: Option<AsyncFileTransport<Tokio1Executor>>,
+    },
 }
 
 impl Mailer {
     /// From `BYLINE_SMTP_URL` (`smtp://host:port`, `smtps://user:pass@host`, `?tls=required`).
-    pub fn new(smtp_url: Option<&str>, from: &str) -> anyhow::Result<Mailer> {
+    pub fn new(
+        smtp_url: Option<&str>,
+        from: &str,
+        mail_dir: Option<&std::path::Path>,
+    ) -> anyhow::Result<Mailer> {
         let from: Mailbox = from
             .parse()
             .map_err(|e| anyhow::anyhow!("BYLINE_MAIL_FROM is not a valid address: {e}"))?;
         Ok(match smtp_url {
-            None => Mailer::Log { from },
+            None => Mailer::Log {
+                from,
+                dir: match mail_dir {
+                    Some(dir) => {
+                        std::fs::create_dir_all(dir).map_err(|e| {
+                            anyhow::anyhow!("BYLINE_MAIL_DIR {}: {e}", dir.display())
+                        })?;
+                        Some(AsyncFileTransport::<Tokio1Executor>::new(dir))
+                    }
+                    None => None,
+                },
+            },
             Some(url) => Mailer::Smtp {
                 transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| anyhow::anyhow!("BYLINE_SMTP_URL is not valid: {e}"))?
@@ -35,7 +55,7 @@ impl Mailer {
 
     fn from(&self) -> &Mailbox {
         match self {
-            Mailer::Smtp { from, .. } | Mailer::Log { from } => from,
+            Mailer::Smtp { from, .. } | Mailer::Log { from, .. } => from,
         }
     }
 
@@ -82,14 +102,19 @@ impl Mailer {
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
-            Mailer::Log { .. } => {
+            Mailer::Log { dir, .. } => {
                 let domain = m.recipient.rsplit_once('@').map_or("?", |(_, d)| d);
+                let kept = match dir {
+                    Some(dir) => {
+                        dir.send(message).await.map_err(|e| e.to_string())?;
+                        "written to BYLINE_MAIL_DIR"
+                    }
+                    None => "not sent: set BYLINE_SMTP_URL, or BYLINE_MAIL_DIR to keep e-mails",
+                };
                 log::info!(
                     target: "byline::mail",
-                    "e-mail {} to a recipient at {domain} (no BYLINE_SMTP_URL set)\nSubject: {}\n\n{}",
-                    m.id,
-                    m.subject,
-                    m.body
+                    "e-mail {} to a recipient at {domain}: {kept}",
+                    m.id
                 );
                 Ok(())
             }

@@ -44,7 +44,8 @@ pub struct LoginResponse {
 
 /// Signs in with e-mail and password and returns a short-lived access token.
 ///
-/// A wrong password and an unknown e-mail get the same 401. Attempts are rate-limited per client.
+/// A wrong password and an unknown e-mail get the same 401. Attempts are rate-limited per client,
+/// and after a few failures in a row each next attempt on the same account waits longer (429).
 #[utoipa::path(
     operation_id = "login",
     tag = "auth",
@@ -52,7 +53,7 @@ pub struct LoginResponse {
     responses(
         (status = 200, description = "Signed in", body = LoginResponse),
         (status = 401, description = "Wrong e-mail or password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this client", body = Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many attempts from this client or on this account", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
@@ -73,13 +74,22 @@ pub async fn login(
         errors.add("password", "is required");
     }
     errors.into_result()?;
-    let user = crate::db::run(&state.db, move |c| {
+    let account = email.trim().to_lowercase();
+    state.login_delay.check(&account)?;
+    let found = crate::db::run(&state.db, move |c| {
         users::authenticate(c, &email, &password)
     })
-    .await?
-    .ok_or_else(|| AppError::Unauthorized("The e-mail or password is wrong.".into()))?;
+    .await?;
+    let Some(user) = found else {
+        state.login_delay.failed(&account);
+        return Err(AppError::Unauthorized(
+            "The e-mail or password is wrong.".into(),
+        ));
+    };
+    state.login_delay.succeeded(&account);
+    let pwv = crate::auth::jwt::password_version(user.password_changed_at);
     let user = UserResponse::from(user);
-    let access_token = auth.jwt.issue(&user.id, user.role)?;
+    let access_token = auth.jwt.issue(&user.id, user.role, pwv)?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         access_token,
         token_type: "Bearer".into(),
@@ -88,17 +98,54 @@ pub async fn login(
     }))
 }
 
-/// The signed-in user (for an API key: the key's owner).
+/// How the caller signed in.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Credential {
+    /// A JWT from `POST /auth/login`.
+    Token,
+    /// An API key.
+    ApiKey,
+}
+
+/// The caller: their user, with `role` the role in force for this request (for an API key the
+/// key's own, never more than its owner's), and how they signed in.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d11", "email": "admin@example.com", "name": "Admin",
+    "role": "author", "created_at": "2026-11-25T10:00:00Z", "updated_at": "2026-11-25T10:00:00Z",
+    "credential": "api_key", "api_key_id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d12"}))]
+pub struct MeResponse {
+    #[serde(flatten)]
+    pub user: UserResponse,
+    pub credential: Credential,
+    /// The key the request came with, for `api_key`.
+    #[schema(format = Uuid)]
+    pub api_key_id: Option<String>,
+}
+
+/// The signed-in user, with the role this request may act with (for an API key: the key's
+/// owner, with the key's role).
 #[utoipa::path(
     operation_id = "getMe",
     tag = "auth",
     security(("bearer" = [])),
-    responses((status = 200, description = "The signed-in user", body = UserResponse))
+    responses((status = 200, description = "The caller", body = MeResponse))
 )]
 #[get("/auth/me")]
 pub async fn me(auth: Caller, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let user = crate::db::run(&state.db, move |c| users::get(c, &auth.user_id)).await?;
+    let user_id = auth.user_id.clone();
+    let user = crate::db::run(&state.db, move |c| users::get(c, &user_id)).await?;
+    let mut user = UserResponse::from(user);
+    user.role = auth.role;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
-        .json(UserResponse::from(user)))
+        .json(MeResponse {
+            user,
+            credential: if auth.api_key.is_some() {
+                Credential::ApiKey
+            } else {
+                Credential::Token
+            },
+            api_key_id: auth.api_key,
+        }))
 }

@@ -73,15 +73,17 @@ pub fn is_json(essence: &str) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// Reads the whole body, refusing (413) past `limit` bytes whether or not a length was declared.
+/// Reads the whole body, refusing (413) past `limit` bytes whether or not a length was declared,
+/// and (408) when it takes longer than `BYLINE_BODY_TIMEOUT_MS`.
 pub fn read_body(
     req: &HttpRequest,
     payload: &mut Payload,
     limit: usize,
 ) -> impl Future<Output = Result<web::Bytes, AppError>> + use<> {
     let declared = check_length(req, limit);
+    let deadline = body_deadline(req);
     let mut payload = payload.take();
-    async move {
+    let read = async move {
         declared?;
         let mut body = web::BytesMut::new();
         while let Some(chunk) = payload.next().await {
@@ -93,7 +95,32 @@ pub fn read_body(
             body.extend_from_slice(&chunk);
         }
         Ok(body.freeze())
-    }
+    };
+    within(deadline, read)
+}
+
+/// How long a client may take to send a request's body.
+pub fn body_deadline(req: &HttpRequest) -> std::time::Duration {
+    let ms = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(30_000, |s| s.settings.body_timeout_ms);
+    std::time::Duration::from_millis(ms)
+}
+
+/// `read`, or a 408 when it is not done within `deadline`: a client trickling a body a byte
+/// at a time cannot hold a connection open for long.
+pub async fn within<T>(
+    deadline: std::time::Duration,
+    read: impl Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    tokio::time::timeout(deadline, read)
+        .await
+        .unwrap_or_else(|_| {
+            Err(AppError::RequestTimeout(format!(
+                "The body did not arrive within {} ms.",
+                deadline.as_millis()
+            )))
+        })
 }
 
 fn check_length(req: &HttpRequest, limit: usize) -> Result<(), AppError> {

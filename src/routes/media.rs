@@ -71,6 +71,36 @@ fn too_large(limit: usize) -> AppError {
     ))
 }
 
+/// The name and bytes of the multipart field `file`, read up to `limit` bytes.
+async fn read_file_field(
+    mut form: Multipart,
+    limit: usize,
+) -> Result<Option<(String, Vec<u8>)>, AppError> {
+    while let Some(field) = form.next().await {
+        let mut field = field
+            .map_err(|e| AppError::BadRequest(format!("The multipart body is not valid: {e}")))?;
+        if field.name() != Some("file") {
+            continue;
+        }
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .unwrap_or("upload")
+            .to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk
+                .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(too_large(limit));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        return Ok(Some((filename, bytes)));
+    }
+    Ok(None)
+}
+
 /// Uploads one file in the multipart field `file` (authors and up). Its type is decided from
 /// its bytes; other types are a 415, files over the limit a 413.
 #[utoipa::path(
@@ -108,31 +138,9 @@ pub async fn upload(
     if declared.is_some_and(|n| n > limit + 64 * 1024) {
         return Err(too_large(limit));
     }
-    let mut form = Multipart::new(req.headers(), payload.into_inner());
-    let mut upload: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = form.next().await {
-        let mut field = field
-            .map_err(|e| AppError::BadRequest(format!("The multipart body is not valid: {e}")))?;
-        if field.name() != Some("file") {
-            continue;
-        }
-        let filename = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .unwrap_or("upload")
-            .to_string();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk
-                .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
-            if bytes.len() + chunk.len() > limit {
-                return Err(too_large(limit));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        upload = Some((filename, bytes));
-        break;
-    }
+    let form = Multipart::new(req.headers(), payload.into_inner());
+    let deadline = super::extract::body_deadline(&req);
+    let upload = super::extract::within(deadline, read_file_field(form, limit)).await?;
     let (filename, bytes) = upload.ok_or_else(|| FieldErrors::single("file", "is required"))?;
     let dir = state.settings.media_dir.clone();
     let stored = crate::db::run(&state.db, move |c| {

@@ -75,6 +75,7 @@ pub fn authenticate(conn: &mut Conn, secret_hash: &str) -> Result<Option<Caller>
     Ok(Some(Caller {
         user_id: key.user_id,
         role,
+        api_key: Some(key.id),
     }))
 }
 

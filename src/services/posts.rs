@@ -307,14 +307,14 @@ fn with_authors_and_tags(conn: &mut Conn, rows: Vec<Post>) -> Result<Vec<PostVie
 
 /// A post by id or slug, whoever may see it: the one place a `{post}` reference is resolved.
 pub fn find(conn: &mut Conn, reference: &str) -> Result<Option<Post>, AppError> {
-    let query = posts::table.select(Post::as_select());
-    Ok(match parse_id(reference) {
-        Some(id) => query.filter(posts::id.eq(id)).first(conn).optional()?,
-        None => query
-            .filter(posts::slug.eq(reference))
+    match parse_id(reference) {
+        Some(id) => Ok(posts::table
+            .find(id)
+            .select(Post::as_select())
             .first(conn)
-            .optional()?,
-    })
+            .optional()?),
+        None => by_slug(conn, reference),
+    }
 }
 
 /// The post a viewer asked for, or 404 when it does not exist or they may not see it.
@@ -328,6 +328,14 @@ pub fn get(
         .filter(|p| can_read(viewer, p, now))
         .ok_or_else(AppError::not_found)?;
     view(conn, post)
+}
+
+fn by_slug(conn: &mut Conn, slug: &str) -> Result<Option<Post>, AppError> {
+    Ok(posts::table
+        .filter(posts::slug.eq(slug))
+        .select(Post::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// A live post by id or slug, or 404 (comments hang off these).
@@ -525,19 +533,9 @@ fn write_tags_and_index(
     search::index(conn, id, &draft.title, text)
 }
 
-/// Creates a post by `author_id`. An explicit slug already taken is a 409; a derived one gets a
-/// `-2`, `-3`... suffix.
-pub fn create(
-    conn: &mut Conn,
-    author_id: &str,
-    draft: &PostDraft,
-    now: NaiveDateTime,
-) -> Result<PostView, AppError> {
-    let rendered = Rendered::of(draft.body.as_ref())?;
-    db::write_transaction(conn, |conn| insert(conn, author_id, draft, &rendered, now))
-}
-
-/// Creates a post once per `Idempotency-Key`: the same key and request replay the first answer
+/// Creates a post by the caller. An explicit slug already taken is a 409 (but for a post the
+/// caller may not see, a suffix: nobody learns of another author's draft); a derived one gets
+/// a `-2`, `-3`... suffix. Once per `Idempotency-Key`: the same key and request replay the first answer
 /// (`answer` turns the new post into it); the same key with another request is a 422.
 pub fn create_idempotent(
     conn: &mut Conn,
@@ -555,7 +553,7 @@ pub fn create_idempotent(
         {
             return Ok(previous);
         }
-        let replay = answer(insert(c, &caller.user_id, draft, &rendered, now)?)?;
+        let replay = answer(insert(c, caller, draft, &rendered, now)?)?;
         if let Some(key) = key {
             idempotency::store(c, &caller.user_id, key, request_hash, &replay)?;
         }
@@ -565,16 +563,20 @@ pub fn create_idempotent(
 
 fn insert(
     conn: &mut Conn,
-    author_id: &str,
+    caller: &Caller,
     draft: &PostDraft,
     rendered: &Rendered,
     now: NaiveDateTime,
 ) -> Result<PostView, AppError> {
+    let author_id = caller.user_id.as_str();
     let slug = match &draft.slug {
-        Some(slug) if slug_exists(conn, slug.as_str(), None)? => {
-            return Err(slug_taken(slug.as_str()));
-        }
-        Some(slug) => slug.to_string(),
+        Some(slug) => match by_slug(conn, slug.as_str())? {
+            None => slug.to_string(),
+            Some(taken) if can_read(&Viewer::User(caller.clone()), &taken, now) => {
+                return Err(slug_taken(slug.as_str()));
+            }
+            Some(_) => unique_slug(conn, slug.as_str())?,
+        },
         None => unique_slug(conn, &draft.title)?,
     };
     let content = compose(draft, rendered, slug, now)?;
@@ -930,13 +932,9 @@ fn import_one(
     now: NaiveDateTime,
 ) -> Result<ImportOutcome, AppError> {
     draft.slug = Some(Slug::parse(slug).map_err(|e| FieldErrors::single("slug", e))?);
-    let existing = posts::table
-        .filter(posts::slug.eq(slug))
-        .select(Post::as_select())
-        .first(conn)
-        .optional()?;
+    let existing = by_slug(conn, slug)?;
     let Some(existing) = existing else {
-        let created = insert(conn, &caller.user_id, &draft, rendered, now)?;
+        let created = insert(conn, caller, &draft, rendered, now)?;
         return Ok(ImportOutcome::Created {
             id: created.post.id,
             slug: created.post.slug,

@@ -40,7 +40,18 @@ fn map_unique(e: diesel::result::Error) -> AppError {
     }
 }
 
+/// Admins need a strong password (`Password::check_admin_strength`).
+fn check_strength(role: Role, password: Option<&Password>) -> Result<(), AppError> {
+    match password {
+        Some(p) if role == Role::Admin => p
+            .check_admin_strength()
+            .map_err(|e| FieldErrors::single("password", e)),
+        _ => Ok(()),
+    }
+}
+
 pub fn create(conn: &mut Conn, draft: UserDraft) -> Result<User, AppError> {
+    check_strength(draft.role, Some(&draft.password))?;
     // Hash before touching the database: no write lock is held during the slow part.
     let password_hash = password::hash(&draft.password)?;
     let now = super::now();
@@ -98,6 +109,10 @@ fn last_admin() -> AppError {
 }
 
 pub fn update(conn: &mut Conn, id: &str, update: UserUpdate) -> Result<User, AppError> {
+    let role = update
+        .role
+        .map_or_else(|| get(conn, id).map(|u| u.role), Ok)?;
+    check_strength(role, update.password.as_ref())?;
     let password_hash = update.password.as_ref().map(password::hash).transpose()?;
     crate::db::write_transaction(conn, |conn| {
         let user = get(conn, id)?;
@@ -181,7 +196,10 @@ pub fn bootstrap_admin(
     );
     let generated = password.is_none().then(|| crate::crypto::random_token(18));
     let pw = password.or(generated.as_deref()).unwrap_or_default();
-    let pw = errors.check("BYLINE_ADMIN_PASSWORD", Password::parse(pw));
+    let pw = errors.check(
+        "BYLINE_ADMIN_PASSWORD",
+        Password::parse(pw).and_then(|p| p.check_admin_strength().map(|()| p)),
+    );
     errors.into_result()?;
     let (Some(email), Some(password)) = (email, pw) else {
         return Err(AppError::Internal(anyhow::anyhow!(
