@@ -209,10 +209,28 @@ pub fn sanitize(html: &str) -> String {
 }
 
 /// The text of (sanitized) HTML, with tags removed and whitespace collapsed.
+///
+/// One pass over the sanitizer's own output (well-formed, comments gone, `<` in text escaped):
+/// tags are skipped, quoted attribute values included, and each becomes a space so words in
+/// adjacent blocks stay apart ("<p>a</p><p>b</p>").
 pub fn plain_text(html: &str) -> String {
-    // A space before each tag keeps words in adjacent blocks apart ("<p>a</p><p>b</p>").
-    let spaced = html.replace('<', " <");
-    let text = ammonia::Builder::empty().clean(&spaced).to_string();
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    let mut quote: Option<char> = None;
+    for c in html.chars() {
+        match (in_tag, quote, c) {
+            (false, _, '<') => {
+                in_tag = true;
+                text.push(' ');
+            }
+            (false, _, c) => text.push(c),
+            (true, Some(q), c) if c == q => quote = None,
+            (true, Some(_), _) => {}
+            (true, None, '"' | '\'') => quote = Some(c),
+            (true, None, '>') => in_tag = false,
+            (true, None, _) => {}
+        }
+    }
     let text = text
         .replace("&lt;", "<")
         .replace("&gt;", ">")
@@ -425,6 +443,47 @@ mod tests {
         }
         // Linear: the counter for "same" sits at the next free number.
         assert_eq!(anchors.next.get("same"), Some(&20_001));
+    }
+
+    /// Bodies of the largest size (`BYLINE_POST_MAX_BYTES`, 1 MiB by default) built from the
+    /// shapes that were quadratic, each rendered (or refused) within a fixed budget. Unoptimised
+    /// builds (`cargo test`) run the sanitizer about 20 times slower, so there the bodies are an
+    /// eighth of the size: the work is linear, and a quadratic case still blows the budget.
+    #[test]
+    fn no_body_of_the_maximum_size_renders_slower_than_the_budget() {
+        const MAX: usize = if cfg!(debug_assertions) {
+            1 << 17
+        } else {
+            1 << 20
+        };
+        const BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+        let fill = |unit: &str| unit.repeat(MAX / unit.len());
+        let deep = format!(
+            "{}x{}",
+            "<div>".repeat(MAX_NESTING),
+            "</div>".repeat(MAX_NESTING)
+        );
+        let cases = [
+            Source::Html(&fill("<div>")),
+            Source::Html(&fill(&deep)),
+            Source::Html(&fill("<p>a")),
+            Source::Html(&fill("<b><i>x</b></i>")),
+            Source::Markdown(&fill(">")),
+            Source::Markdown(&fill("# a\n")),
+            Source::Markdown(&fill("- ")),
+            Source::Markdown(&fill("[a](b) ")),
+            Source::Markdown(&fill("*a **b")),
+            Source::Markdown(&fill("| a | b |\n|---|---|\n")),
+        ];
+        for (i, source) in cases.into_iter().enumerate() {
+            let started = std::time::Instant::now();
+            let _ = render_post(source).map(|html| plain_text(&html));
+            assert!(
+                started.elapsed() < BUDGET,
+                "case {i} took {:?}",
+                started.elapsed()
+            );
+        }
     }
 
     #[test]

@@ -49,6 +49,10 @@ pub const MAX_TAGS: usize = 30;
 /// A feature image: an absolute http(s) URL, or a path on this server such as `/media/...`.
 pub fn parse_feature_image(raw: &str) -> Result<String, String> {
     let raw = raw.trim();
+    // Browsers read `\` as `/`: `/\evil.example` is another site, not a path here.
+    if raw.contains('\\') {
+        return Err("must not contain a backslash".into());
+    }
     if raw.starts_with('/') && !raw.starts_with("//") && !raw.contains(char::is_whitespace) {
         Ok(raw.to_string())
     } else {

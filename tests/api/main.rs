@@ -6,6 +6,7 @@ mod comments;
 mod contact;
 mod errors;
 mod feeds;
+mod hardening;
 mod health;
 mod helpers;
 mod import;
