@@ -187,13 +187,13 @@ impl TestApp {
     }
 }
 
-/// A real SMTP server (Python's aiosmtpd, installed by .ci/run) on 127.0.0.1, storing what it
-/// receives in a maildir.
+/// A real SMTP server on 127.0.0.1, written here in the test code (no Python needed): it speaks
+/// the SMTP that mail clients and relays speak (EHLO, MAIL, RCPT, DATA with dot-stuffing, RSET,
+/// NOOP, QUIT) and keeps every message it accepts, raw. Dropping it closes the port.
 pub struct SmtpServer {
     pub port: u16,
-    maildir: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-    child: std::process::Child,
+    received: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 pub fn free_port() -> u16 {
@@ -203,61 +203,92 @@ pub fn free_port() -> u16 {
         .expect("free port")
 }
 
+/// One SMTP session: the messages it delivers go to `received`.
+async fn smtp_session(
+    socket: tokio::net::TcpStream,
+    received: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) -> std::io::Result<()> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let (read, mut write) = socket.into_split();
+    let mut lines = BufReader::new(read);
+    write.write_all(b"220 localhost ESMTP test server\r\n").await?;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+        let reply: &[u8] = match verb.as_str() {
+            "EHLO" => b"250-localhost\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
+            "HELO" | "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 OK\r\n",
+            "QUIT" => {
+                write.write_all(b"221 Bye\r\n").await?;
+                return Ok(());
+            }
+            "DATA" => {
+                write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
+                let mut message = String::new();
+                loop {
+                    line.clear();
+                    if lines.read_line(&mut line).await? == 0 {
+                        return Ok(());
+                    }
+                    if line == ".\r\n" || line == ".\n" {
+                        break;
+                    }
+                    // Dot-stuffing (RFC 5321 4.5.2): a leading dot was doubled by the client.
+                    message.push_str(line.strip_prefix('.').unwrap_or(&line));
+                }
+                received.lock().expect("messages").push(message);
+                b"250 OK: queued\r\n"
+            }
+            _ => b"502 Command not implemented\r\n",
+        };
+        write.write_all(reply).await?;
+    }
+}
+
 impl SmtpServer {
     pub async fn start() -> SmtpServer {
         SmtpServer::start_on(free_port()).await
     }
 
     pub async fn start_on(port: u16) -> SmtpServer {
-        let dir = tempfile::tempdir().expect("dir");
-        let maildir = dir.path().join("maildir");
-        let mut child = std::process::Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(&maildir)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
+        // A server on this port that was just dropped may still be letting go of it.
+        let mut listener = None;
         for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return SmtpServer {
-                    port,
-                    maildir,
-                    _dir: dir,
-                    child,
-                };
+            match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                Ok(l) => {
+                    listener = Some(l);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(25)).await,
             }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("aiosmtpd did not start on port {port}");
+        let listener = listener.unwrap_or_else(|| panic!("cannot listen on port {port}"));
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sessions = received.clone();
+        let task = tokio::spawn(async move {
+            let mut running = tokio::task::JoinSet::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                running.spawn(smtp_session(socket, sessions.clone()));
+            }
+        });
+        SmtpServer {
+            port,
+            received,
+            task,
+        }
     }
 
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    /// Every message received so far, raw, in no particular order.
+    /// Every message received so far, raw, in the order received.
     pub fn messages(&self) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
-            return vec![];
-        };
-        entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .collect()
+        self.received.lock().expect("messages").clone()
     }
 
     /// The messages to `to`.
@@ -274,8 +305,8 @@ impl SmtpServer {
 
 impl Drop for SmtpServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // Aborting drops the listener and every open session with it.
+        self.task.abort();
     }
 }
 
