@@ -26,8 +26,8 @@ pub struct Settings {
     pub media_limit: usize,
     /// Where uploaded files are kept.
     pub media_dir: PathBuf,
-    /// A static site (such as examples/blog) to serve at `/`; e-mail links then open its pages.
-    pub site_dir: Option<PathBuf>,
+    /// The site served at `/`; e-mail links then open its pages.
+    pub site: SiteSource,
     /// Login attempts per client IP per minute.
     pub login_per_minute: u32,
     /// Comments per client IP per minute, and per post per minute (floods).
@@ -68,6 +68,17 @@ pub struct Settings {
     pub body_timeout_ms: u64,
     /// Without SMTP, e-mails are written here as `.eml` files (development).
     pub mail_dir: Option<PathBuf>,
+}
+
+/// What `/` serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SiteSource {
+    /// The example blog built into the binary (the default).
+    Embedded,
+    /// Another site's files (`BYLINE_SITE_DIR=<dir>`).
+    Dir(PathBuf),
+    /// The API only (`BYLINE_SITE_DIR=none`).
+    None,
 }
 
 impl Settings {
@@ -111,12 +122,13 @@ impl Settings {
             import_limit: number("BYLINE_IMPORT_LIMIT", 32 << 20, 1024, 1 << 32)?,
             media_limit: number("BYLINE_MEDIA_LIMIT", 10 << 20, 1024, 1 << 32)?,
             media_dir: PathBuf::from(var("BYLINE_MEDIA_DIR")?.unwrap_or_else(|| "media".into())),
-            site_dir: match var("BYLINE_SITE_DIR")? {
+            site: match var("BYLINE_SITE_DIR")? {
+                None => SiteSource::Embedded,
+                Some(dir) if dir == "none" => SiteSource::None,
                 Some(dir) if PathBuf::from(&dir).join("index.html").is_file() => {
-                    Some(PathBuf::from(dir))
+                    SiteSource::Dir(PathBuf::from(dir))
                 }
-                Some(dir) => bail!("BYLINE_SITE_DIR: {dir} has no index.html"),
-                None => None,
+                Some(dir) => bail!("BYLINE_SITE_DIR: {dir} has no index.html (or say none)"),
             },
             login_per_minute: number("BYLINE_LOGIN_PER_MINUTE", 10, 1, 100_000)?,
             comments_per_minute: number("BYLINE_COMMENTS_PER_MINUTE", 20, 1, 100_000)?,
@@ -162,7 +174,7 @@ impl Settings {
         let media_dir = database.with_file_name("media");
         Settings {
             media_dir,
-            site_dir: None,
+            site: SiteSource::None,
             database_url: database.to_string_lossy().into_owned(),
             bind: "127.0.0.1:0".into(),
             public_url: None,

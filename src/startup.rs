@@ -12,7 +12,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::{Authenticator, JwtKeys};
-use crate::config::Settings;
+use crate::config::{Settings, SiteSource};
 use crate::db::{self, Db, DbPool};
 use crate::http_cache::micro::{self, PublicCache};
 use crate::jobs::{self, Jobs, RetryPolicy};
@@ -95,7 +95,7 @@ impl Application {
                 )
                 .service(web::redirect("/docs", "/docs/"))
                 .configure(|cfg| {
-                    if let Some(dir) = &state.settings.site_dir {
+                    if let SiteSource::Dir(dir) = &state.settings.site {
                         cfg.service(
                             actix_files::Files::new("/", dir)
                                 .index_file("index.html")
@@ -105,7 +105,10 @@ impl Application {
                         );
                     }
                 })
-                .default_service(web::to(routes::fallback))
+                .default_service(match state.settings.site {
+                    SiteSource::Embedded => web::to(routes::site_files::embedded),
+                    _ => web::to(routes::fallback),
+                })
         })
         .listen(listener)?
         // Slow or stalled clients are cut off instead of holding a connection forever.
@@ -114,6 +117,13 @@ impl Application {
         .shutdown_timeout(10)
         .run();
         log::info!("Byline listening on http://{address}");
+        let shown = &shared.public_url;
+        match &shared.settings.site {
+            SiteSource::None => {}
+            SiteSource::Embedded => log::info!("the example blog: {shown}/"),
+            SiteSource::Dir(dir) => log::info!("the site in {}: {shown}/", dir.display()),
+        }
+        log::info!("API documentation: {shown}/docs/ (OpenAPI document: {shown}/openapi.json)");
         Ok(Application {
             port: address.port(),
             server,

@@ -1,7 +1,7 @@
 //! What every handler can reach, built once by `startup`. Workers' handles are not here: the
 //! jobs live on the `Application`, and handlers only ever touch the database.
 
-use crate::config::Settings;
+use crate::config::{Settings, SiteSource};
 use crate::db::Db;
 use crate::mail::Links;
 use crate::rate_limit::{AccountDelay, RateLimiter};
@@ -26,7 +26,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(db: Db, settings: Settings, public_url: String) -> AppState {
         AppState {
-            links: Links::new(&public_url, settings.site_dir.is_some()),
+            links: Links::new(&public_url, settings.site != SiteSource::None),
             login_limiter: RateLimiter::per_minute(settings.login_per_minute),
             login_delay: AccountDelay::default(),
             comment_limiter: RateLimiter::per_minute(settings.comments_per_minute),

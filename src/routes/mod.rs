@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod pagination;
 pub mod posts;
 pub mod site;
+pub mod site_files;
 pub mod subscribers;
 pub mod tags;
 pub mod users;

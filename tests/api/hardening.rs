@@ -484,7 +484,7 @@ async fn the_rest_of_the_table() {
     std::os::unix::fs::symlink(secret.path().join("passwd"), site.path().join("leak.txt"))
         .expect("symlink");
     let site_dir = site.path().to_path_buf();
-    let app = spawn_app_with(move |s| s.site_dir = Some(site_dir)).await;
+    let app = spawn_app_with(move |s| s.site = byline::config::SiteSource::Dir(site_dir)).await;
     let admin = app.admin_token().await;
 
     // No symlinks out of the site folder.

@@ -211,7 +211,9 @@ async fn smtp_session(
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
-    write.write_all(b"220 localhost ESMTP test server\r\n").await?;
+    write
+        .write_all(b"220 localhost ESMTP test server\r\n")
+        .await?;
     let mut line = String::new();
     loop {
         line.clear();
@@ -227,7 +229,9 @@ async fn smtp_session(
                 return Ok(());
             }
             "DATA" => {
-                write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
+                write
+                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                    .await?;
                 let mut message = String::new();
                 loop {
                     line.clear();

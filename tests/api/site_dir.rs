@@ -1,5 +1,6 @@
 //! The example frontend served by Byline itself (`BYLINE_SITE_DIR`).
 
+use byline::config::SiteSource;
 use serde_json::json;
 
 use crate::helpers::{SmtpServer, assert_problem, link, spawn_app_with};
@@ -9,7 +10,7 @@ async fn the_example_site_is_served_with_etags_and_links_mail_to_its_pages() {
     let smtp = SmtpServer::start().await;
     let url = smtp.url();
     let app = spawn_app_with(move |s| {
-        s.site_dir = Some(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/blog").into());
+        s.site = SiteSource::Dir(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/blog").into());
         s.smtp_url = Some(url);
     })
     .await;
@@ -74,4 +75,40 @@ async fn the_example_site_is_served_with_etags_and_links_mail_to_its_pages() {
         )
         .await;
     assert_eq!(res.status(), 200, "the landing page's call confirms");
+}
+
+#[tokio::test]
+async fn the_blog_built_into_the_binary_is_served_at_the_root() {
+    let app = spawn_app_with(|s| s.site = SiteSource::Embedded).await;
+    let res = app.get("/", None).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .is_ok_and(|t| t.starts_with("text/html"))
+    );
+    let etag = res.headers()["etag"].to_str().expect("etag").to_string();
+    let index = res.text().await.expect("text");
+    let on_disk = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/blog/index.html"
+    ))
+    .expect("index.html");
+    assert_eq!(index, on_disk);
+    let css = app.get("/style.css", None).await;
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .is_ok_and(|t| t.starts_with("text/css"))
+    );
+    let again = app
+        .request(reqwest::Method::GET, "/", None)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(again.status(), 304);
+    assert_problem(app.get("/no-such-page.html", None).await, 404).await;
+    // The API is still the API.
+    assert_eq!(app.get("/api/v1/site", None).await.status(), 200);
 }
