@@ -93,6 +93,97 @@ pub enum AppError {
     Internal(anyhow::Error),
 }
 
+/// Every problem `type` Byline answers with (`urn:byline:problem:<name>`), its status, and what
+/// it means: listed in the OpenAPI document and the README.
+pub const PROBLEM_TYPES: [(&str, u16, &str); 15] = [
+    (
+        "bad-request",
+        400,
+        "Malformed JSON, a bad query parameter, or an out-of-range page",
+    ),
+    (
+        "unauthorized",
+        401,
+        "Missing, expired or invalid credentials",
+    ),
+    (
+        "forbidden",
+        403,
+        "Signed in, but the role (or ownership) does not allow this",
+    ),
+    (
+        "not-found",
+        404,
+        "No such resource, or not visible to this caller",
+    ),
+    (
+        "method-not-allowed",
+        405,
+        "The path exists; `Allow` lists its methods",
+    ),
+    ("request-timeout", 408, "The body did not arrive in time"),
+    (
+        "conflict",
+        409,
+        "A unique value is taken, or the same thing was already done",
+    ),
+    ("gone", 410, "A link that worked once: used or expired"),
+    (
+        "precondition-failed",
+        412,
+        "`If-Match` names an older version",
+    ),
+    ("payload-too-large", 413, "The body is over its size limit"),
+    (
+        "unsupported-media-type",
+        415,
+        "The body's type is not accepted",
+    ),
+    (
+        "range-not-satisfiable",
+        416,
+        "The `Range` is not within the file",
+    ),
+    (
+        "validation",
+        422,
+        "Some fields are not valid; `errors` names each of them",
+    ),
+    (
+        "too-many-requests",
+        429,
+        "Rate limited; `Retry-After` says how long to wait",
+    ),
+    (
+        "internal",
+        500,
+        "Something failed on the server; it was logged",
+    ),
+];
+
+/// An example problem document for `status`, as the OpenAPI document shows under each response.
+pub fn example_problem(status: u16) -> serde_json::Value {
+    let (name, meaning) = PROBLEM_TYPES
+        .iter()
+        .find(|(_, s, _)| *s == status)
+        .map_or(("error", "Error"), |(n, _, m)| (*n, *m));
+    let title = StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    let mut example = serde_json::json!({
+        "type": format!("urn:byline:problem:{name}"),
+        "title": title,
+        "status": status,
+        "detail": format!("{meaning}."),
+    });
+    if status == 422 {
+        example["detail"] = "Some fields are not valid: email.".into();
+        example["errors"] = serde_json::json!({"email": ["must be a valid e-mail address"]});
+    }
+    example
+}
+
 impl AppError {
     pub fn not_found() -> AppError {
         AppError::NotFound("No resource was found at this address.".into())

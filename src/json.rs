@@ -13,6 +13,10 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
             "The body contains a NUL character (\\u0000).".into(),
         ));
     }
+    // Syntax first: a body that is not JSON is a 400 even when a field before the break would
+    // already fail the shape (`{"unknown": 1,` ...).
+    serde_json::from_slice::<serde::de::IgnoredAny>(body)
+        .map_err(|e| AppError::BadRequest(format!("The body is not valid JSON: {e}.")))?;
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(shape_error)?;
     de.end()

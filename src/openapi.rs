@@ -88,6 +88,50 @@ fn problem(description: &str) -> Value {
     })
 }
 
+/// Every problem+json response gets an example with its own status (not the 422 one).
+fn add_examples(doc: &mut Value) {
+    let statuses = [
+        ("BadRequest", 400),
+        ("Unauthorized", 401),
+        ("Forbidden", 403),
+        ("NotFound", 404),
+        ("PayloadTooLarge", 413),
+        ("UnsupportedMediaType", 415),
+        ("ValidationFailed", 422),
+    ];
+    for (name, status) in statuses {
+        doc["components"]["responses"][name]["content"]["application/problem+json"]["example"] =
+            crate::error::example_problem(status);
+    }
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for operation in item.values_mut() {
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            for (status, response) in responses.iter_mut() {
+                let Ok(code) = status.parse::<u16>() else {
+                    continue;
+                };
+                if let Some(media) = response
+                    .get_mut("content")
+                    .and_then(|c| c.get_mut("application/problem+json"))
+                    .and_then(Value::as_object_mut)
+                {
+                    media
+                        .entry("example")
+                        .or_insert_with(|| crate::error::example_problem(code));
+                }
+            }
+        }
+    }
+}
+
 fn add_error_responses(doc: &mut Value) {
     let mut shared = serde_json::Map::new();
     shared.insert(
@@ -116,7 +160,16 @@ fn add_error_responses(doc: &mut Value) {
         problem("Some fields are not valid; `errors` names each of them"),
     );
     doc["components"]["responses"] = Value::Object(shared);
+    let types: Vec<String> = crate::error::PROBLEM_TYPES
+        .iter()
+        .map(|(name, status, meaning)| format!("`urn:byline:problem:{name}` ({status}): {meaning}"))
+        .collect();
+    doc["components"]["schemas"]["Problem"]["properties"]["type"]["description"] = json!(format!(
+        "A URI naming the kind of problem, stable for clients to match on. One of: {}.",
+        types.join("; ")
+    ));
 
+    add_examples(doc);
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };

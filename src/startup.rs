@@ -71,6 +71,7 @@ impl Application {
             App::new()
                 .wrap(from_fn(micro::microcache))
                 .wrap(from_fn(crate::error::problems_everywhere))
+                .wrap(from_fn(routes::literal_paths))
                 .wrap(Compress::default())
                 .wrap(Condition::new(
                     !state.settings.cors_origins.is_empty(),

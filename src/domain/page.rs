@@ -5,8 +5,8 @@ use utoipa::IntoParams;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Page number, from 1.
-    #[param(minimum = 1, example = 1)]
+    /// Page number, from 1 to 1,000,000.
+    #[param(minimum = 1, maximum = 1000000, example = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100, example = 20)]
@@ -23,13 +23,14 @@ pub struct Page {
 impl Page {
     pub const DEFAULT_PER_PAGE: u32 = 20;
     pub const MAX_PER_PAGE: u32 = 100;
+    pub const MAX_PAGE: u32 = 1_000_000;
 
     /// Out-of-range values are refused, not clamped: a client asking for 500 should learn it.
     pub fn parse(q: &PageQuery) -> Result<Page, String> {
         let number = q.page.unwrap_or(1);
         let per_page = q.per_page.unwrap_or(Self::DEFAULT_PER_PAGE);
-        if number == 0 {
-            return Err("page must be 1 or more".into());
+        if !(1..=Self::MAX_PAGE).contains(&number) {
+            return Err(format!("page must be from 1 to {}", Self::MAX_PAGE));
         }
         if !(1..=Self::MAX_PER_PAGE).contains(&per_page) {
             return Err(format!("per_page must be from 1 to {}", Self::MAX_PER_PAGE));

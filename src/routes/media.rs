@@ -197,6 +197,26 @@ pub struct UpdateMediaRequest {
     pub alt: String,
 }
 
+/// One upload (authors and up): where `Location` of an upload points.
+#[utoipa::path(
+    operation_id = "getMedia",
+    tag = "media",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "The upload's id")),
+    responses((status = 200, description = "The upload", body = MediaResponse))
+)]
+#[get("/media/{id}")]
+pub async fn get(
+    auth: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Author)?;
+    let id = id.into_inner();
+    let item = crate::db::run(&state.db, move |c| media::get(c, &id)).await?;
+    Ok(HttpResponse::Ok().json(response(item, &state.public_url)))
+}
+
 /// Changes an upload's alt text (editors, or the uploader).
 #[utoipa::path(
     operation_id = "updateMedia",

@@ -94,6 +94,7 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(webhooks::redeliver)
                 .service(media::upload)
                 .service(media::list)
+                .service(media::get)
                 .service(media::update)
                 .service(media::delete)
                 .service(tags::list)
@@ -127,10 +128,42 @@ impl RouteTable {
     }
 
     fn allowed(&self, path: &str) -> Option<&[String]> {
+        self.literal(path).or_else(|| {
+            self.0
+                .iter()
+                .find(|(def, _)| def.is_match(path))
+                .map(|(_, methods)| methods.as_slice())
+        })
+    }
+
+    /// The methods of a documented path without parameters that is exactly `path`: such a path
+    /// wins over a templated one (`/subscribers/confirm` over `/subscribers/{id}`).
+    fn literal(&self, path: &str) -> Option<&[String]> {
         self.0
             .iter()
-            .find(|(def, _)| def.is_match(path))
+            .find(|(def, _)| !def.pattern().unwrap_or("{").contains('{') && def.is_match(path))
             .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+/// Middleware: a method a literal path does not have is a 405 there, even when a templated
+/// path of the same shape has it (`DELETE /subscribers/confirm` is not `DELETE /subscribers/{id}`).
+pub async fn literal_paths(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let refused = req.app_data::<web::Data<RouteTable>>().and_then(|table| {
+        let methods = table.literal(req.path())?;
+        let method = req.method().as_str();
+        (method != "OPTIONS" && !methods.iter().any(|m| m == method)).then(|| methods.to_vec())
+    });
+    match refused {
+        Some(allow) => {
+            let answer =
+                actix_web::ResponseError::error_response(&AppError::MethodNotAllowed { allow });
+            Ok(req.into_response(answer))
+        }
+        None => next.call(req).await.map(|r| r.map_into_boxed_body()),
     }
 }
 

@@ -115,12 +115,16 @@ pub fn list(conn: &mut Conn, page: Page) -> Result<(Vec<Media>, i64), AppError> 
     )
 }
 
-fn editable(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Media, AppError> {
+pub fn get(conn: &mut Conn, id: &str) -> Result<Media, AppError> {
     let id = parse_id(id).ok_or_else(AppError::not_found)?;
-    let item: Media = media::table
+    Ok(media::table
         .find(id)
         .select(Media::as_select())
-        .first(conn)?;
+        .first(conn)?)
+}
+
+fn editable(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Media, AppError> {
+    let item = get(conn, id)?;
     if !caller.may_change(item.uploaded_by.as_deref()) {
         return Err(AppError::Forbidden(
             "Authors may change only their own uploads.".into(),

@@ -176,3 +176,52 @@ async fn a_path_id_that_is_not_a_uuid_is_a_404() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn literal_paths_answer_405_for_methods_they_do_not_have() {
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.admin_token().await;
+    for (method, path, allow) in [
+        (
+            reqwest::Method::DELETE,
+            "/api/v1/subscribers/confirm",
+            "GET, POST",
+        ),
+        (
+            reqwest::Method::DELETE,
+            "/api/v1/subscribers/unsubscribe",
+            "GET, POST",
+        ),
+        (reqwest::Method::DELETE, "/api/v1/subscribers/export", "GET"),
+        (reqwest::Method::PATCH, "/api/v1/comments/bulk", "POST"),
+    ] {
+        let res = app
+            .request(method.clone(), path, Some(&admin))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(res.headers()["allow"], allow, "{method} {path}");
+        crate::helpers::assert_problem(res, 405).await;
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_a_400_whatever_it_holds() {
+    let app = crate::helpers::spawn_app().await;
+    for path in [
+        "/api/v1/contact",
+        "/api/v1/subscribers",
+        "/api/v1/auth/login",
+    ] {
+        let res = app
+            .request(reqwest::Method::POST, path, None)
+            .header("content-type", "application/json")
+            .body(r#"{"title": "broken","#)
+            .send()
+            .await
+            .expect("send");
+        crate::helpers::assert_problem(res, 400).await;
+    }
+    let res = app.get("/api/v1/posts?page=2147483648", None).await;
+    crate::helpers::assert_problem(res, 400).await;
+}

@@ -83,6 +83,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ),
     ("POST", "/api/v1/media", Need::Author),
     ("GET", "/api/v1/media", Need::Author),
+    ("GET", "/api/v1/media/{id}", Need::Author),
     ("PATCH", "/api/v1/media/{id}", Need::Author),
     ("DELETE", "/api/v1/media/{id}", Need::Author),
 ];
