@@ -10,7 +10,21 @@ async function listPosts() {
   const list = document.getElementById("posts");
   const page = await api(`/posts?${query}`);
   list.replaceChildren();
-  if (page.data.length === 0) list.append(text("li", "No posts found."));
+  if (page.data.length === 0 && !params.get("q") && !params.get("tag") && page.meta.total === 0) {
+    // A new blog: say how to write the first post.
+    const item = text("li", "No posts yet. Sign in and write the first one, for example:");
+    const example = text(
+      "pre",
+      `TOKEN=$(curl -s ${location.origin}/api/v1/auth/login -H 'content-type: application/json' \\\n` +
+        `  -d '{"email":"admin@localhost","password":"…"}' | jq -r .access_token)\n` +
+        `curl ${location.origin}/api/v1/posts -H "authorization: Bearer $TOKEN" \\\n` +
+        `  -H 'content-type: application/json' -d '{"title":"Hello","markdown":"First post.","status":"published"}'`,
+    );
+    const docs = text("a", "The API documentation");
+    docs.href = "/docs/";
+    item.append(example, docs);
+    list.append(item);
+  } else if (page.data.length === 0) list.append(text("li", "No posts found."));
   for (const post of page.data) {
     const item = document.createElement("li");
     const link = text("a", post.title);
