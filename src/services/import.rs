@@ -127,12 +127,17 @@ pub fn export_item(view: &PostView) -> CreatePostRequest {
         html: p.markdown.is_none().then(|| p.html.clone()),
         markdown: p.markdown.clone(),
         excerpt: p.excerpt_is_custom.then(|| p.excerpt.clone()),
-        status: Some(match p.status {
-            PostState::Draft => PostStatus::Draft,
-            PostState::Published => PostStatus::Published,
-            PostState::Archived => PostStatus::Archived,
-        }),
-        published_at: p.published_at.map(super::utc),
+        status: Some(
+            match p.status {
+                PostState::Draft => PostStatus::Draft,
+                PostState::Published => PostStatus::Published,
+                PostState::Archived => PostStatus::Archived,
+            }
+            .to_string(),
+        ),
+        published_at: p
+            .published_at
+            .map(|t| super::utc(t).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
         tags: Some(
             view.tags
                 .iter()

@@ -50,8 +50,11 @@ pub struct CreatePostRequest {
     pub excerpt: Option<String>,
     /// Default `draft`. `published` without `published_at` publishes now; a future
     /// `published_at` schedules the post.
-    pub status: Option<PostStatus>,
-    pub published_at: Option<DateTime<Utc>>,
+    // Text here, checked in the conversion: a bad value is named with the other bad fields.
+    #[schema(value_type = Option<PostStatus>)]
+    pub status: Option<String>,
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub published_at: Option<String>,
     /// Up to 30 tags, by name or slug, or as `{slug, name}`.
     pub tags: Option<Vec<TagInput>>,
     /// An absolute http(s) URL or a path on this server such as `/media/...`.
@@ -67,6 +70,13 @@ pub struct CreatePostRequest {
 /// Trimmed text of at most `MAX` characters (a post's excerpt and meta fields).
 fn text<const MAX: usize>(raw: &str) -> Result<String, String> {
     Text::<0, MAX>::parse(raw).map(Text::into_inner)
+}
+
+/// An RFC 3339 time (`2026-11-25T10:00:00Z`), as stored: UTC.
+fn parse_time(raw: &str) -> Result<chrono::NaiveDateTime, String> {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|t| t.with_timezone(&Utc).naive_utc())
+        .map_err(|_| "must be an RFC 3339 date-time, e.g. 2026-11-25T10:00:00Z".to_string())
 }
 
 fn title(raw: &str) -> Result<String, String> {
@@ -162,8 +172,13 @@ impl TryFrom<CreatePostRequest> for PostDraft {
             slug: r.slug.and_then(|s| errors.check("slug", Slug::parse(&s))),
             body: body(&mut errors, r.markdown, r.html),
             excerpt: optional(&mut errors, "excerpt", r.excerpt, text::<1000>),
-            status: r.status.unwrap_or(PostStatus::Draft),
-            published_at: r.published_at.map(|t| t.naive_utc()),
+            status: r
+                .status
+                .and_then(|s| errors.check("status", s.parse()))
+                .unwrap_or(PostStatus::Draft),
+            published_at: r
+                .published_at
+                .and_then(|t| errors.check("published_at", parse_time(&t))),
             tags: tag_refs(&mut errors, r.tags).unwrap_or_default(),
             feature_image: optional(
                 &mut errors,
@@ -209,10 +224,11 @@ pub struct UpdatePostRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub excerpt: Option<Option<String>>,
-    pub status: Option<PostStatus>,
+    #[schema(value_type = Option<PostStatus>)]
+    pub status: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<DateTime<Utc>>)]
-    pub published_at: Option<Option<DateTime<Utc>>>,
+    pub published_at: Option<Option<String>>,
     pub tags: Option<Vec<TagInput>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
@@ -249,8 +265,12 @@ impl TryFrom<UpdatePostRequest> for PostPatch {
             slug: r.slug.and_then(|s| errors.check("slug", Slug::parse(&s))),
             body: body(&mut errors, r.markdown, r.html),
             excerpt: clearable(&mut errors, "excerpt", r.excerpt, text::<1000>),
-            status: r.status,
-            published_at: r.published_at.map(|t| t.map(|t| t.naive_utc())),
+            status: r.status.and_then(|s| errors.check("status", s.parse())),
+            published_at: match r.published_at {
+                Some(Some(t)) => errors.check("published_at", parse_time(&t)).map(Some),
+                Some(None) => Some(None),
+                None => None,
+            },
             tags: tag_refs(&mut errors, r.tags),
             feature_image: clearable(
                 &mut errors,

@@ -225,3 +225,32 @@ async fn a_body_that_is_not_json_is_a_400_whatever_it_holds() {
     let res = app.get("/api/v1/posts?page=2147483648", None).await;
     crate::helpers::assert_problem(res, 400).await;
 }
+
+#[tokio::test]
+async fn a_post_with_three_bad_fields_names_all_three() {
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.admin_token().await;
+    let res = app
+        .post(
+            "/api/v1/posts",
+            &serde_json::json!({"title": "", "status": "bogus", "published_at": "not-a-date"}),
+            Some(&admin),
+        )
+        .await;
+    let body = crate::helpers::assert_problem(res, 422).await;
+    for field in ["title", "status", "published_at"] {
+        assert!(body["errors"][field].is_array(), "{field}: {body}");
+    }
+    let post = app
+        .create_post(&admin, serde_json::json!({"title": "T"}))
+        .await;
+    let res = app
+        .patch(
+            &format!("/api/v1/posts/{}", post["id"].as_str().expect("id")),
+            &serde_json::json!({"status": "nope", "published_at": "yesterday"}),
+            Some(&admin),
+        )
+        .await;
+    let body = crate::helpers::assert_problem(res, 422).await;
+    assert!(body["errors"]["status"].is_array() && body["errors"]["published_at"].is_array());
+}
