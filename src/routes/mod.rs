@@ -106,7 +106,10 @@ pub fn api(cfg: &mut ServiceConfig) {
 }
 
 /// The documented paths and their methods, for telling 405 from 404.
-pub struct RouteTable(Vec<(ResourceDef, Vec<String>)>);
+pub struct RouteTable {
+    routes: Vec<(ResourceDef, Vec<String>)>,
+    literals: std::collections::HashMap<String, Vec<String>>,
+}
 
 impl RouteTable {
     pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> RouteTable {
@@ -123,13 +126,20 @@ impl RouteTable {
                     .collect();
                 (ResourceDef::new(path.as_str()), methods)
             })
+            .collect::<Vec<(ResourceDef, Vec<String>)>>();
+        let literals = routes
+            .iter()
+            .filter_map(|(def, methods)| {
+                let pattern = def.pattern()?;
+                (!pattern.contains('{')).then(|| (pattern.to_string(), methods.clone()))
+            })
             .collect();
-        RouteTable(routes)
+        RouteTable { routes, literals }
     }
 
     fn allowed(&self, path: &str) -> Option<&[String]> {
         self.literal(path).or_else(|| {
-            self.0
+            self.routes
                 .iter()
                 .find(|(def, _)| def.is_match(path))
                 .map(|(_, methods)| methods.as_slice())
@@ -137,12 +147,10 @@ impl RouteTable {
     }
 
     /// The methods of a documented path without parameters that is exactly `path`: such a path
-    /// wins over a templated one (`/subscribers/confirm` over `/subscribers/{id}`).
+    /// wins over a templated one (`/subscribers/confirm` over `/subscribers/{id}`). A map
+    /// lookup: this runs on every request.
     fn literal(&self, path: &str) -> Option<&[String]> {
-        self.0
-            .iter()
-            .find(|(def, _)| !def.pattern().unwrap_or("{").contains('{') && def.is_match(path))
-            .map(|(_, methods)| methods.as_slice())
+        self.literals.get(path).map(Vec::as_slice)
     }
 }
 
