@@ -116,6 +116,16 @@ diesel::table! {
         post_id -> Text,
         tag_id -> Text,
         position -> Integer,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    post_counts (scope, status) {
+        scope -> Text,
+        status -> Text,
+        n -> BigInt,
     }
 }
 
@@ -259,6 +269,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     media,
     outbox,
+    post_counts,
     post_revisions,
     post_tags,
     posts,

@@ -1,3 +1,5 @@
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -51,9 +53,123 @@ impl Page {
     }
 }
 
+/// `cursor` as clients send it: the `meta.next_cursor` of the page before.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CursorQuery {
+    /// Continue after the last item of the previous page (its `meta.next_cursor`): keyset paging,
+    /// the same cost at any depth. Not together with `page`.
+    #[param(
+        max_length = 1024,
+        example = "WyItcHVibGlzaGVkX2F0IiwiMjAyNi0xMS0wMVQwOTowMDowMCIsIjAxOTNhIl0"
+    )]
+    pub cursor: Option<String>,
+}
+
+/// Where a page starts: at a page number, or just after the item a cursor names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Paging {
+    Page(Page),
+    After { per_page: u32, cursor: Cursor },
+}
+
+impl Paging {
+    /// `page` or `cursor` (not both), each checked.
+    pub fn parse(q: &PageQuery, cursor: Option<&str>) -> Result<Paging, String> {
+        Paging::at(Page::parse(q)?, q.page.is_some(), cursor)
+    }
+
+    /// `page` (asked for or the default), or the position `cursor` names.
+    pub fn at(page: Page, page_asked: bool, cursor: Option<&str>) -> Result<Paging, String> {
+        match cursor {
+            None => Ok(Paging::Page(page)),
+            Some(_) if page_asked => Err("send either page or cursor, not both".into()),
+            Some(raw) => Ok(Paging::After {
+                per_page: page.per_page,
+                cursor: Cursor::decode(raw)?,
+            }),
+        }
+    }
+
+    pub fn per_page(&self) -> u32 {
+        match self {
+            Paging::Page(p) => p.per_page,
+            Paging::After { per_page, .. } => *per_page,
+        }
+    }
+
+    /// Rows to skip before the page: only page numbers skip; a cursor filters instead.
+    pub fn offset(&self) -> i64 {
+        match self {
+            Paging::Page(p) => p.offset(),
+            Paging::After { .. } => 0,
+        }
+    }
+}
+
+/// A keyset position, opaque to clients: which ordering it belongs to, and the sort key (`None`
+/// for NULL) and id of the last item seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub order: String,
+    pub key: Option<String>,
+    pub id: String,
+}
+
+impl Cursor {
+    pub const MAX_LEN: usize = 1024;
+
+    pub fn new(order: &str, key: Option<String>, id: &str) -> Cursor {
+        Cursor {
+            order: order.to_string(),
+            key,
+            id: id.to_string(),
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        let json = serde_json::json!([self.order, self.key, self.id]).to_string();
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    pub fn decode(raw: &str) -> Result<Cursor, String> {
+        let invalid = || "cursor is not one this API gave out (use meta.next_cursor)".to_string();
+        if raw.is_empty() || raw.len() > Self::MAX_LEN {
+            return Err(invalid());
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
+        let (order, key, id): (String, Option<String>, String) =
+            serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+        Ok(Cursor { order, key, id })
+    }
+
+    /// The cursor, if it belongs to `order`: one from another sort or list is a client's mistake.
+    pub fn expect(&self, order: &str) -> Result<&Cursor, String> {
+        if self.order == order {
+            Ok(self)
+        } else {
+            Err(format!(
+                "cursor belongs to another ordering ({}); start again without it",
+                self.order
+            ))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = Cursor::new("-published_at", Some("2026-01-01T00:00:00".into()), "abc");
+        assert_eq!(Cursor::decode(&c.encode()), Ok(c.clone()));
+        assert!(c.expect("-published_at").is_ok());
+        assert!(c.expect("title").is_err());
+        for bad in ["", "%%%", "bm90IGpzb24", "WzEsMiwzXQ", &"A".repeat(2000)] {
+            assert!(Cursor::decode(bad).is_err(), "{bad}");
+        }
+    }
 
     fn q(page: Option<u32>, per_page: Option<u32>) -> PageQuery {
         PageQuery { page, per_page }

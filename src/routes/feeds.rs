@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::db::models::Site;
-use crate::domain::Page;
+use crate::domain::{Page, Paging};
 use crate::error::AppError;
 use crate::http_cache;
 use crate::services::posts::{self, PostFilter, PostView, Viewer};
@@ -21,12 +21,12 @@ async fn latest(state: &AppState) -> Result<(Site, Vec<PostView>), AppError> {
     let now = services::now();
     crate::db::run(&state.db, move |c| {
         let site = site::get(c)?;
-        let page = Page {
+        let page = Paging::Page(Page {
             number: 1,
             per_page: FEED_SIZE,
-        };
-        let (views, _) = posts::list(c, &Viewer::Public, &PostFilter::default(), page, now)?;
-        Ok((site, views))
+        });
+        let latest = posts::list(c, &Viewer::Public, &PostFilter::default(), &page, now)?;
+        Ok((site, latest.views))
     })
     .await
 }

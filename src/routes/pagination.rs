@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{Page, PageQuery};
+use crate::domain::{CursorQuery, Page, PageQuery, Paging};
 use crate::error::AppError;
 use crate::http_cache;
 
@@ -16,12 +16,20 @@ pub struct Paginated<T> {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"page": 1, "per_page": 20, "total": 137, "total_pages": 7}))]
+#[schema(example = json!({"page": 1, "per_page": 20, "total": 137, "total_pages": 7, "next_cursor": "WyItcHVibGlzaGVkX2F0IiwiMjAyNi0xMS0wMVQwOTowMDowMCIsIjAxOTNhIl0"}))]
 pub struct PageMeta {
-    pub page: u32,
+    /// The page number; absent when the page was asked for by `cursor`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
     pub per_page: u32,
     pub total: i64,
     pub total_pages: i64,
+    /// Present when another page follows: send it as `cursor` for that page (keyset paging).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+    /// Present (and true) when `total` is a lower bound: a search matched more posts than it ranks.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub total_is_lower_bound: bool,
 }
 
 /// A page in range, or a 400 naming the bad parameter.
@@ -29,15 +37,60 @@ pub fn page(query: &PageQuery) -> Result<Page, AppError> {
     Page::parse(query).map_err(AppError::BadRequest)
 }
 
-fn envelope<T>(page: Page, total: i64, data: Vec<T>) -> Paginated<T> {
-    Paginated {
-        data,
-        meta: PageMeta {
-            page: page.number,
-            per_page: page.per_page,
+/// `page` or `cursor`, or a 400 naming the bad parameter.
+pub fn paging(query: &PageQuery, cursor: &CursorQuery) -> Result<Paging, AppError> {
+    Paging::parse(query, cursor.cursor.as_deref()).map_err(AppError::BadRequest)
+}
+
+/// What a collection answer says about its page.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub paging: Paging,
+    pub total: i64,
+    pub total_is_lower_bound: bool,
+    pub next_cursor: Option<String>,
+}
+
+impl Listing {
+    /// A numbered page without cursors.
+    pub fn page(page: Page, total: i64) -> Listing {
+        Listing {
+            paging: Paging::Page(page),
             total,
-            total_pages: page.total_pages(total),
-        },
+            total_is_lower_bound: false,
+            next_cursor: None,
+        }
+    }
+
+    fn meta(&self) -> PageMeta {
+        let per_page = self.paging.per_page();
+        PageMeta {
+            page: match &self.paging {
+                Paging::Page(p) => Some(p.number),
+                Paging::After { .. } => None,
+            },
+            per_page,
+            total: self.total,
+            total_pages: (self.total + i64::from(per_page) - 1) / i64::from(per_page),
+            next_cursor: self.next_cursor.clone(),
+            total_is_lower_bound: self.total_is_lower_bound,
+        }
+    }
+
+    /// What the ETag of this page depends on besides its items.
+    fn cache_key(&self) -> String {
+        let position = match &self.paging {
+            Paging::Page(p) => p.number.to_string(),
+            Paging::After { cursor, .. } => cursor.encode(),
+        };
+        let meta = self.meta();
+        format!(
+            "{position}/{}/{}/{}/{}",
+            meta.per_page,
+            meta.total,
+            meta.total_is_lower_bound,
+            meta.next_cursor.unwrap_or_default()
+        )
     }
 }
 
@@ -49,10 +102,13 @@ pub fn respond<T: Serialize>(
     total: i64,
     data: Vec<T>,
 ) -> HttpResponse {
-    let link = link_header(req, public_url, page.number, page.total_pages(total));
+    let listing = Listing::page(page, total);
     HttpResponse::Ok()
-        .insert_header((header::LINK, link))
-        .json(envelope(page, total, data))
+        .insert_header((header::LINK, link_header(req, public_url, &listing)))
+        .json(Paginated {
+            data,
+            meta: listing.meta(),
+        })
 }
 
 /// As `respond`, with an ETag and `Cache-Control`; `If-None-Match` gets a `304`. With
@@ -66,11 +122,33 @@ pub fn respond_cached<T: Serialize>(
     cache_control: &str,
     version: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
-    let link = link_header(req, public_url, page.number, page.total_pages(total));
-    let envelope = envelope(page, total, data);
+    respond_listing(
+        req,
+        public_url,
+        &Listing::page(page, total),
+        data,
+        cache_control,
+        version,
+    )
+}
+
+/// As `respond_cached`, for a listing that may be paged by cursor.
+pub fn respond_listing<T: Serialize>(
+    req: &HttpRequest,
+    public_url: &str,
+    listing: &Listing,
+    data: Vec<T>,
+    cache_control: &str,
+    version: Option<&str>,
+) -> Result<HttpResponse, AppError> {
+    let link = link_header(req, public_url, listing);
+    let envelope = Paginated {
+        data,
+        meta: listing.meta(),
+    };
     let mut response = match version {
         Some(v) => {
-            let key = format!("{}/{}/{total}/{v}", page.number, page.per_page);
+            let key = format!("{}/{v}", listing.cache_key());
             http_cache::cached_json_versioned(req, &envelope, &key, cache_control)?
         }
         None => http_cache::cached_json(req, &envelope, cache_control)?,
@@ -80,32 +158,50 @@ pub fn respond_cached<T: Serialize>(
     Ok(response)
 }
 
-fn link_header(req: &HttpRequest, public_url: &str, current: u32, total_pages: i64) -> String {
+/// RFC 8288 links: first, prev and last by page number (by cursor: first), and next.
+fn link_header(req: &HttpRequest, public_url: &str, listing: &Listing) -> String {
     let params: Vec<(String, String)> =
         serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    let url_for = |n: i64| {
+    let url_with = |position: Option<(&str, String)>| {
         let mut query: Vec<(&str, String)> = params
             .iter()
-            .filter(|(k, _)| k != "page")
+            .filter(|(k, _)| k != "page" && k != "cursor")
             .map(|(k, v)| (k.as_str(), v.clone()))
             .collect();
-        query.push(("page", n.to_string()));
+        query.extend(position);
         let encoded = serde_urlencoded::to_string(&query).unwrap_or_default();
         format!("{public_url}{}?{encoded}", req.path())
     };
-    let current = i64::from(current);
-    let last = total_pages.max(1);
-    let mut links = vec![(1, "first")];
-    if current > 1 {
-        links.push(((current - 1).min(last), "prev"));
+    let meta = listing.meta();
+    let mut links: Vec<(String, &str)> = Vec::new();
+    match meta.page {
+        Some(current) => {
+            let page = |n: i64| url_with(Some(("page", n.to_string())));
+            let current = i64::from(current);
+            let last = meta.total_pages.max(1);
+            links.push((page(1), "first"));
+            if current > 1 {
+                links.push((page((current - 1).min(last)), "prev"));
+            }
+            // The next page by cursor where there is one: a client following links walks the
+            // index at the same cost at any depth.
+            match &meta.next_cursor {
+                Some(cursor) => links.push((url_with(Some(("cursor", cursor.clone()))), "next")),
+                None if current < last => links.push((page(current + 1), "next")),
+                None => {}
+            }
+            links.push((page(last), "last"));
+        }
+        None => {
+            links.push((url_with(None), "first"));
+            if let Some(cursor) = meta.next_cursor {
+                links.push((url_with(Some(("cursor", cursor))), "next"));
+            }
+        }
     }
-    if current < last {
-        links.push((current + 1, "next"));
-    }
-    links.push((last, "last"));
     links
         .into_iter()
-        .map(|(n, rel)| format!("<{}>; rel=\"{rel}\"", url_for(n)))
+        .map(|(url, rel)| format!("<{url}>; rel=\"{rel}\""))
         .collect::<Vec<_>>()
         .join(", ")
 }

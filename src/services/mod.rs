@@ -11,6 +11,7 @@ pub mod import;
 pub mod media;
 pub mod outbox;
 pub mod post_input;
+pub mod post_list;
 pub mod posts;
 pub mod search;
 pub mod secrets;

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Nullable};
 
 use super::idempotency::{self, Replay};
+pub use super::post_list::{PostFilter, PostPage, Sort, list};
 use super::search;
 use super::tags::{self, TagRef};
 use crate::content::{self, Source};
@@ -131,27 +131,6 @@ fn can_read(viewer: &Viewer, post: &Post, now: NaiveDateTime) -> bool {
         }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sort {
-    PublishedAtAsc,
-    PublishedAtDesc,
-    UpdatedAtAsc,
-    UpdatedAtDesc,
-    TitleAsc,
-    TitleDesc,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct PostFilter {
-    pub tag: Option<String>,
-    pub author: Option<String>,
-    pub status: Option<PostStatus>,
-    pub q: Option<String>,
-    pub sort: Option<Sort>,
-}
-
-type Condition = Box<dyn BoxableExpression<posts::table, db::Backend, SqlType = Nullable<Bool>>>;
-
 /// The database form of `domain::is_live`: usable in any query that has `posts`.
 pub type Live = diesel::dsl::And<
     diesel::dsl::Eq<posts::status, PostState>,
@@ -164,129 +143,11 @@ pub fn live(now: NaiveDateTime) -> Live {
         .and(posts::published_at.le(now))
 }
 
-fn conditions(
-    viewer: &Viewer,
-    filter: &PostFilter,
-    now: NaiveDateTime,
-    ids: Option<&[String]>,
-) -> Vec<Condition> {
-    let mut out: Vec<Condition> = Vec::new();
-    match viewer {
-        Viewer::Public => out.push(Box::new(live(now))),
-        Viewer::User(u) if !u.may_change(None) => out.push(Box::new(
-            live(now).or(posts::author_id.eq(u.user_id.clone()).nullable()),
-        )),
-        Viewer::User(_) => {}
-    }
-    match filter.status {
-        None => {}
-        Some(PostStatus::Published) => out.push(Box::new(live(now))),
-        Some(PostStatus::Scheduled) => out.push(Box::new(
-            posts::status
-                .eq(PostState::Published)
-                .nullable()
-                .and(posts::published_at.gt(now)),
-        )),
-        Some(other) => out.push(Box::new(posts::status.eq(other.state()).nullable())),
-    }
-    if let Some(tag) = &filter.tag {
-        let tagged = post_tags::table
-            .inner_join(tags_table::table)
-            .filter(tags_table::slug.eq(tag.clone()))
-            .select(post_tags::post_id);
-        out.push(Box::new(posts::id.eq_any(tagged).nullable()));
-    }
-    if let Some(author) = &filter.author {
-        out.push(Box::new(posts::author_id.eq(author.clone()).nullable()));
-    }
-    if let Some(ids) = ids {
-        out.push(Box::new(posts::id.eq_any(ids.to_vec()).nullable()));
-    }
-    out
-}
-
-/// A page of posts the viewer may see, with authors and tags, in a fixed number of queries.
-pub fn list(
-    conn: &mut Conn,
-    viewer: &Viewer,
-    filter: &PostFilter,
-    page: Page,
-    now: NaiveDateTime,
-) -> Result<(Vec<PostView>, i64), AppError> {
-    let ranked = match filter.q.as_deref() {
-        Some(q) => Some(search::ranked_ids(conn, q)?),
-        None => None,
-    };
-    let mut count = posts::table.select(count_star()).into_boxed();
-    for c in conditions(viewer, filter, now, ranked.as_deref()) {
-        count = count.filter(c);
-    }
-    let total: i64 = count.get_result(conn)?;
-
-    let rows: Vec<Post> = match (&ranked, filter.sort) {
-        // Best match first: order the matching ids by rank, then load that page.
-        (Some(ranked), None) => {
-            let mut query = posts::table.select(posts::id).into_boxed();
-            for c in conditions(viewer, filter, now, Some(ranked)) {
-                query = query.filter(c);
-            }
-            let visible: std::collections::HashSet<String> =
-                query.load::<String>(conn)?.into_iter().collect();
-            let page_ids: Vec<String> = ranked
-                .iter()
-                .filter(|id| visible.contains(*id))
-                .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
-                .take(usize::try_from(page.limit()).unwrap_or(0))
-                .cloned()
-                .collect();
-            load_in_order(conn, &page_ids)?
-        }
-        (_, sort) => {
-            // Ids first (small rows, index order), then the page's full rows by id.
-            let mut query = posts::table.select(posts::id).into_boxed();
-            for c in conditions(viewer, filter, now, ranked.as_deref()) {
-                query = query.filter(c);
-            }
-            query = match sort.unwrap_or(Sort::PublishedAtDesc) {
-                // SQLite puts NULLs (never-published drafts) last in descending order.
-                Sort::PublishedAtDesc => {
-                    query.order((posts::published_at.desc(), posts::created_at.desc()))
-                }
-                Sort::PublishedAtAsc => query.order((
-                    posts::published_at.is_null().asc(),
-                    posts::published_at.asc(),
-                    posts::created_at.asc(),
-                )),
-                Sort::UpdatedAtDesc => query.order(posts::updated_at.desc()),
-                Sort::UpdatedAtAsc => query.order(posts::updated_at.asc()),
-                Sort::TitleAsc => query.order(posts::title.asc()),
-                Sort::TitleDesc => query.order(posts::title.desc()),
-            };
-            let page_ids: Vec<String> = query
-                .then_order_by(posts::id.desc())
-                .offset(page.offset())
-                .limit(page.limit())
-                .load(conn)?;
-            load_in_order(conn, &page_ids)?
-        }
-    };
-    Ok((with_authors_and_tags(conn, rows)?, total))
-}
-
-/// The posts with these ids, in the same order.
-fn load_in_order(conn: &mut Conn, ids: &[String]) -> Result<Vec<Post>, AppError> {
-    let mut loaded: HashMap<String, Post> = posts::table
-        .filter(posts::id.eq_any(ids))
-        .select(Post::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|p| (p.id.clone(), p))
-        .collect();
-    Ok(ids.iter().filter_map(|id| loaded.remove(id)).collect())
-}
-
 /// Two queries for any number of posts: their authors' names and their tags.
-fn with_authors_and_tags(conn: &mut Conn, rows: Vec<Post>) -> Result<Vec<PostView>, AppError> {
+pub(super) fn with_authors_and_tags(
+    conn: &mut Conn,
+    rows: Vec<Post>,
+) -> Result<Vec<PostView>, AppError> {
     let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
     let author_ids: Vec<String> = rows.iter().map(|p| p.author_id.clone()).collect();
     let names: HashMap<String, String> = users::table
@@ -528,13 +389,13 @@ fn unique_slug(conn: &mut Conn, title: &str) -> Result<String, AppError> {
 
 fn write_tags_and_index(
     conn: &mut Conn,
-    id: &str,
+    post: &Post,
     draft: &PostDraft,
     text: &str,
 ) -> Result<(), AppError> {
     let tags = tags::ensure(conn, &draft.tags)?;
-    tags::set_for_post(conn, id, &tags)?;
-    search::index(conn, id, &draft.title, text)
+    tags::set_for_post(conn, post, &tags)?;
+    search::index(conn, &post.id, &draft.title, text)
 }
 
 /// Creates a post by the caller. An explicit slug already taken is a 409 (but for a post the
@@ -595,7 +456,7 @@ fn insert(
         ))
         .returning(Post::as_returning())
         .get_result(conn)?;
-    write_tags_and_index(conn, &id, draft, &rendered.text)?;
+    write_tags_and_index(conn, &post, draft, &rendered.text)?;
     if post.is_live(now) {
         announce(conn, &post, now)?;
     }
@@ -807,7 +668,7 @@ fn rewrite(
         .set((&content, posts::updated_at.eq(now)))
         .returning(Post::as_returning())
         .get_result(conn)?;
-    write_tags_and_index(conn, &old.id, draft, &rendered.text)?;
+    write_tags_and_index(conn, &post, draft, &rendered.text)?;
     match (old.is_live(now), post.is_live(now)) {
         (false, true) => announce(conn, &post, now)?,
         (true, true) => {

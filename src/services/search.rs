@@ -1,16 +1,18 @@
 //! Full-text search over posts: SQLite FTS5 with bm25 ranking, title weighted above body. A
 //! backend-specific module: a PostgreSQL backend replaces it (see `db` for the other places).
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Double, Text};
+use diesel::sql_types::{Double, Text, Timestamp};
 
 use crate::db::Conn;
 use crate::error::AppError;
 
 /// Title matches count ten times as much as body matches.
 const RANK: &str = "bm25(posts_fts, 10.0, 1.0)";
-/// Enough for any page a reader will visit; keeps one query bounded.
-const MAX_MATCHES: i64 = 10_000;
+/// At most this many matches are ranked: the newest ones. A word in every post then costs what
+/// a rare one does (bm25 is computed per ranked row), and `total` is exact up to this many.
+pub const MAX_RANKED: usize = 1_000;
 
 /// A user's words as an FTS5 query: each word a quoted prefix term, all required. Nothing the user
 /// types is FTS syntax, so `"`, `*`, `AND`, `NEAR(` and the like never cause an error.
@@ -30,22 +32,62 @@ struct Ranked {
     post_id: String,
     #[diesel(sql_type = Double)]
     score: f64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    position: i64,
 }
 
-/// Ids of posts matching `q`, best match first.
-pub fn ranked_ids(conn: &mut Conn, q: &str) -> Result<Vec<String>, AppError> {
+/// The posts matching a search, best first.
+#[derive(Debug, Default)]
+pub struct Matches {
+    pub ids: Vec<String>,
+    /// More posts match than `MAX_RANKED`: only the newest of them were ranked.
+    pub capped: bool,
+}
+
+/// Posts matching `q` (live at `live_at` only, when given), best match first: the newest
+/// `MAX_RANKED` matches in index order, then ranked.
+pub fn ranked(
+    conn: &mut Conn,
+    q: &str,
+    live_at: Option<NaiveDateTime>,
+) -> Result<Matches, AppError> {
     let Some(query) = fts_query(q) else {
-        return Ok(vec![]);
+        return Ok(Matches::default());
     };
-    let rows: Vec<Ranked> = diesel::sql_query(format!(
-        "SELECT p.id AS post_id, {RANK} AS score FROM posts_fts \
-         JOIN posts p ON p.rowid = posts_fts.rowid \
-         WHERE posts_fts MATCH ? ORDER BY score, p.id LIMIT {MAX_MATCHES}"
-    ))
-    .bind::<Text, _>(query)
-    .load(conn)?;
+    let newest = |visibility: &str| {
+        format!(
+            "SELECT post_id, score, position FROM (\
+               SELECT p.id AS post_id, {RANK} AS score, posts_fts.rowid AS position \
+               FROM posts_fts \
+               JOIN posts p ON p.rowid = posts_fts.rowid \
+               WHERE posts_fts MATCH ?{visibility} \
+               ORDER BY posts_fts.rowid DESC LIMIT {limit}\
+             ) ORDER BY score, post_id",
+            limit = MAX_RANKED + 1
+        )
+    };
+    let mut rows: Vec<Ranked> = match live_at {
+        Some(now) => diesel::sql_query(newest(
+            " AND p.status = 'published' AND p.published_at <= ?",
+        ))
+        .bind::<Text, _>(query)
+        .bind::<Timestamp, _>(now)
+        .load(conn)?,
+        None => diesel::sql_query(newest(""))
+            .bind::<Text, _>(query)
+            .load(conn)?,
+    };
+    let capped = rows.len() > MAX_RANKED;
+    if capped {
+        // The oldest row, one beyond the cap, only shows that more match.
+        let oldest = rows.iter().map(|r| r.position).min().unwrap_or_default();
+        rows.retain(|r| r.position != oldest);
+    }
     debug_assert!(rows.windows(2).all(|w| w[0].score <= w[1].score));
-    Ok(rows.into_iter().map(|r| r.post_id).collect())
+    Ok(Matches {
+        ids: rows.into_iter().map(|r| r.post_id).collect(),
+        capped,
+    })
 }
 
 /// (Re)indexes a post's title and text.

@@ -7,10 +7,10 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use crate::content::slugify;
-use crate::db::models::Tag;
-use crate::db::schema::{post_tags, posts, tags};
+use crate::db::models::{Post, Tag};
+use crate::db::schema::{post_counts, post_tags, tags};
 use crate::db::{self, Conn};
-use crate::domain::{Name, Page, Slug, Text, new_id};
+use crate::domain::{Name, Page, PostState, Slug, Text, new_id};
 use crate::error::{AppError, FieldErrors};
 
 /// What a tag is about, shown on its page.
@@ -62,8 +62,10 @@ pub fn ensure(conn: &mut Conn, refs: &[TagRef]) -> Result<Vec<Tag>, AppError> {
     Ok(out)
 }
 
-/// Replaces a post's tags, keeping their order.
-pub fn set_for_post(conn: &mut Conn, post_id: &str, tags: &[Tag]) -> Result<(), AppError> {
+/// Replaces a post's tags, keeping their order; each row carries the post's state and time (kept
+/// in step by a trigger after that) so a tag's page is one index walk.
+pub fn set_for_post(conn: &mut Conn, post: &Post, tags: &[Tag]) -> Result<(), AppError> {
+    let post_id = post.id.as_str();
     diesel::delete(post_tags::table.filter(post_tags::post_id.eq(post_id))).execute(conn)?;
     let rows: Vec<_> = tags
         .iter()
@@ -73,6 +75,8 @@ pub fn set_for_post(conn: &mut Conn, post_id: &str, tags: &[Tag]) -> Result<(), 
                 post_tags::post_id.eq(post_id),
                 post_tags::tag_id.eq(&t.id),
                 post_tags::position.eq(position),
+                post_tags::status.eq(post.status),
+                post_tags::published_at.eq(post.published_at),
             )
         })
         .collect();
@@ -101,24 +105,41 @@ pub struct TagWithCount {
     pub post_count: i64,
 }
 
-/// How many posts carry each of these tags: live posts only when `live_only`.
+/// How many posts carry each of these tags (live posts only when `live_only`), from the counts
+/// the database keeps per tag: constant work per tag, whatever the site's size.
 fn post_counts(
     conn: &mut Conn,
     tag_ids: &[String],
     live_only: bool,
     now: NaiveDateTime,
 ) -> Result<HashMap<String, i64>, AppError> {
-    let counts = post_tags::table
-        .inner_join(posts::table)
-        .filter(post_tags::tag_id.eq_any(tag_ids))
-        .group_by(post_tags::tag_id)
-        .select((post_tags::tag_id, count_star()));
-    let rows: Vec<(String, i64)> = if live_only {
-        counts.filter(super::posts::live(now)).load(conn)?
-    } else {
-        counts.load(conn)?
-    };
-    Ok(rows.into_iter().collect())
+    let scopes: Vec<String> = tag_ids.iter().map(|id| format!("tag:{id}")).collect();
+    let mut kept = post_counts::table
+        .filter(post_counts::scope.eq_any(&scopes))
+        .select((post_counts::scope, post_counts::n))
+        .into_boxed();
+    if live_only {
+        kept = kept.filter(post_counts::status.eq(PostState::Published));
+    }
+    let mut counts: HashMap<String, i64> = HashMap::new();
+    for (scope, n) in kept.load::<(String, i64)>(conn)? {
+        let id = scope.trim_start_matches("tag:").to_string();
+        *counts.entry(id).or_default() += n;
+    }
+    if live_only {
+        // Published but not yet live: the few scheduled posts, a short index range per tag.
+        let scheduled: Vec<(String, i64)> = post_tags::table
+            .filter(post_tags::tag_id.eq_any(tag_ids))
+            .filter(post_tags::status.eq(PostState::Published))
+            .filter(post_tags::published_at.gt(now))
+            .group_by(post_tags::tag_id)
+            .select((post_tags::tag_id, count_star()))
+            .load(conn)?;
+        for (id, n) in scheduled {
+            *counts.entry(id).or_default() -= n;
+        }
+    }
+    Ok(counts)
 }
 
 fn with_counts(

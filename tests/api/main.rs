@@ -17,6 +17,7 @@ mod posts;
 mod process;
 mod robustness;
 mod roles;
+mod scale;
 mod site;
 mod site_dir;
 mod subscribers;

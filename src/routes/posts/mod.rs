@@ -12,9 +12,9 @@ pub use self::shapes::{
 };
 use self::shapes::{list_fields, post_etag, post_fields, post_version};
 use super::extract::{self, Json};
-use super::pagination::{self, Paginated};
+use super::pagination::{self, Listing, Paginated};
 use crate::auth::MaybeAuthUser;
-use crate::domain::{Caller, PageQuery, Role};
+use crate::domain::{Caller, CursorQuery, PageQuery, Paging, Role};
 use crate::error::{AppError, Problem};
 use crate::http_cache;
 use crate::services::idempotency::{self, Replay};
@@ -44,7 +44,7 @@ fn now() -> NaiveDateTime {
     operation_id = "listPosts",
     tag = "posts",
     security((), ("bearer" = [])),
-    params(PageQuery, PostsQuery),
+    params(PageQuery, CursorQuery, PostsQuery),
     responses(
         (status = 200, description = "A page of posts", body = Paginated<PostSummary>,
             headers(("Link" = String, description = "RFC 8288 pagination links"), ("ETag" = String), ("Cache-Control" = String))),
@@ -58,6 +58,7 @@ pub async fn list(
     auth: MaybeAuthUser,
     state: web::Data<AppState>,
     paging: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
     query: web::Query<PostsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = viewer(auth);
@@ -69,6 +70,8 @@ pub async fn list(
         ));
     }
     let (fields, page) = list_fields(query.fields.as_deref(), page, paging.per_page.is_some())?;
+    let position = Paging::at(page, paging.page.is_some(), cursor.cursor.as_deref())
+        .map_err(AppError::BadRequest)?;
     let filter = PostFilter {
         tag: query.tag,
         author: query.author,
@@ -78,10 +81,18 @@ pub async fn list(
     };
     let now = now();
     let list_viewer = viewer.clone();
-    let (views, total) = crate::db::run(&state.db, move |c| {
-        posts::list(c, &list_viewer, &filter, page, now)
+    let listed_at = position.clone();
+    let listed = crate::db::run(&state.db, move |c| {
+        posts::list(c, &list_viewer, &filter, &listed_at, now)
     })
     .await?;
+    let views = listed.views;
+    let listing = Listing {
+        paging: position,
+        total: listed.total,
+        total_is_lower_bound: listed.total_is_lower_bound,
+        next_cursor: listed.next_cursor,
+    };
     let mut version = format!("{fields:?}");
     for v in &views {
         version.push('/');
@@ -91,11 +102,10 @@ pub async fn list(
         .into_iter()
         .map(|v| post_fields(v, now, &fields))
         .collect();
-    pagination::respond_cached(
+    pagination::respond_listing(
         &req,
         &state.public_url,
-        page,
-        total,
+        &listing,
         data,
         cache_control(&viewer),
         Some(&version),

@@ -1,0 +1,510 @@
+//! Listing posts at any size. A page is one index walk (live posts by date, a tag's posts by
+//! date, an author's posts by date: see the `scale` migration), totals come from the counters
+//! the database triggers keep in the same transaction as each change, and a `cursor` continues
+//! a walk where the last page ended, at the same cost at any depth.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{count_star, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable, Text, Timestamp};
+
+use super::posts::{PostView, Viewer, live, with_authors_and_tags};
+use super::search;
+use crate::db::models::Post;
+use crate::db::schema::{post_counts, post_tags, posts, tags};
+use crate::db::{self, Conn};
+use crate::domain::{Cursor, Paging, PostState, PostStatus};
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    PublishedAtAsc,
+    PublishedAtDesc,
+    UpdatedAtAsc,
+    UpdatedAtDesc,
+    TitleAsc,
+    TitleDesc,
+}
+
+impl Sort {
+    /// The name a cursor carries, so a cursor from another ordering is refused.
+    fn name(self) -> &'static str {
+        match self {
+            Sort::PublishedAtAsc => "published_at",
+            Sort::PublishedAtDesc => "-published_at",
+            Sort::UpdatedAtAsc => "updated_at",
+            Sort::UpdatedAtDesc => "-updated_at",
+            Sort::TitleAsc => "title",
+            Sort::TitleDesc => "-title",
+        }
+    }
+
+    fn descending(self) -> bool {
+        matches!(
+            self,
+            Sort::PublishedAtDesc | Sort::UpdatedAtDesc | Sort::TitleDesc
+        )
+    }
+
+    /// The sort key of a post, as a cursor holds it.
+    fn key(self, p: &Post) -> Option<String> {
+        match self {
+            Sort::PublishedAtAsc | Sort::PublishedAtDesc => p.published_at.map(format_time),
+            Sort::UpdatedAtAsc | Sort::UpdatedAtDesc => Some(format_time(p.updated_at)),
+            Sort::TitleAsc | Sort::TitleDesc => Some(p.title.clone()),
+        }
+    }
+}
+
+/// Best match first, for a search without `sort`.
+const RANK_ORDER: &str = "rank";
+
+const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.f";
+
+fn format_time(t: NaiveDateTime) -> String {
+    t.format(TIME_FORMAT).to_string()
+}
+
+fn bad_cursor(reason: impl Into<String>) -> AppError {
+    AppError::BadRequest(reason.into())
+}
+
+fn parse_time(key: &str) -> Result<NaiveDateTime, AppError> {
+    NaiveDateTime::parse_from_str(key, TIME_FORMAT).map_err(|_| bad_cursor("cursor is not valid"))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PostFilter {
+    pub tag: Option<String>,
+    pub author: Option<String>,
+    pub status: Option<PostStatus>,
+    pub q: Option<String>,
+    pub sort: Option<Sort>,
+}
+
+/// One page of a listing.
+#[derive(Debug)]
+pub struct PostPage {
+    pub views: Vec<PostView>,
+    pub total: i64,
+    /// `total` is a lower bound: a search matched more posts than are ranked.
+    pub total_is_lower_bound: bool,
+    /// Where the next page starts, when there is one.
+    pub next_cursor: Option<String>,
+}
+
+type Condition = Box<dyn BoxableExpression<posts::table, db::Backend, SqlType = Nullable<Bool>>>;
+
+impl PostFilter {
+    /// The viewer sees live posts only, whatever else the filter says.
+    fn live_only(&self, viewer: &Viewer) -> bool {
+        match self.status {
+            Some(PostStatus::Published) => true,
+            None => viewer.is_public(),
+            Some(_) => false,
+        }
+    }
+}
+
+fn conditions(
+    viewer: &Viewer,
+    filter: &PostFilter,
+    now: NaiveDateTime,
+    ids: Option<&[String]>,
+) -> Vec<Condition> {
+    let mut out: Vec<Condition> = Vec::new();
+    match viewer {
+        Viewer::Public => out.push(Box::new(live(now))),
+        Viewer::User(u) if !u.may_change(None) => out.push(Box::new(
+            live(now).or(posts::author_id.eq(u.user_id.clone()).nullable()),
+        )),
+        Viewer::User(_) => {}
+    }
+    match filter.status {
+        None => {}
+        Some(PostStatus::Published) => out.push(Box::new(live(now))),
+        Some(PostStatus::Scheduled) => out.push(Box::new(
+            posts::status
+                .eq(PostState::Published)
+                .nullable()
+                .and(posts::published_at.gt(now)),
+        )),
+        Some(other) => out.push(Box::new(posts::status.eq(other.state()).nullable())),
+    }
+    if let Some(tag) = &filter.tag {
+        let tagged = post_tags::table
+            .inner_join(tags::table)
+            .filter(tags::slug.eq(tag.clone()))
+            .select(post_tags::post_id);
+        out.push(Box::new(posts::id.eq_any(tagged).nullable()));
+    }
+    if let Some(author) = &filter.author {
+        out.push(Box::new(posts::author_id.eq(author.clone()).nullable()));
+    }
+    if let Some(ids) = ids {
+        out.push(Box::new(posts::id.eq_any(ids.to_vec()).nullable()));
+    }
+    out
+}
+
+/// Only rows after the cursor's, in the sort's order. `nullable`: never-published posts may be
+/// in the list (they sort after every dated one).
+fn after(sort: Sort, cursor: &Cursor, nullable: bool) -> Result<Condition, AppError> {
+    let cmp = if sort.descending() { "<" } else { ">" };
+    let id = cursor.id.clone();
+    let by_time = |column: &str, t: NaiveDateTime| {
+        sql::<Nullable<Bool>>(&format!("(({column}, posts.id) {cmp} ("))
+            .bind::<Timestamp, _>(t)
+            .sql(", ")
+            .bind::<Text, _>(id.clone())
+            .sql("))")
+    };
+    Ok(match (sort, cursor.key.as_deref()) {
+        (Sort::PublishedAtAsc | Sort::PublishedAtDesc, Some(key)) => {
+            let after = by_time("posts.published_at", parse_time(key)?);
+            if nullable {
+                Box::new(after.sql(" OR posts.published_at IS NULL"))
+            } else {
+                Box::new(after)
+            }
+        }
+        (Sort::PublishedAtAsc | Sort::PublishedAtDesc, None) if nullable => Box::new(
+            sql::<Nullable<Bool>>(&format!("(posts.published_at IS NULL AND posts.id {cmp} "))
+                .bind::<Text, _>(id)
+                .sql(")"),
+        ),
+        (Sort::UpdatedAtAsc | Sort::UpdatedAtDesc, Some(key)) => {
+            Box::new(by_time("posts.updated_at", parse_time(key)?))
+        }
+        (Sort::TitleAsc | Sort::TitleDesc, Some(title)) => Box::new(
+            sql::<Nullable<Bool>>(&format!("((posts.title, posts.id) {cmp} ("))
+                .bind::<Text, _>(title.to_string())
+                .sql(", ")
+                .bind::<Text, _>(id)
+                .sql("))"),
+        ),
+        _ => return Err(bad_cursor("cursor is not valid")),
+    })
+}
+
+/// A page of posts the viewer may see, with authors and tags, in a fixed number of queries.
+pub fn list(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    filter: &PostFilter,
+    paging: &Paging,
+    now: NaiveDateTime,
+) -> Result<PostPage, AppError> {
+    let per_page = i64::from(paging.per_page());
+    if let (Some(q), None) = (filter.q.as_deref(), filter.sort) {
+        return ranked_page(conn, viewer, filter, q, paging, now);
+    }
+    let sort = filter.sort.unwrap_or(Sort::PublishedAtDesc);
+    let cursor = match paging {
+        Paging::After { cursor, .. } => Some(cursor.expect(sort.name()).map_err(bad_cursor)?),
+        Paging::Page(_) => None,
+    };
+    let matches = match filter.q.as_deref() {
+        Some(q) => Some(search::ranked(
+            conn,
+            q,
+            filter.live_only(viewer).then_some(now),
+        )?),
+        None => None,
+    };
+    let tag_walk = filter.tag.is_some()
+        && filter.author.is_none()
+        && matches.is_none()
+        && filter.live_only(viewer)
+        && matches!(sort, Sort::PublishedAtAsc | Sort::PublishedAtDesc);
+    // One more than the page, to know whether another follows.
+    let mut page_ids: Vec<String> = if tag_walk {
+        let tag = filter.tag.as_deref().unwrap_or_default();
+        match tag_id(conn, tag)? {
+            Some(tag_id) => tag_page(
+                conn,
+                &tag_id,
+                sort,
+                cursor,
+                paging.offset(),
+                per_page + 1,
+                now,
+            )?,
+            None => vec![],
+        }
+    } else {
+        let ids = matches.as_ref().map(|m| m.ids.as_slice());
+        let mut query = posts::table.select(posts::id).into_boxed();
+        for c in conditions(viewer, filter, now, ids) {
+            query = query.filter(c);
+        }
+        if let Some(cursor) = cursor {
+            query = query.filter(after(sort, cursor, !filter.live_only(viewer))?);
+        }
+        let live_only = filter.live_only(viewer);
+        query = match sort {
+            // SQLite puts NULLs (never-published drafts) last in descending order.
+            Sort::PublishedAtDesc => query.order((posts::published_at.desc(), posts::id.desc())),
+            Sort::PublishedAtAsc if live_only => {
+                query.order((posts::published_at.asc(), posts::id.asc()))
+            }
+            Sort::PublishedAtAsc => query.order((
+                posts::published_at.is_null().asc(),
+                posts::published_at.asc(),
+                posts::id.asc(),
+            )),
+            Sort::UpdatedAtDesc => query.order((posts::updated_at.desc(), posts::id.desc())),
+            Sort::UpdatedAtAsc => query.order((posts::updated_at.asc(), posts::id.asc())),
+            Sort::TitleAsc => query.order((posts::title.asc(), posts::id.asc())),
+            Sort::TitleDesc => query.order((posts::title.desc(), posts::id.desc())),
+        };
+        query
+            .offset(paging.offset())
+            .limit(per_page + 1)
+            .load(conn)?
+    };
+    let more = page_ids.len() as i64 > per_page;
+    page_ids.truncate(usize::try_from(per_page).unwrap_or(0));
+    let rows = load_in_order(conn, &page_ids)?;
+    let next_cursor = match rows.last() {
+        Some(last) if more => Some(Cursor::new(sort.name(), sort.key(last), &last.id).encode()),
+        _ => None,
+    };
+    let (total, total_is_lower_bound) = match &matches {
+        Some(m) => (
+            count_visible(conn, viewer, filter, now, Some(&m.ids))?,
+            m.capped,
+        ),
+        None => (total(conn, viewer, filter, now)?, false),
+    };
+    Ok(PostPage {
+        views: with_authors_and_tags(conn, rows)?,
+        total,
+        total_is_lower_bound,
+        next_cursor,
+    })
+}
+
+/// A search without `sort`: best match first among the ranked matches the viewer may see.
+fn ranked_page(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    filter: &PostFilter,
+    q: &str,
+    paging: &Paging,
+    now: NaiveDateTime,
+) -> Result<PostPage, AppError> {
+    let matches = search::ranked(conn, q, filter.live_only(viewer).then_some(now))?;
+    let mut query = posts::table.select(posts::id).into_boxed();
+    for c in conditions(viewer, filter, now, Some(&matches.ids)) {
+        query = query.filter(c);
+    }
+    let visible: std::collections::HashSet<String> =
+        query.load::<String>(conn)?.into_iter().collect();
+    let ranked: Vec<&String> = matches
+        .ids
+        .iter()
+        .filter(|id| visible.contains(*id))
+        .collect();
+    // A search cursor holds the position of the last post seen in the ranking.
+    let start = match paging {
+        Paging::Page(p) => usize::try_from(p.offset()).unwrap_or(usize::MAX),
+        Paging::After { cursor, .. } => {
+            let c = cursor.expect(RANK_ORDER).map_err(bad_cursor)?;
+            let position: usize = c
+                .key
+                .as_deref()
+                .and_then(|k| k.parse().ok())
+                .ok_or_else(|| bad_cursor("cursor is not valid"))?;
+            position.saturating_add(1)
+        }
+    };
+    let per_page = usize::try_from(paging.per_page()).unwrap_or(0);
+    let page_ids: Vec<String> = ranked
+        .iter()
+        .skip(start)
+        .take(per_page)
+        .map(|id| (*id).clone())
+        .collect();
+    let end = start.saturating_add(page_ids.len());
+    let next_cursor = match page_ids.last() {
+        Some(last) if end < ranked.len() => {
+            Some(Cursor::new(RANK_ORDER, Some((end - 1).to_string()), last).encode())
+        }
+        _ => None,
+    };
+    let rows = load_in_order(conn, &page_ids)?;
+    Ok(PostPage {
+        views: with_authors_and_tags(conn, rows)?,
+        total: ranked.len() as i64,
+        total_is_lower_bound: matches.capped,
+        next_cursor,
+    })
+}
+
+fn tag_id(conn: &mut Conn, slug: &str) -> Result<Option<String>, AppError> {
+    Ok(tags::table
+        .filter(tags::slug.eq(slug))
+        .select(tags::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Live posts of a tag by date: a walk of the `post_tags_tag` index alone.
+fn tag_page(
+    conn: &mut Conn,
+    tag_id: &str,
+    sort: Sort,
+    cursor: Option<&Cursor>,
+    offset: i64,
+    limit: i64,
+    now: NaiveDateTime,
+) -> Result<Vec<String>, AppError> {
+    let mut query = post_tags::table
+        .filter(post_tags::tag_id.eq(tag_id))
+        .filter(post_tags::status.eq(PostState::Published))
+        .filter(post_tags::published_at.le(now))
+        .select(post_tags::post_id)
+        .into_boxed();
+    let descending = sort.descending();
+    if let Some(cursor) = cursor {
+        let key = cursor
+            .key
+            .as_deref()
+            .ok_or_else(|| bad_cursor("cursor is not valid"))?;
+        let cmp = if descending { "<" } else { ">" };
+        query = query.filter(
+            sql::<Bool>(&format!(
+                "(post_tags.published_at, post_tags.post_id) {cmp} ("
+            ))
+            .bind::<Timestamp, _>(parse_time(key)?)
+            .sql(", ")
+            .bind::<Text, _>(cursor.id.clone())
+            .sql(")"),
+        );
+    }
+    query = if descending {
+        query.order((post_tags::published_at.desc(), post_tags::post_id.desc()))
+    } else {
+        query.order((post_tags::published_at.asc(), post_tags::post_id.asc()))
+    };
+    Ok(query.offset(offset).limit(limit).load(conn)?)
+}
+
+/// The posts with these ids, in the same order.
+fn load_in_order(conn: &mut Conn, ids: &[String]) -> Result<Vec<Post>, AppError> {
+    let mut loaded: HashMap<String, Post> = posts::table
+        .filter(posts::id.eq_any(ids))
+        .select(Post::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    Ok(ids.iter().filter_map(|id| loaded.remove(id)).collect())
+}
+
+/// Where a count is kept: the whole site, one tag, one author.
+enum Scope {
+    Site,
+    Tag(String),
+    Author(String),
+}
+
+impl Scope {
+    fn key(&self) -> String {
+        match self {
+            Scope::Site => String::new(),
+            Scope::Tag(id) => format!("tag:{id}"),
+            Scope::Author(id) => format!("author:{id}"),
+        }
+    }
+}
+
+/// Posts in a stored state (or in any, with `None`) within a scope: kept by triggers.
+fn stored(conn: &mut Conn, scope: &Scope, state: Option<PostState>) -> Result<i64, AppError> {
+    // At most one row per state: summed here rather than through SQL's `sum` type.
+    let mut query = post_counts::table
+        .filter(post_counts::scope.eq(scope.key()))
+        .select(post_counts::n)
+        .into_boxed();
+    if let Some(state) = state {
+        query = query.filter(post_counts::status.eq(state));
+    }
+    Ok(query.load::<i64>(conn)?.into_iter().sum())
+}
+
+/// Published posts whose time has not come, within a scope: a short index range after `now`.
+fn scheduled(conn: &mut Conn, scope: &Scope, now: NaiveDateTime) -> Result<i64, AppError> {
+    Ok(match scope {
+        Scope::Site => posts::table
+            .filter(posts::status.eq(PostState::Published))
+            .filter(posts::published_at.gt(now))
+            .select(count_star())
+            .first(conn)?,
+        Scope::Author(id) => posts::table
+            .filter(posts::author_id.eq(id))
+            .filter(posts::status.eq(PostState::Published))
+            .filter(posts::published_at.gt(now))
+            .select(count_star())
+            .first(conn)?,
+        Scope::Tag(id) => post_tags::table
+            .filter(post_tags::tag_id.eq(id))
+            .filter(post_tags::status.eq(PostState::Published))
+            .filter(post_tags::published_at.gt(now))
+            .select(count_star())
+            .first(conn)?,
+    })
+}
+
+/// Live posts in a scope: the published count less the few still scheduled.
+fn live_count(conn: &mut Conn, scope: &Scope, now: NaiveDateTime) -> Result<i64, AppError> {
+    Ok(stored(conn, scope, Some(PostState::Published))? - scheduled(conn, scope, now)?)
+}
+
+/// How many posts the listing has: from the counters when the filter is one they keep
+/// (everyone's posts, one tag's, one author's, by state), else counted.
+fn total(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    filter: &PostFilter,
+    now: NaiveDateTime,
+) -> Result<i64, AppError> {
+    let scope = match (&filter.tag, &filter.author) {
+        (None, None) => Some(Scope::Site),
+        (Some(tag), None) => match tag_id(conn, tag)? {
+            Some(id) => Some(Scope::Tag(id)),
+            None => return Ok(0),
+        },
+        (None, Some(author)) => Some(Scope::Author(author.clone())),
+        (Some(_), Some(_)) => None,
+    };
+    let sees_all = match viewer {
+        Viewer::Public => false,
+        Viewer::User(u) => u.may_change(None),
+    };
+    match (scope, filter.status) {
+        (Some(scope), _) if filter.live_only(viewer) => live_count(conn, &scope, now),
+        (Some(scope), None) if sees_all => stored(conn, &scope, None),
+        (Some(scope), Some(PostStatus::Scheduled)) if sees_all => scheduled(conn, &scope, now),
+        (Some(scope), Some(status)) if sees_all => stored(conn, &scope, Some(status.state())),
+        _ => count_visible(conn, viewer, filter, now, None),
+    }
+}
+
+/// Counts what the viewer may see with the filter, row by row: for the combinations no counter
+/// keeps (both a tag and an author; an author's own drafts among live posts; search matches).
+fn count_visible(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    filter: &PostFilter,
+    now: NaiveDateTime,
+    ids: Option<&[String]>,
+) -> Result<i64, AppError> {
+    let mut count = posts::table.select(count_star()).into_boxed();
+    for c in conditions(viewer, filter, now, ids) {
+        count = count.filter(c);
+    }
+    Ok(count.get_result(conn)?)
+}

@@ -1,0 +1,337 @@
+//! Lists at any size: keyset cursors, kept counts, bounded search.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem, spawn_app};
+
+async fn import(app: &TestApp, token: &str, items: &[Value]) {
+    let res = app
+        .request(Method::POST, "/api/v1/posts/import", Some(token))
+        .json(&items)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 200);
+    let report: Value = res.json().await.expect("json");
+    assert_eq!(report["totals"]["error"], 0, "{report}");
+}
+
+/// `count` published posts, one minute apart, tagged `even` or `odd`.
+fn dated_posts(count: usize, word: &str) -> Vec<Value> {
+    (0..count)
+        .map(|i| {
+            json!({
+                "title": format!("Post {i:03}"),
+                "slug": format!("post-{i:03}"),
+                "markdown": format!("About {word} number {i}."),
+                "status": "published",
+                "published_at": format!("2026-01-01T{:02}:{:02}:00Z", i / 60, i % 60),
+                "tags": [if i % 2 == 0 { "even" } else { "odd" }],
+            })
+        })
+        .collect()
+}
+
+/// Follows `meta.next_cursor` from `first` to the end; the slugs seen, in order.
+async fn walk(app: &TestApp, first: &str, token: Option<&str>) -> Vec<String> {
+    walk_with(app, first, token, async |_| {}).await
+}
+
+async fn walk_with(
+    app: &TestApp,
+    first: &str,
+    token: Option<&str>,
+    mut between_pages: impl AsyncFnMut(usize),
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut url = first.to_string();
+    for page in 0.. {
+        let res = app.get(&url, token).await;
+        assert_eq!(res.status(), 200, "{url}");
+        let link = res.headers()["link"].to_str().expect("link").to_string();
+        let body: Value = res.json().await.expect("json");
+        for post in body["data"].as_array().expect("data") {
+            seen.push(post["slug"].as_str().expect("slug").to_string());
+        }
+        let Some(cursor) = body["meta"]["next_cursor"].as_str() else {
+            assert!(!link.contains("rel=\"next\""), "{link}");
+            break;
+        };
+        assert!(link.contains(&format!("cursor={cursor}")), "{link}");
+        let sep = if first.contains('?') { '&' } else { '?' };
+        url = format!("{first}{sep}cursor={cursor}");
+        between_pages(page).await;
+        assert!(page < 1000, "the walk does not end");
+    }
+    seen
+}
+
+#[tokio::test]
+async fn a_cursor_walk_sees_every_post_once_while_posts_are_published_mid_walk() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    import(&app, &admin, &dated_posts(45, "walks")).await;
+    let expected: Vec<String> = (0..45).rev().map(|i| format!("post-{i:03}")).collect();
+
+    let seen = walk_with(&app, "/api/v1/posts?per_page=10", None, async |page| {
+        if page == 1 {
+            // Newer than everything: it belongs before the walk's position, so the walk skips it.
+            app.publish(&admin, "Published mid-walk", "late").await;
+        }
+    })
+    .await;
+    assert_eq!(seen, expected);
+
+    // Oldest first, a tag's posts (their own index), and by title.
+    let mut oldest: Vec<String> = expected.clone();
+    oldest.reverse();
+    assert_eq!(
+        walk(
+            &app,
+            "/api/v1/posts?per_page=7&sort=published_at&tag=walks-none",
+            None
+        )
+        .await,
+        Vec::<String>::new()
+    );
+    let evens: Vec<String> = expected
+        .iter()
+        .filter(|s| s[5..].parse::<u32>().expect("number") % 2 == 0)
+        .cloned()
+        .collect();
+    assert_eq!(
+        walk(&app, "/api/v1/posts?per_page=4&tag=even", None).await,
+        evens
+    );
+    let mut evens_oldest = evens.clone();
+    evens_oldest.reverse();
+    assert_eq!(
+        walk(
+            &app,
+            "/api/v1/posts?per_page=4&tag=even&sort=published_at",
+            None
+        )
+        .await,
+        evens_oldest
+    );
+    let mut by_title = walk(&app, "/api/v1/posts?per_page=6&sort=title", None).await;
+    assert_eq!(by_title.remove(by_title.len() - 1), "published-mid-walk");
+    assert_eq!(by_title, oldest);
+
+    // Editors see drafts too: never-published ones after every dated post.
+    app.create_post(&admin, json!({"title": "Draft A"})).await;
+    app.create_post(&admin, json!({"title": "Draft B"})).await;
+    let all = walk(&app, "/api/v1/posts?per_page=8", Some(&admin)).await;
+    assert_eq!(all.len(), 48);
+    assert_eq!(all[0], "published-mid-walk");
+    assert_eq!(&all[46..], ["draft-b", "draft-a"]);
+    let mut unique = all.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 48, "every post once");
+
+    // A search walks its ranking.
+    let found = walk(&app, "/api/v1/posts?per_page=10&q=walks", None).await;
+    assert_eq!(found.len(), 45);
+}
+
+#[tokio::test]
+async fn garbage_cursors_are_a_400_naming_the_parameter() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    import(&app, &admin, &dated_posts(5, "cursors")).await;
+    let first: Value = app
+        .get("/api/v1/posts?per_page=2", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let cursor = first["meta"]["next_cursor"].as_str().expect("cursor");
+    assert_eq!(first["meta"]["page"], 1);
+
+    let forged = base64_url(r#"["-published_at","not a time","x"]"#);
+    for bad in [
+        "garbage".to_string(),
+        "%%%".to_string(),
+        "A".repeat(2000),
+        base64_url("[1,2,3]"),
+        forged,
+        // A cursor from another ordering.
+        format!("{cursor}&sort=title"),
+        format!("{cursor}&page=2"),
+    ] {
+        let res = app
+            .get(&format!("/api/v1/posts?per_page=2&cursor={bad}"), None)
+            .await;
+        let body = assert_problem(res, 400).await;
+        assert!(
+            body["detail"].as_str().expect("detail").contains("cursor"),
+            "{bad}: {body}"
+        );
+    }
+    let next: Value = app
+        .get(&format!("/api/v1/posts?per_page=2&cursor={cursor}"), None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(next["meta"].get("page").is_none(), "{next}");
+    assert_eq!(next["meta"]["total"], 5);
+    assert_eq!(next["data"][0]["slug"], "post-002");
+}
+
+fn base64_url(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+}
+
+/// Every count the API gives, against the posts actually listed.
+async fn assert_counts_match_a_recount(app: &TestApp, admin: &str, author_id: &str) {
+    for (url, token) in [
+        ("/api/v1/posts?per_page=100", None),
+        ("/api/v1/posts?per_page=100&tag=even", None),
+        ("/api/v1/posts?per_page=100&tag=odd", None),
+        ("/api/v1/posts?per_page=100&tag=extra", None),
+        (
+            &*format!("/api/v1/posts?per_page=100&author={author_id}"),
+            None,
+        ),
+        ("/api/v1/posts?per_page=100", Some(admin)),
+        ("/api/v1/posts?per_page=100&tag=even", Some(admin)),
+        ("/api/v1/posts?per_page=100&status=draft", Some(admin)),
+        ("/api/v1/posts?per_page=100&status=scheduled", Some(admin)),
+        ("/api/v1/posts?per_page=100&status=archived", Some(admin)),
+        (
+            "/api/v1/posts?per_page=100&status=published&tag=odd",
+            Some(admin),
+        ),
+    ] {
+        let body: Value = app.get(url, token).await.json().await.expect("json");
+        assert_eq!(
+            body["meta"]["total"],
+            json!(body["data"].as_array().expect("data").len()),
+            "{url} as {}",
+            if token.is_some() { "admin" } else { "public" }
+        );
+    }
+    let tags: Value = app
+        .get("/api/v1/tags?per_page=100", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    for tag in tags["data"].as_array().expect("tags") {
+        let slug = tag["slug"].as_str().expect("slug");
+        let listed: Value = app
+            .get(&format!("/api/v1/posts?per_page=100&tag={slug}"), None)
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(
+            tag["post_count"],
+            json!(listed["data"].as_array().expect("data").len()),
+            "tag {slug}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn counts_stay_right_through_publish_unpublish_delete_and_tag_changes() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let me: Value = app
+        .get("/api/v1/auth/me", Some(&admin))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let me = me["id"].as_str().expect("id").to_string();
+    import(&app, &admin, &dated_posts(12, "counts")).await;
+    assert_counts_match_a_recount(&app, &admin, &me).await;
+
+    let draft = app
+        .create_post(&admin, json!({"title": "Draft", "tags": ["even", "extra"]}))
+        .await;
+    let scheduled = app
+        .create_post(
+            &admin,
+            json!({"title": "Later", "status": "published", "published_at": "2099-01-01T00:00:00Z", "tags": ["even"]}),
+        )
+        .await;
+    assert_eq!(scheduled["status"], "scheduled");
+    assert_counts_match_a_recount(&app, &admin, &me).await;
+
+    let steps = [
+        (draft["id"].clone(), json!({"status": "published"})),
+        (draft["id"].clone(), json!({"tags": ["odd"]})),
+        (json!("post-003"), json!({"status": "draft"})),
+        (json!("post-004"), json!({"status": "archived"})),
+        (json!("post-005"), json!({"tags": ["extra", "even"]})),
+        (
+            scheduled["id"].clone(),
+            json!({"published_at": "2020-01-01T00:00:00Z"}),
+        ),
+        (json!("post-004"), json!({"status": "published"})),
+    ];
+    for (post, change) in steps {
+        let post = post.as_str().expect("ref");
+        let res = app
+            .patch(&format!("/api/v1/posts/{post}"), &change, Some(&admin))
+            .await;
+        assert_eq!(res.status(), 200, "{post} {change}");
+        assert_counts_match_a_recount(&app, &admin, &me).await;
+    }
+    for post in ["post-006", "post-007"] {
+        let res = app
+            .delete(&format!("/api/v1/posts/{post}"), Some(&admin))
+            .await;
+        assert_eq!(res.status(), 204);
+    }
+    assert_counts_match_a_recount(&app, &admin, &me).await;
+    let res = app.delete("/api/v1/tags/odd", Some(&admin)).await;
+    assert_eq!(res.status(), 204);
+    assert_counts_match_a_recount(&app, &admin, &me).await;
+
+    let body: Value = app
+        .get("/api/v1/posts?per_page=1", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    // 12 imported - 2 unpublished + draft published + scheduled now live - 2 deleted... and
+    // post-004 published again.
+    assert_eq!(body["meta"]["total"], 11);
+}
+
+#[tokio::test]
+async fn a_search_matching_more_than_it_ranks_says_its_total_is_a_lower_bound() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let many: Vec<Value> = (0..1005)
+        .map(|i| json!({"title": format!("Common {i}"), "markdown": "everywhere", "status": "published"}))
+        .collect();
+    import(&app, &admin, &many).await;
+    app.publish(&admin, "Rare one", "a unique zebra").await;
+
+    let common: Value = app
+        .get("/api/v1/posts?q=everywhere&per_page=5", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(common["meta"]["total"], 1000);
+    assert_eq!(common["meta"]["total_is_lower_bound"], true);
+    assert_eq!(common["data"].as_array().expect("data").len(), 5);
+
+    let rare: Value = app
+        .get("/api/v1/posts?q=zebra", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(rare["meta"]["total"], 1);
+    assert!(rare["meta"].get("total_is_lower_bound").is_none(), "{rare}");
+    assert_eq!(rare["data"][0]["slug"], "rare-one");
+}
