@@ -40,6 +40,10 @@ pub struct Settings {
     /// Take the client IP from `X-Forwarded-For`/`Forwarded` (only behind a trusted proxy).
     pub trust_proxy: bool,
     pub db_pool_size: u32,
+    /// Read-only connections for public reads (besides the `db_pool_size` that may write).
+    pub db_readers: u32,
+    /// The time budget of each request's database work; past it, a `503`.
+    pub statement_timeout_ms: u64,
     /// How long a client may take to send a request's head before it gets a 408.
     pub client_timeout_ms: u64,
     /// How long anonymous reads are served from memory (0 turns the micro-cache off).
@@ -142,6 +146,8 @@ impl Settings {
             comment_max_depth: number("BYLINE_COMMENT_MAX_DEPTH", 5, 1, 50)?,
             trust_proxy: boolean("BYLINE_TRUST_PROXY", false)?,
             db_pool_size: number("BYLINE_DB_POOL_SIZE", 8, 1, 64)?,
+            db_readers: number("BYLINE_DB_READERS", 4, 1, 64)?,
+            statement_timeout_ms: number("BYLINE_STATEMENT_TIMEOUT_MS", 2000, 1, 600_000)?,
             client_timeout_ms: number("BYLINE_CLIENT_TIMEOUT_MS", 10_000, 100, 600_000)?,
             public_cache_ms: number("BYLINE_PUBLIC_CACHE_MS", 1000, 0, 60_000)?,
             smtp_url: var("BYLINE_SMTP_URL")?,
@@ -193,6 +199,8 @@ impl Settings {
             comment_max_depth: 5,
             trust_proxy: false,
             db_pool_size: 4,
+            db_readers: 2,
+            statement_timeout_ms: 10_000,
             client_timeout_ms: 10_000,
             public_cache_ms: 1000,
             smtp_url: None,

@@ -89,13 +89,19 @@ pub enum AppError {
     TooManyRequests {
         retry_after_secs: u64,
     },
+    /// 503: the server is too busy for this request now (a statement ran out of its time
+    /// budget, or no database connection came free in time).
+    Unavailable {
+        retry_after_secs: u64,
+        detail: String,
+    },
     /// 500: logged in full, answered with a generic detail.
     Internal(anyhow::Error),
 }
 
 /// Every problem `type` Byline answers with (`urn:byline:problem:<name>`), its status, and what
 /// it means: listed in the OpenAPI document and the README.
-pub const PROBLEM_TYPES: [(&str, u16, &str); 15] = [
+pub const PROBLEM_TYPES: [(&str, u16, &str); 16] = [
     (
         "bad-request",
         400,
@@ -159,6 +165,11 @@ pub const PROBLEM_TYPES: [(&str, u16, &str); 15] = [
         500,
         "Something failed on the server; it was logged",
     ),
+    (
+        "unavailable",
+        503,
+        "Too busy to answer in time; `Retry-After` says when to try again",
+    ),
 ];
 
 /// An example problem document for `status`, as the OpenAPI document shows under each response.
@@ -210,6 +221,7 @@ impl AppError {
                 ("unsupported-media-type", "Unsupported media type")
             }
             AppError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            AppError::Unavailable { .. } => ("unavailable", "Service unavailable"),
             AppError::Internal(_) => ("internal", "Internal server error"),
         }
     }
@@ -236,6 +248,7 @@ impl AppError {
             AppError::TooManyRequests { retry_after_secs } => {
                 format!("Too many requests; try again in {retry_after_secs} seconds.")
             }
+            AppError::Unavailable { detail, .. } => detail.clone(),
             AppError::Internal(_) => "Something went wrong on our side; it has been logged.".into(),
         }
     }
@@ -294,6 +307,7 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -322,7 +336,10 @@ impl ResponseError for AppError {
             AppError::MethodNotAllowed { allow } => {
                 response.insert_header((header::ALLOW, allow.join(", ")));
             }
-            AppError::TooManyRequests { retry_after_secs } => {
+            AppError::TooManyRequests { retry_after_secs }
+            | AppError::Unavailable {
+                retry_after_secs, ..
+            } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             _ => {}

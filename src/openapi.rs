@@ -98,6 +98,7 @@ fn add_examples(doc: &mut Value) {
         ("PayloadTooLarge", 413),
         ("UnsupportedMediaType", 415),
         ("ValidationFailed", 422),
+        ("Unavailable", 503),
     ];
     for (name, status) in statuses {
         doc["components"]["responses"][name]["content"]["application/problem+json"]["example"] =
@@ -159,6 +160,15 @@ fn add_error_responses(doc: &mut Value) {
         "ValidationFailed".into(),
         problem("Some fields are not valid; `errors` names each of them"),
     );
+    let mut unavailable = problem(
+        "Too busy to answer in time (a database statement ran out of its time budget, or no \
+         connection came free); try again after `Retry-After` seconds",
+    );
+    unavailable["headers"] = json!({"Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "schema": {"type": "integer", "minimum": 1}
+    }});
+    shared.insert("Unavailable".into(), unavailable);
     doc["components"]["responses"] = Value::Object(shared);
     let types: Vec<String> = crate::error::PROBLEM_TYPES
         .iter()
@@ -216,6 +226,10 @@ fn add_error_responses(doc: &mut Value) {
                 add("413", "PayloadTooLarge");
                 add("415", "UnsupportedMediaType");
                 add("422", "ValidationFailed");
+            }
+            // Everything but the liveness probe reads the database, within a time budget.
+            if path != "/healthz" {
+                add("503", "Unavailable");
             }
         }
     }

@@ -38,7 +38,8 @@ impl Application {
         if ran > 0 {
             log::info!("applied {ran} database migration(s)");
         }
-        let pool = db::pool(&path, settings.db_pool_size)?;
+        let pool = db::pool(&path, settings.db_pool_size, false)?;
+        let readers = db::pool(&path, settings.db_readers, true)?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("BYLINE_BIND: cannot listen on {}", settings.bind))?;
         let address = listener.local_addr()?;
@@ -48,7 +49,11 @@ impl Application {
             .unwrap_or_else(|| format!("http://{address}"));
         let jwt_secret = prepare_database(&pool, &settings, &public_url).await?;
 
-        let db = Db::new(pool);
+        let db = Db::new(
+            pool,
+            readers,
+            std::time::Duration::from_millis(settings.statement_timeout_ms),
+        );
         let jobs = build_jobs(&db, &settings)?;
         if settings.run_jobs {
             jobs.spawn();

@@ -3,17 +3,21 @@
 //! paging helper, and the durable queues' claims (`queue`). SQL lives here and in `services`
 //! only; the backend-specific parts are here and in `services::search`.
 
+pub mod budget;
 pub mod models;
 pub mod queue;
 pub mod schema;
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use tokio::sync::Semaphore;
 
 use crate::error::AppError;
 
@@ -26,21 +30,67 @@ pub type Backend = diesel::sqlite::Sqlite;
 
 pub type DbPool = Pool<ConnectionManager<Conn>>;
 
-/// The pool plus one permit per connection: requests beyond the pool's size wait here, on the
+/// A pool plus one permit per connection: requests beyond the pool's size wait here, on the
 /// async side, instead of each parking a blocking thread (and its memory) on `pool.get()`.
 #[derive(Clone)]
-pub struct Db {
+struct Lane {
     pool: DbPool,
-    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    permits: Arc<Semaphore>,
+}
+
+impl Lane {
+    fn new(pool: DbPool) -> Lane {
+        let size = usize::try_from(pool.max_size()).unwrap_or(1);
+        Lane {
+            pool,
+            permits: Arc::new(Semaphore::new(size)),
+        }
+    }
+}
+
+/// The database as the server uses it: connections that may write, read-only connections that
+/// read beside a write (WAL), a cap on slow reads, and a time budget for every piece of work.
+/// Nothing waits forever: past its budget, work answers `503` with `Retry-After`.
+#[derive(Clone)]
+pub struct Db {
+    writes: Lane,
+    reads: Lane,
+    /// Slow reads (search, sitemaps) hold one of these too: at most half the read connections,
+    /// so cheap reads always find one free.
+    heavy: Arc<Semaphore>,
+    budget: Duration,
 }
 
 impl Db {
-    pub fn new(pool: DbPool) -> Db {
-        let size = usize::try_from(pool.max_size()).unwrap_or(1);
+    pub fn new(writes: DbPool, reads: DbPool, budget: Duration) -> Db {
+        let heavy = usize::try_from(reads.max_size() / 2).unwrap_or(1).max(1);
         Db {
-            pool,
-            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(size)),
+            writes: Lane::new(writes),
+            reads: Lane::new(reads),
+            heavy: Arc::new(Semaphore::new(heavy)),
+            budget,
         }
+    }
+}
+
+/// What kind of work a `Db` call does, which decides its connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Work {
+    Write,
+    Read,
+    SlowRead,
+}
+
+/// The longest any work waits for a connection before it answers `503`.
+const CONNECTION_WAIT: Duration = Duration::from_secs(5);
+
+/// Work given a longer budget than requests: an import writes thousands of posts at once.
+pub const LONG_BUDGET: Duration = Duration::from_secs(120);
+
+fn busy(detail: &str) -> AppError {
+    AppError::Unavailable {
+        retry_after_secs: 1,
+        detail: detail.into(),
     }
 }
 pub type PooledConn = PooledConnection<ConnectionManager<Conn>>;
@@ -49,23 +99,32 @@ pub type PooledConn = PooledConnection<ConnectionManager<Conn>>;
 const PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
 PRAGMA synchronous = NORMAL;
 PRAGMA foreign_keys = ON;";
+/// For read connections: a write through one would be a bug, so it fails.
+const READ_ONLY: &str = "PRAGMA query_only = ON;";
 
 /// WAL is a property of the database file: set once, by the first connection (`connect`), not by
 /// every pooled one — switching the journal mode takes a lock that other connections race for.
 const WAL: &str = "PRAGMA journal_mode = WAL;";
 
 #[derive(Debug)]
-struct SqlitePragmas;
+struct SqlitePragmas {
+    read_only: bool,
+}
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(PRAGMAS)
+            .and_then(|()| match self.read_only {
+                true => conn.batch_execute(READ_ONLY),
+                false => Ok(()),
+            })
             .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
 /// Opens one connection with the same settings as the pool (CLI commands, migrations).
 pub fn connect(path: &str) -> anyhow::Result<Conn> {
+    budget::install_everywhere();
     let mut conn =
         Conn::establish(path).with_context(|| format!("cannot open the database at {path}"))?;
     conn.batch_execute(PRAGMAS)?;
@@ -81,35 +140,93 @@ pub fn migrate(conn: &mut Conn) -> anyhow::Result<usize> {
     Ok(applied.len())
 }
 
-pub fn pool(path: &str, size: u32) -> anyhow::Result<DbPool> {
+/// A pool of `size` connections; `read_only` ones refuse to write.
+pub fn pool(path: &str, size: u32, read_only: bool) -> anyhow::Result<DbPool> {
+    budget::install_everywhere();
     let manager = ConnectionManager::<SqliteConnection>::new(path);
     Pool::builder()
         .max_size(size)
         .connection_timeout(Duration::from_secs(10))
         // A local file does not go stale; skipping the check saves a query per request.
         .test_on_check_out(false)
-        .connection_customizer(Box::new(SqlitePragmas))
+        .connection_customizer(Box::new(SqlitePragmas { read_only }))
         .build(manager)
         .with_context(|| format!("cannot open the database at {path}"))
 }
 
-/// Runs `f` with a pooled connection on the blocking thread pool.
+/// Runs `f` with a connection that may write, on the blocking thread pool, within the budget.
 pub async fn run<T, F>(db: &Db, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    let _permit = db
-        .permits
-        .acquire()
+    on(db, Work::Write, db.budget, f).await
+}
+
+/// As `run`, with a longer budget (`LONG_BUDGET`): imports.
+pub async fn run_long<T, F>(db: &Db, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    on(db, Work::Write, LONG_BUDGET.max(db.budget), f).await
+}
+
+/// Runs `f` with a read-only connection: reads that never wait for a write.
+pub async fn read<T, F>(db: &Db, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    on(db, Work::Read, db.budget, f).await
+}
+
+/// As `read`, for reads whose cost grows with what they match (search, sitemaps): a storm of
+/// them holds at most half the read connections.
+pub async fn read_slow<T, F>(db: &Db, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    on(db, Work::SlowRead, db.budget, f).await
+}
+
+async fn on<T, F>(db: &Db, work: Work, budget: Duration, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let no_connection = || busy("No database connection came free in time; try again shortly.");
+    let closed =
+        |e: tokio::sync::AcquireError| AppError::Internal(anyhow::anyhow!("database closed: {e}"));
+    let _slow = match work {
+        Work::SlowRead => Some(
+            tokio::time::timeout(CONNECTION_WAIT, db.heavy.acquire())
+                .await
+                .map_err(|_| no_connection())?
+                .map_err(closed)?,
+        ),
+        Work::Write | Work::Read => None,
+    };
+    let lane = match work {
+        Work::Write => &db.writes,
+        Work::Read | Work::SlowRead => &db.reads,
+    };
+    let _permit = tokio::time::timeout(CONNECTION_WAIT, lane.permits.acquire())
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("database closed: {e}")))?;
-    let pool = db.pool.clone();
+        .map_err(|_| no_connection())?
+        .map_err(closed)?;
+    let pool = lane.pool.clone();
     actix_web::web::block(move || {
         let mut conn = pool
             .get()
             .map_err(|e| AppError::Internal(anyhow::anyhow!("no database connection: {e}")))?;
-        f(&mut conn)
+        match budget::within(budget, || f(&mut conn)) {
+            (_, true) => Err(busy(
+                "The database took longer than this request's time budget; try again shortly.",
+            )),
+            (out, false) => out,
+        }
     })
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
@@ -174,6 +291,25 @@ pub(crate) use paged;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_statement_past_its_budget_is_interrupted_and_the_connection_stays_usable() {
+        let mut conn = connect(":memory:").expect("connection");
+        let endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) \
+                       SELECT count(*) FROM n";
+        let started = std::time::Instant::now();
+        let (result, spent) = budget::within(Duration::from_millis(20), || {
+            diesel::sql_query(endless).execute(&mut conn)
+        });
+        assert!(spent && result.is_err(), "{result:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let (result, spent) = budget::within(Duration::from_millis(20), || ping(&mut conn));
+        assert!(!spent && result.is_ok());
+        // Outside `within` there is no deadline.
+        let small = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) \
+                     SELECT count(*) FROM n";
+        assert!(diesel::sql_query(small).execute(&mut conn).is_ok());
+    }
 
     #[test]
     fn migrations_run_up_down_and_up_again() -> anyhow::Result<()> {

@@ -223,7 +223,7 @@ pub async fn thread(
     let page = pagination::page(&paging)?;
     let reference = reference.into_inner();
     let now = crate::services::now();
-    let (rows, total) = crate::db::run(&state.db, move |c| {
+    let (rows, total) = crate::db::read(&state.db, move |c| {
         comments::thread(c, &reference, page, now)
     })
     .await?;

@@ -19,7 +19,7 @@ const FEED_SIZE: u32 = 20;
 
 async fn latest(state: &AppState) -> Result<(Site, Vec<PostView>), AppError> {
     let now = services::now();
-    crate::db::run(&state.db, move |c| {
+    crate::db::read(&state.db, move |c| {
         let site = site::get(c)?;
         let page = Paging::Page(Page {
             number: 1,
@@ -186,7 +186,7 @@ pub async fn sitemap(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let now = services::now();
-    let (site, slugs) = crate::db::run(&state.db, move |c| {
+    let (site, slugs) = crate::db::read_slow(&state.db, move |c| {
         Ok((site::get(c)?, posts::live_slugs(c, now)?))
     })
     .await?;

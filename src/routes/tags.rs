@@ -101,7 +101,7 @@ pub async fn list(
     let public = auth.0.is_none();
     let now = crate::services::now();
     let (rows, total) =
-        crate::db::run(&state.db, move |c| tags::list(c, page, public, now)).await?;
+        crate::db::read(&state.db, move |c| tags::list(c, page, public, now)).await?;
     let data: Vec<TagResponse> = rows.into_iter().map(TagResponse::from).collect();
     pagination::respond_cached(
         &req,
@@ -136,7 +136,7 @@ pub async fn get(
     let public = auth.0.is_none();
     let now = crate::services::now();
     let slug = slug.into_inner();
-    let tag = crate::db::run(&state.db, move |c| {
+    let tag = crate::db::read(&state.db, move |c| {
         tags::get_with_count(c, &slug, public, now)
     })
     .await?;

@@ -335,3 +335,56 @@ async fn a_search_matching_more_than_it_ranks_says_its_total_is_a_lower_bound() 
     assert!(rare["meta"].get("total_is_lower_bound").is_none(), "{rare}");
     assert_eq!(rare["data"][0]["slug"], "rare-one");
 }
+
+#[tokio::test]
+async fn work_over_its_time_budget_is_a_503_while_cheap_reads_still_answer() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let many: Vec<Value> = (0..1200)
+        .map(|i| json!({"title": format!("Busy {i}"), "markdown": "a word in every post", "status": "published"}))
+        .collect();
+    import(&app, &admin, &many).await;
+    app.publish(&admin, "Cheap read", "still answers").await;
+    let started = std::time::Instant::now();
+    let res = app.get("/api/v1/posts?q=every+post", None).await;
+    assert_eq!(res.status(), 200);
+    let unhurried = started.elapsed();
+
+    // The same database, with a budget far below what the search needs.
+    app.handle.stop(true).await;
+    let mut settings = crate::helpers::test_settings(&app.dir);
+    settings.statement_timeout_ms = 1;
+    let app = crate::helpers::start(app.dir, settings).await;
+    let searches: Vec<_> = (0..4)
+        .map(|_| app.get("/api/v1/posts?q=every+post", None))
+        .collect();
+    let reads: Vec<_> = (0..8)
+        .map(|_| app.get("/api/v1/posts/cheap-read", None))
+        .collect();
+    let (searches, reads) = tokio::join!(
+        futures_util::future::join_all(searches),
+        futures_util::future::join_all(reads)
+    );
+    for res in reads {
+        assert_eq!(
+            res.status(),
+            200,
+            "a cheap read while searches run out of time"
+        );
+    }
+    for res in searches {
+        assert_eq!(res.headers()["retry-after"], "1");
+        let body = assert_problem(res, 503).await;
+        assert_eq!(body["type"], "urn:byline:problem:unavailable");
+        assert!(
+            body["detail"].as_str().expect("detail").contains("budget"),
+            "{body}"
+        );
+    }
+    let res = app.get("/api/v1/posts?per_page=5", None).await;
+    assert_eq!(
+        res.status(),
+        200,
+        "a first page is cheap too (took {unhurried:?} unhurried)"
+    );
+}

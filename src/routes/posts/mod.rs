@@ -72,6 +72,7 @@ pub async fn list(
     let (fields, page) = list_fields(query.fields.as_deref(), page, paging.per_page.is_some())?;
     let position = Paging::at(page, paging.page.is_some(), cursor.cursor.as_deref())
         .map_err(AppError::BadRequest)?;
+    let searching = query.q.is_some();
     let filter = PostFilter {
         tag: query.tag,
         author: query.author,
@@ -82,10 +83,12 @@ pub async fn list(
     let now = now();
     let list_viewer = viewer.clone();
     let listed_at = position.clone();
-    let listed = crate::db::run(&state.db, move |c| {
-        posts::list(c, &list_viewer, &filter, &listed_at, now)
-    })
-    .await?;
+    let list =
+        move |c: &mut crate::db::Conn| posts::list(c, &list_viewer, &filter, &listed_at, now);
+    let listed = match searching {
+        true => crate::db::read_slow(&state.db, list).await?,
+        false => crate::db::read(&state.db, list).await?,
+    };
     let views = listed.views;
     let listing = Listing {
         paging: position,
@@ -135,7 +138,7 @@ pub async fn get(
     let now = now();
     let reference = reference.into_inner();
     let read_viewer = viewer.clone();
-    let view = crate::db::run(&state.db, move |c| {
+    let view = crate::db::read(&state.db, move |c| {
         posts::get(c, &read_viewer, &reference, now)
     })
     .await?;
@@ -371,6 +374,7 @@ pub async fn import(
     let items = post_import::parse_items(&body, ndjson, state.settings.post_max_bytes)?;
     drop(body);
     let now = now();
-    let outcomes = crate::db::run(&state.db, move |c| posts::import(c, &auth, items, now)).await?;
+    let outcomes =
+        crate::db::run_long(&state.db, move |c| posts::import(c, &auth, items, now)).await?;
     Ok(HttpResponse::Ok().json(post_import::report(outcomes)))
 }

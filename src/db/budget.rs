@@ -1,0 +1,71 @@
+//! A time budget for the statements of each piece of database work. SQLite calls a progress
+//! handler every thousand virtual-machine steps of a statement; once the deadline of the work
+//! running on that thread has passed, the handler interrupts the statement and `db::run` answers
+//! `503`. Short statements never reach the handler, so the check costs nothing on cheap reads.
+//! SQLite-specific: a PostgreSQL backend sets `statement_timeout` instead.
+
+use std::cell::Cell;
+use std::ffi::{c_char, c_int, c_void};
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use libsqlite3_sys as ffi;
+
+/// How often, in VM steps, a running statement checks its deadline.
+const STEPS_PER_CHECK: c_int = 1000;
+
+thread_local! {
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    static SPENT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Non-zero interrupts the statement. It must not panic: it is called from C.
+unsafe extern "C" fn over_budget(_: *mut c_void) -> c_int {
+    let late = DEADLINE
+        .try_with(|d| d.get().is_some_and(|t| Instant::now() >= t))
+        .unwrap_or(false);
+    if late {
+        let _ = SPENT.try_with(|s| s.set(true));
+    }
+    c_int::from(late)
+}
+
+unsafe extern "C" fn install(
+    db: *mut ffi::sqlite3,
+    _: *mut *mut c_char,
+    _: *const ffi::sqlite3_api_routines,
+) -> c_int {
+    // SAFETY: SQLite hands us a connection it is opening; the handler takes no argument.
+    unsafe {
+        ffi::sqlite3_progress_handler(db, STEPS_PER_CHECK, Some(over_budget), std::ptr::null_mut())
+    };
+    ffi::SQLITE_OK
+}
+
+/// Installs the handler on every connection opened from now on; call before opening any.
+pub fn install_everywhere() {
+    static ONCE: Once = Once::new();
+    // SAFETY: registers a function with the signature SQLite expects for auto extensions.
+    ONCE.call_once(|| unsafe {
+        ffi::sqlite3_auto_extension(Some(install));
+    });
+}
+
+/// Clears the deadline when the work ends, even by a panic.
+struct Deadline;
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        DEADLINE.with(|d| d.set(None));
+    }
+}
+
+/// Runs `f` (database work on this thread) within `budget`; the answer says whether a statement
+/// was interrupted because the budget ran out.
+pub fn within<T>(budget: Duration, f: impl FnOnce() -> T) -> (T, bool) {
+    SPENT.with(|s| s.set(false));
+    DEADLINE.with(|d| d.set(Instant::now().checked_add(budget)));
+    let _clear = Deadline;
+    let out = f();
+    (out, SPENT.with(Cell::get))
+}
