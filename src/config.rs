@@ -44,6 +44,8 @@ pub struct Settings {
     pub db_readers: u32,
     /// The time budget of each request's database work; past it, a `503`.
     pub statement_timeout_ms: u64,
+    /// URLs per sitemap file; past it `/sitemap.xml` is an index (sitemaps.org: at most 50,000).
+    pub sitemap_max_urls: u32,
     /// How long a client may take to send a request's head before it gets a 408.
     pub client_timeout_ms: u64,
     /// How long anonymous reads are served from memory (0 turns the micro-cache off).
@@ -148,6 +150,7 @@ impl Settings {
             db_pool_size: number("BYLINE_DB_POOL_SIZE", 8, 1, 64)?,
             db_readers: number("BYLINE_DB_READERS", 4, 1, 64)?,
             statement_timeout_ms: number("BYLINE_STATEMENT_TIMEOUT_MS", 2000, 1, 600_000)?,
+            sitemap_max_urls: number("BYLINE_SITEMAP_MAX_URLS", 50_000, 2, 50_000)?,
             client_timeout_ms: number("BYLINE_CLIENT_TIMEOUT_MS", 10_000, 100, 600_000)?,
             public_cache_ms: number("BYLINE_PUBLIC_CACHE_MS", 1000, 0, 60_000)?,
             smtp_url: var("BYLINE_SMTP_URL")?,
@@ -201,6 +204,7 @@ impl Settings {
             db_pool_size: 4,
             db_readers: 2,
             statement_timeout_ms: 10_000,
+            sitemap_max_urls: 50_000,
             client_timeout_ms: 10_000,
             public_cache_ms: 1000,
             smtp_url: None,

@@ -100,7 +100,7 @@ fn cacheable(req: &ServiceRequest) -> bool {
         && (req.path().starts_with("/api/v1/posts")
             || req.path().starts_with("/api/v1/tags")
             || req.path() == "/api/v1/site"
-            || matches!(req.path(), "/feed.atom" | "/feed.json" | "/sitemap.xml"))
+            || matches!(req.path(), "/feed.atom" | "/feed.json"))
 }
 
 /// Serves fresh entries, stores public `200`s, and clears everything after a successful write.

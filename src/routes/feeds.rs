@@ -170,12 +170,166 @@ pub async fn json_feed(
     ))
 }
 
-/// Every live post, for search engines.
+/// One sitemap file: which live posts it lists (by position, oldest first) and whether the
+/// site's home page comes first.
+#[derive(Debug, Clone, Copy)]
+struct SitemapFile {
+    home: bool,
+    offset: i64,
+    count: i64,
+}
+
+/// The posts of file `n` (from 1) when `max` URLs fit in one file: the first file lists the
+/// home page and `max - 1` posts, each later one `max` posts.
+fn sitemap_file(n: i64, max: i64) -> SitemapFile {
+    match n {
+        1 => SitemapFile {
+            home: true,
+            offset: 0,
+            count: max - 1,
+        },
+        _ => SitemapFile {
+            home: false,
+            offset: (n - 1) * max - 1,
+            count: max,
+        },
+    }
+}
+
+/// How many sitemap files `live` posts and the home page need.
+fn sitemap_files(live: i64, max: i64) -> i64 {
+    (live + 1 + max - 1) / max
+}
+
+/// Rows per database read while a sitemap streams.
+const SITEMAP_CHUNK: i64 = 1000;
+
+fn w3c(t: chrono::NaiveDateTime) -> String {
+    services::utc(t).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn sitemap_url(loc: &str, lastmod: &str) -> String {
+    format!(
+        "  <url><loc>{}</loc><lastmod>{lastmod}</lastmod></url>\n",
+        quick_xml::escape::escape(loc)
+    )
+}
+
+const XML_HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+
+/// A `urlset` streamed from the database a chunk at a time, never held whole in memory.
+fn stream_urlset(
+    state: web::Data<AppState>,
+    site_url: String,
+    file: SitemapFile,
+    latest: String,
+    now: chrono::NaiveDateTime,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, AppError>> {
+    struct Walk {
+        last: Option<posts::LiveEntry>,
+        left: i64,
+        head: bool,
+    }
+    let start = Walk {
+        last: None,
+        left: file.count,
+        head: true,
+    };
+    futures_util::stream::unfold(Some(start), move |walk| {
+        let state = state.clone();
+        let site_url = site_url.clone();
+        let latest = latest.clone();
+        async move {
+            let mut walk = walk?;
+            if walk.head {
+                walk.head = false;
+                let mut xml = format!("{XML_HEAD}<urlset xmlns=\"{SITEMAP_NS}\">\n");
+                if file.home {
+                    xml.push_str(&sitemap_url(&site_url, &latest));
+                }
+                return Some((Ok(web::Bytes::from(xml)), Some(walk)));
+            }
+            if walk.left <= 0 {
+                return Some((Ok(web::Bytes::from_static(b"</urlset>\n")), None));
+            }
+            let after = walk.last.take();
+            let limit = walk.left.min(SITEMAP_CHUNK);
+            let read = crate::db::read_slow(&state.db, move |c| {
+                posts::live_entries(c, now, after.as_ref(), file.offset, limit)
+            })
+            .await;
+            let rows = match read {
+                Ok(rows) => rows,
+                Err(e) => return Some((Err(e), None)),
+            };
+            walk.left = if (rows.len() as i64) < limit {
+                0
+            } else {
+                walk.left - limit
+            };
+            let mut xml = String::with_capacity(rows.len() * 120);
+            for row in &rows {
+                xml.push_str(&sitemap_url(
+                    &post_url(&site_url, &row.slug),
+                    &w3c(row.updated_at),
+                ));
+            }
+            walk.last = rows.into_iter().last();
+            if walk.last.is_none() {
+                walk.left = 0;
+            }
+            Some((Ok(web::Bytes::from(xml)), Some(walk)))
+        }
+    })
+}
+
+/// A sitemap answer: `304` when the ETag still holds, else the body as it streams.
+fn sitemap_answer(
+    req: &HttpRequest,
+    version: String,
+    body: impl futures_util::Stream<Item = Result<web::Bytes, AppError>> + 'static,
+) -> HttpResponse {
+    let etag = http_cache::etag_of(version.as_bytes());
+    let fresh = http_cache::not_modified(req, &etag);
+    let mut response = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((actix_web::http::header::ETAG, etag))
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            http_cache::PUBLIC_MAX_AGE,
+        ))
+        .content_type("application/xml; charset=utf-8");
+    if fresh {
+        return response.finish();
+    }
+    response.streaming(body)
+}
+
+/// What every sitemap answer depends on: the site, the live posts' count and latest change.
+async fn sitemap_state(
+    state: &web::Data<AppState>,
+    now: chrono::NaiveDateTime,
+) -> Result<(Site, i64, String), AppError> {
+    let (site, (live, latest)) = crate::db::read(&state.db, move |c| {
+        Ok((site::get(c)?, posts::live_summary(c, now)?))
+    })
+    .await?;
+    let latest = w3c(latest.unwrap_or(site.updated_at).max(site.updated_at));
+    Ok((site, live, latest))
+}
+
+/// Every live post, for search engines: one sitemap, or past `BYLINE_SITEMAP_MAX_URLS` (50,000,
+/// the sitemaps.org limit) a sitemap index of `/sitemap-posts-N.xml` files. Streamed.
 #[utoipa::path(
     operation_id = "sitemap",
     tag = "feeds",
     responses(
-        (status = 200, description = "A sitemap (sitemaps.org 0.9)", content_type = "application/xml", body = String,
+        (status = 200, description = "A sitemap (sitemaps.org 0.9), or a sitemap index of `/sitemap-posts-N.xml` files when the site has more URLs than one sitemap may list", content_type = "application/xml", body = String,
             headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
     )
@@ -186,40 +340,61 @@ pub async fn sitemap(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let now = services::now();
-    let (site, slugs) = crate::db::read_slow(&state.db, move |c| {
-        Ok((site::get(c)?, posts::live_slugs(c, now)?))
-    })
-    .await?;
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    let mut add = |loc: &str, lastmod: Option<String>| {
-        xml.push_str("  <url><loc>");
-        xml.push_str(&quick_xml::escape::escape(loc));
-        xml.push_str("</loc>");
-        if let Some(m) = lastmod {
-            xml.push_str("<lastmod>");
-            xml.push_str(&m);
-            xml.push_str("</lastmod>");
-        }
-        xml.push_str("</url>\n");
-    };
-    add(&site.url, None);
-    for (slug, updated) in slugs {
-        add(
-            &post_url(&site.url, &slug),
-            Some(
-                services::utc(updated)
-                    .format("%Y-%m-%dT%H:%M:%SZ")
-                    .to_string(),
-            ),
-        );
+    let (site, live, latest) = sitemap_state(&state, now).await?;
+    let max = i64::from(state.settings.sitemap_max_urls);
+    let files = sitemap_files(live, max);
+    let version = format!("sitemap/{}/{live}/{latest}/{max}", site.url);
+    if files <= 1 {
+        let file = SitemapFile {
+            home: true,
+            offset: 0,
+            count: live,
+        };
+        let body = stream_urlset(state.clone(), site.url, file, latest, now);
+        return Ok(sitemap_answer(&req, version, body));
     }
-    xml.push_str("</urlset>\n");
-    Ok(http_cache::cached(
-        &req,
-        xml.into_bytes(),
-        "application/xml; charset=utf-8",
-        http_cache::PUBLIC_MAX_AGE,
-    ))
+    let mut xml = format!("{XML_HEAD}<sitemapindex xmlns=\"{SITEMAP_NS}\">\n");
+    for n in 1..=files {
+        xml.push_str(&format!(
+            "  <sitemap><loc>{}</loc><lastmod>{latest}</lastmod></sitemap>\n",
+            quick_xml::escape::escape(format!("{}/sitemap-posts-{n}.xml", state.public_url))
+        ));
+    }
+    xml.push_str("</sitemapindex>\n");
+    let body = futures_util::stream::once(async move { Ok(web::Bytes::from(xml)) });
+    Ok(sitemap_answer(&req, version, body))
+}
+
+/// One file of the sitemap index: at most `BYLINE_SITEMAP_MAX_URLS` URLs, oldest posts first,
+/// every entry with `lastmod`. Streamed.
+#[utoipa::path(
+    operation_id = "sitemapFile",
+    tag = "feeds",
+    params(("n" = u32, Path, minimum = 1, description = "The file's number, from 1, as `/sitemap.xml` lists it")),
+    responses(
+        (status = 200, description = "A sitemap (sitemaps.org 0.9)", content_type = "application/xml", body = String,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
+    )
+)]
+#[get("/sitemap-posts-{n}.xml")]
+pub async fn sitemap_part(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    n: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let n: i64 = n
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(AppError::not_found)?;
+    let now = services::now();
+    let (site, live, latest) = sitemap_state(&state, now).await?;
+    let max = i64::from(state.settings.sitemap_max_urls);
+    if n > sitemap_files(live, max) || sitemap_files(live, max) <= 1 {
+        return Err(AppError::not_found());
+    }
+    let version = format!("sitemap-{n}/{}/{live}/{latest}/{max}", site.url);
+    let body = stream_urlset(state.clone(), site.url, sitemap_file(n, max), latest, now);
+    Ok(sitemap_answer(&req, version, body))
 }

@@ -37,6 +37,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(feeds::atom)
         .service(feeds::json_feed)
         .service(feeds::sitemap)
+        .service(feeds::sitemap_part)
         .service(media::file)
         .service(
             scope("/api/v1")

@@ -458,6 +458,11 @@ fn scheduled(conn: &mut Conn, scope: &Scope, now: NaiveDateTime) -> Result<i64, 
     })
 }
 
+/// Live posts on the whole site.
+pub fn live_total(conn: &mut Conn, now: NaiveDateTime) -> Result<i64, AppError> {
+    live_count(conn, &Scope::Site, now)
+}
+
 /// Live posts in a scope: the published count less the few still scheduled.
 fn live_count(conn: &mut Conn, scope: &Scope, now: NaiveDateTime) -> Result<i64, AppError> {
     Ok(stored(conn, scope, Some(PostState::Published))? - scheduled(conn, scope, now)?)

@@ -865,14 +865,62 @@ pub fn count_by_author(conn: &mut Conn, author_id: &str) -> Result<i64, AppError
         .get_result(conn)?)
 }
 
-/// (slug, last change) of every live post, newest first, for the sitemap.
-pub fn live_slugs(
+/// A live post as a sitemap lists it.
+#[derive(Debug, Clone, Queryable)]
+pub struct LiveEntry {
+    pub id: String,
+    pub slug: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Live posts oldest first (so a sitemap file keeps its posts as new ones arrive): those after
+/// `after` (the last entry of the previous chunk), else from `offset`; at most `limit`.
+pub fn live_entries(
     conn: &mut Conn,
     now: NaiveDateTime,
-) -> Result<Vec<(String, NaiveDateTime)>, AppError> {
-    Ok(posts::table
+    after: Option<&LiveEntry>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<LiveEntry>, AppError> {
+    let mut query = posts::table
         .filter(live(now))
-        .order(posts::published_at.desc())
-        .select((posts::slug, posts::updated_at))
-        .load(conn)?)
+        .select((
+            posts::id,
+            posts::slug,
+            posts::published_at,
+            posts::updated_at,
+        ))
+        .order((posts::published_at.asc(), posts::id.asc()))
+        .into_boxed();
+    query = match after {
+        Some(last) => query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("(posts.published_at, posts.id) > (")
+                .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamp>, _>(
+                    last.published_at,
+                )
+                .sql(", ")
+                .bind::<diesel::sql_types::Text, _>(last.id.clone())
+                .sql(")"),
+        ),
+        None => query.offset(offset),
+    };
+    Ok(query.limit(limit).load(conn)?)
+}
+
+/// How many posts are live, and when the last of them changed: from the kept counts and one
+/// index probe.
+pub fn live_summary(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+) -> Result<(i64, Option<NaiveDateTime>), AppError> {
+    let total = super::post_list::live_total(conn, now)?;
+    let latest = posts::table
+        .filter(posts::status.eq(PostState::Published))
+        .filter(posts::published_at.le(now))
+        .select(posts::updated_at)
+        .order(posts::updated_at.desc())
+        .first(conn)
+        .optional()?;
+    Ok((total, latest))
 }

@@ -22,6 +22,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/feed.atom", Need::Public),
     ("GET", "/feed.json", Need::Public),
     ("GET", "/sitemap.xml", Need::Public),
+    ("GET", "/sitemap-posts-{n}.xml", Need::Public),
     ("GET", "/media/{name}", Need::Public),
     ("POST", "/api/v1/auth/login", Need::Public),
     ("GET", "/api/v1/auth/me", Need::Author),
@@ -137,6 +138,7 @@ async fn every_route_enforces_its_role() {
             .replace("{id}", ID)
             .replace("{post}", "no-such-post")
             .replace("{slug}", "no-such-tag")
+            .replace("{n}", "1")
             .replace("{name}", &format!("{}.png", "0".repeat(64)));
         for (token, role, who) in &callers {
             let mut req = app.request(

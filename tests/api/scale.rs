@@ -388,3 +388,97 @@ async fn work_over_its_time_budget_is_a_503_while_cheap_reads_still_answer() {
         "a first page is cheap too (took {unhurried:?} unhurried)"
     );
 }
+
+/// The `<loc>`s of a sitemap or sitemap index, each checked to come with a `<lastmod>`.
+fn locs(xml: &str, entry: &str) -> Vec<String> {
+    let open = format!("<{entry}>");
+    xml.split(&open)
+        .skip(1)
+        .map(|item| {
+            assert!(
+                item.contains("<lastmod>20"),
+                "every entry has lastmod: {item}"
+            );
+            let start = item.find("<loc>").expect("loc") + 5;
+            let end = item.find("</loc>").expect("loc end");
+            item[start..end].to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn past_its_limit_the_sitemap_is_an_index_of_files_that_list_every_post_once() {
+    let app = crate::helpers::spawn_app_with(|s| s.sitemap_max_urls = 4).await;
+    let admin = app.admin_token().await;
+    import(&app, &admin, &dated_posts(3, "maps")).await;
+    // Three posts and the home page fit one sitemap of four URLs.
+    let res = app.get("/sitemap.xml", None).await;
+    assert_eq!(res.status(), 200);
+    let xml = res.text().await.expect("text");
+    assert!(xml.contains("<urlset"), "{xml}");
+    assert_eq!(locs(&xml, "url").len(), 4);
+    assert_eq!(app.get("/sitemap-posts-1.xml", None).await.status(), 404);
+
+    import(&app, &admin, &dated_posts(9, "maps")).await;
+    app.create_post(&admin, json!({"title": "Not live"})).await;
+    let res = app.get("/sitemap.xml", None).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("application/xml")
+    );
+    let etag = res.headers()["etag"].clone();
+    let index = res.text().await.expect("text");
+    assert!(index.contains("<sitemapindex"), "{index}");
+    let files = locs(&index, "sitemap");
+    assert_eq!(
+        files.len(),
+        3,
+        "9 posts and the home page in files of 4: {index}"
+    );
+    let res = app
+        .request(Method::GET, "/sitemap.xml", None)
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 304);
+
+    let mut listed = Vec::new();
+    for (n, file) in files.iter().enumerate() {
+        let path = file.trim_start_matches(&app.address);
+        assert_eq!(path, format!("/sitemap-posts-{}.xml", n + 1));
+        let res = app.get(path, None).await;
+        assert_eq!(res.status(), 200);
+        let xml = res.text().await.expect("text");
+        assert!(
+            xml.starts_with("<?xml") && xml.trim_end().ends_with("</urlset>"),
+            "{xml}"
+        );
+        let urls = locs(&xml, "url");
+        assert!(urls.len() <= 4, "{xml}");
+        listed.extend(urls);
+    }
+    assert_eq!(listed.len(), 10);
+    assert!(
+        !listed[0].contains("/posts/"),
+        "the home page first: {listed:?}"
+    );
+    let posts: Vec<&String> = listed.iter().filter(|u| u.contains("/posts/")).collect();
+    let expected: Vec<String> = (0..9).map(|i| format!("/posts/post-{i:03}")).collect();
+    for (url, want) in posts.iter().zip(&expected) {
+        assert!(
+            url.ends_with(want.as_str()),
+            "oldest first, each once: {url} vs {want}"
+        );
+    }
+    for missing in [
+        "/sitemap-posts-4.xml",
+        "/sitemap-posts-0.xml",
+        "/sitemap-posts-x.xml",
+    ] {
+        assert_problem(app.get(missing, None).await, 404).await;
+    }
+}
