@@ -189,6 +189,24 @@ fn after(sort: Sort, cursor: &Cursor, nullable: bool) -> Result<Condition, AppEr
     })
 }
 
+/// The time live posts are listed up to. Walking newest first from a cursor, the cursor's time
+/// is the tighter bound: given as the range's one upper bound, the index seeks straight to it
+/// (SQLite uses one upper bound per column, and would otherwise walk down from `now`).
+fn live_bound(
+    filter: &PostFilter,
+    viewer: &Viewer,
+    sort: Sort,
+    cursor: Option<&Cursor>,
+    now: NaiveDateTime,
+) -> Result<NaiveDateTime, AppError> {
+    match cursor.and_then(|c| c.key.as_deref()) {
+        Some(key) if filter.live_only(viewer) && sort == Sort::PublishedAtDesc => {
+            Ok(parse_time(key)?.min(now))
+        }
+        _ => Ok(now),
+    }
+}
+
 /// A page of posts the viewer may see, with authors and tags, in a fixed number of queries.
 pub fn list(
     conn: &mut Conn,
@@ -237,7 +255,12 @@ pub fn list(
     } else {
         let ids = matches.as_ref().map(|m| m.ids.as_slice());
         let mut query = posts::table.select(posts::id).into_boxed();
-        for c in conditions(viewer, filter, now, ids) {
+        for c in conditions(
+            viewer,
+            filter,
+            live_bound(filter, viewer, sort, cursor, now)?,
+            ids,
+        ) {
             query = query.filter(c);
         }
         if let Some(cursor) = cursor {
@@ -362,10 +385,14 @@ fn tag_page(
     limit: i64,
     now: NaiveDateTime,
 ) -> Result<Vec<String>, AppError> {
+    let bound = match cursor.and_then(|c| c.key.as_deref()) {
+        Some(key) if sort.descending() => parse_time(key)?.min(now),
+        _ => now,
+    };
     let mut query = post_tags::table
         .filter(post_tags::tag_id.eq(tag_id))
         .filter(post_tags::status.eq(PostState::Published))
-        .filter(post_tags::published_at.le(now))
+        .filter(post_tags::published_at.le(bound))
         .select(post_tags::post_id)
         .into_boxed();
     let descending = sort.descending();

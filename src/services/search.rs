@@ -59,7 +59,7 @@ pub fn ranked(
             "SELECT post_id, score, position FROM (\
                SELECT p.id AS post_id, {RANK} AS score, posts_fts.rowid AS position \
                FROM posts_fts \
-               JOIN posts p ON p.rowid = posts_fts.rowid \
+               CROSS JOIN posts p ON p.rowid = posts_fts.rowid \
                WHERE posts_fts MATCH ?{visibility} \
                ORDER BY posts_fts.rowid DESC LIMIT {limit}\
              ) ORDER BY score, post_id",

@@ -1,0 +1,2 @@
+DROP INDEX posts_sitemap;
+DROP INDEX posts_unannounced;
