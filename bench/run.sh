@@ -53,19 +53,7 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$NOCACHE_PORT/healthz" -o /de
 
 run() { # name url -> "rps p50_ms p99_ms errors"
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$2" > "$work/$1.txt"
-  python3 - "$work/$1.txt" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-def ms(label):
-    m = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", text)
-    v, unit = float(m.group(1)), m.group(2)
-    return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
-non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-errors += int(non2xx.group(1)) if non2xx else 0
-print(f"{rps:.0f} {ms(50):.2f} {ms(99):.2f} {errors}")
-PY
+  python3 bench/wrk_stats.py "$work/$1.txt"
 }
 
 base="http://127.0.0.1:$BASE_PORT/"

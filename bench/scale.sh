@@ -103,19 +103,7 @@ run() { # name url-or-script -> "rps p50 p99 errors"
   local target=$2 script=()
   if [[ $target == *.lua ]]; then script=(-s "$work/$target"); target="$3"; fi
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "${script[@]}" "$target" > "$work/$1.txt"
-  python3 - "$work/$1.txt" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-def ms(label):
-    m = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", text)
-    v, unit = float(m.group(1)), m.group(2)
-    return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
-non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-errors += int(non2xx.group(1)) if non2xx else 0
-print(f"{rps:.0f} {ms(50):.2f} {ms(99):.2f} {errors}")
-PY
+  python3 bench/wrk_stats.py "$work/$1.txt"
 }
 
 base="http://127.0.0.1:$BASE_PORT/"
