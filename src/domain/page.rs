@@ -74,11 +74,6 @@ pub enum Paging {
 }
 
 impl Paging {
-    /// `page` or `cursor` (not both), each checked.
-    pub fn parse(q: &PageQuery, cursor: Option<&str>) -> Result<Paging, String> {
-        Paging::at(Page::parse(q)?, q.page.is_some(), cursor)
-    }
-
     /// `page` (asked for or the default), or the position `cursor` names.
     pub fn at(page: Page, page_asked: bool, cursor: Option<&str>) -> Result<Paging, String> {
         match cursor {

@@ -391,7 +391,8 @@ pub async fn sitemap_part(
     let now = services::now();
     let (site, live, latest) = sitemap_state(&state, now).await?;
     let max = i64::from(state.settings.sitemap_max_urls);
-    if n > sitemap_files(live, max) || sitemap_files(live, max) <= 1 {
+    let files = sitemap_files(live, max);
+    if files <= 1 || n > files {
         return Err(AppError::not_found());
     }
     let version = format!("sitemap-{n}/{}/{live}/{latest}/{max}", site.url);

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{CursorQuery, Page, PageQuery, Paging};
+use crate::domain::{Page, PageQuery, Paging};
 use crate::error::AppError;
 use crate::http_cache;
 
@@ -35,11 +35,6 @@ pub struct PageMeta {
 /// A page in range, or a 400 naming the bad parameter.
 pub fn page(query: &PageQuery) -> Result<Page, AppError> {
     Page::parse(query).map_err(AppError::BadRequest)
-}
-
-/// `page` or `cursor`, or a 400 naming the bad parameter.
-pub fn paging(query: &PageQuery, cursor: &CursorQuery) -> Result<Paging, AppError> {
-    Paging::parse(query, cursor.cursor.as_deref()).map_err(AppError::BadRequest)
 }
 
 /// What a collection answer says about its page.

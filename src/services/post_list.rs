@@ -193,16 +193,12 @@ fn after(sort: Sort, cursor: &Cursor, nullable: bool) -> Result<Condition, AppEr
 /// is the tighter bound: given as the range's one upper bound, the index seeks straight to it
 /// (SQLite uses one upper bound per column, and would otherwise walk down from `now`).
 fn live_bound(
-    filter: &PostFilter,
-    viewer: &Viewer,
     sort: Sort,
     cursor: Option<&Cursor>,
     now: NaiveDateTime,
 ) -> Result<NaiveDateTime, AppError> {
     match cursor.and_then(|c| c.key.as_deref()) {
-        Some(key) if filter.live_only(viewer) && sort == Sort::PublishedAtDesc => {
-            Ok(parse_time(key)?.min(now))
-        }
+        Some(key) if sort == Sort::PublishedAtDesc => Ok(parse_time(key)?.min(now)),
         _ => Ok(now),
     }
 }
@@ -224,69 +220,78 @@ pub fn list(
         Paging::After { cursor, .. } => Some(cursor.expect(sort.name()).map_err(bad_cursor)?),
         Paging::Page(_) => None,
     };
-    let matches = match filter.q.as_deref() {
-        Some(q) => Some(search::ranked(
-            conn,
-            q,
-            filter.live_only(viewer).then_some(now),
-        )?),
+    let live_only = filter.live_only(viewer);
+    // A tag is looked up once; an unknown one lists nothing.
+    let tag_id = match filter.tag.as_deref() {
+        Some(slug) => match tag_id(conn, slug)? {
+            Some(id) => Some(id),
+            None => {
+                return Ok(PostPage {
+                    views: vec![],
+                    total: 0,
+                    total_is_lower_bound: false,
+                    next_cursor: None,
+                });
+            }
+        },
         None => None,
     };
-    let tag_walk = filter.tag.is_some()
-        && filter.author.is_none()
+    let matches = match filter.q.as_deref() {
+        Some(q) => Some(search::ranked(conn, q, live_only.then_some(now))?),
+        None => None,
+    };
+    let bound = if live_only {
+        live_bound(sort, cursor, now)?
+    } else {
+        now
+    };
+    let tag_walk = filter.author.is_none()
         && matches.is_none()
-        && filter.live_only(viewer)
+        && live_only
         && matches!(sort, Sort::PublishedAtAsc | Sort::PublishedAtDesc);
     // One more than the page, to know whether another follows.
-    let mut page_ids: Vec<String> = if tag_walk {
-        let tag = filter.tag.as_deref().unwrap_or_default();
-        match tag_id(conn, tag)? {
-            Some(tag_id) => tag_page(
-                conn,
-                &tag_id,
-                sort,
-                cursor,
-                paging.offset(),
-                per_page + 1,
-                now,
-            )?,
-            None => vec![],
-        }
-    } else {
-        let ids = matches.as_ref().map(|m| m.ids.as_slice());
-        let mut query = posts::table.select(posts::id).into_boxed();
-        for c in conditions(
-            viewer,
-            filter,
-            live_bound(filter, viewer, sort, cursor, now)?,
-            ids,
-        ) {
-            query = query.filter(c);
-        }
-        if let Some(cursor) = cursor {
-            query = query.filter(after(sort, cursor, !filter.live_only(viewer))?);
-        }
-        let live_only = filter.live_only(viewer);
-        query = match sort {
-            // SQLite puts NULLs (never-published drafts) last in descending order.
-            Sort::PublishedAtDesc => query.order((posts::published_at.desc(), posts::id.desc())),
-            Sort::PublishedAtAsc if live_only => {
-                query.order((posts::published_at.asc(), posts::id.asc()))
+    let mut page_ids: Vec<String> = match tag_id.as_deref() {
+        Some(tag_id) if tag_walk => tag_page(
+            conn,
+            tag_id,
+            sort,
+            cursor,
+            paging.offset(),
+            per_page + 1,
+            bound,
+        )?,
+        _ => {
+            let ids = matches.as_ref().map(|m| m.ids.as_slice());
+            let mut query = posts::table.select(posts::id).into_boxed();
+            for c in conditions(viewer, filter, bound, ids) {
+                query = query.filter(c);
             }
-            Sort::PublishedAtAsc => query.order((
-                posts::published_at.is_null().asc(),
-                posts::published_at.asc(),
-                posts::id.asc(),
-            )),
-            Sort::UpdatedAtDesc => query.order((posts::updated_at.desc(), posts::id.desc())),
-            Sort::UpdatedAtAsc => query.order((posts::updated_at.asc(), posts::id.asc())),
-            Sort::TitleAsc => query.order((posts::title.asc(), posts::id.asc())),
-            Sort::TitleDesc => query.order((posts::title.desc(), posts::id.desc())),
-        };
-        query
-            .offset(paging.offset())
-            .limit(per_page + 1)
-            .load(conn)?
+            if let Some(cursor) = cursor {
+                query = query.filter(after(sort, cursor, !live_only)?);
+            }
+            query = match sort {
+                // SQLite puts NULLs (never-published drafts) last in descending order.
+                Sort::PublishedAtDesc => {
+                    query.order((posts::published_at.desc(), posts::id.desc()))
+                }
+                Sort::PublishedAtAsc if live_only => {
+                    query.order((posts::published_at.asc(), posts::id.asc()))
+                }
+                Sort::PublishedAtAsc => query.order((
+                    posts::published_at.is_null().asc(),
+                    posts::published_at.asc(),
+                    posts::id.asc(),
+                )),
+                Sort::UpdatedAtDesc => query.order((posts::updated_at.desc(), posts::id.desc())),
+                Sort::UpdatedAtAsc => query.order((posts::updated_at.asc(), posts::id.asc())),
+                Sort::TitleAsc => query.order((posts::title.asc(), posts::id.asc())),
+                Sort::TitleDesc => query.order((posts::title.desc(), posts::id.desc())),
+            };
+            query
+                .offset(paging.offset())
+                .limit(per_page + 1)
+                .load(conn)?
+        }
     };
     let more = page_ids.len() as i64 > per_page;
     page_ids.truncate(usize::try_from(per_page).unwrap_or(0));
@@ -300,7 +305,7 @@ pub fn list(
             count_visible(conn, viewer, filter, now, Some(&m.ids))?,
             m.capped,
         ),
-        None => (total(conn, viewer, filter, now)?, false),
+        None => (total(conn, viewer, filter, tag_id.as_deref(), now)?, false),
     };
     Ok(PostPage {
         views: with_authors_and_tags(conn, rows)?,
@@ -375,7 +380,7 @@ fn tag_id(conn: &mut Conn, slug: &str) -> Result<Option<String>, AppError> {
         .optional()?)
 }
 
-/// Live posts of a tag by date: a walk of the `post_tags_tag` index alone.
+/// Posts of a tag live at `bound`, by date: a walk of the `post_tags_tag` index alone.
 fn tag_page(
     conn: &mut Conn,
     tag_id: &str,
@@ -383,12 +388,8 @@ fn tag_page(
     cursor: Option<&Cursor>,
     offset: i64,
     limit: i64,
-    now: NaiveDateTime,
+    bound: NaiveDateTime,
 ) -> Result<Vec<String>, AppError> {
-    let bound = match cursor.and_then(|c| c.key.as_deref()) {
-        Some(key) if sort.descending() => parse_time(key)?.min(now),
-        _ => now,
-    };
     let mut query = post_tags::table
         .filter(post_tags::tag_id.eq(tag_id))
         .filter(post_tags::status.eq(PostState::Published))
@@ -501,14 +502,12 @@ fn total(
     conn: &mut Conn,
     viewer: &Viewer,
     filter: &PostFilter,
+    tag_id: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<i64, AppError> {
-    let scope = match (&filter.tag, &filter.author) {
+    let scope = match (tag_id, &filter.author) {
         (None, None) => Some(Scope::Site),
-        (Some(tag), None) => match tag_id(conn, tag)? {
-            Some(id) => Some(Scope::Tag(id)),
-            None => return Ok(0),
-        },
+        (Some(id), None) => Some(Scope::Tag(id.to_string())),
         (None, Some(author)) => Some(Scope::Author(author.clone())),
         (Some(_), Some(_)) => None,
     };
