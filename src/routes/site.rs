@@ -131,7 +131,7 @@ impl TryFrom<UpdateSiteRequest> for SiteUpdate {
 )]
 #[get("/site")]
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let site = crate::db::read(&state.db, site::get).await?;
+    let site = crate::db::read_point(&state.db, site::get).await?;
     http_cache::cached_json(&req, &SiteResponse::from(site), http_cache::PUBLIC_MAX_AGE)
 }
 

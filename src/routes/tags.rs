@@ -136,7 +136,7 @@ pub async fn get(
     let public = auth.0.is_none();
     let now = crate::services::now();
     let slug = slug.into_inner();
-    let tag = crate::db::read(&state.db, move |c| {
+    let tag = crate::db::read_point(&state.db, move |c| {
         tags::get_with_count(c, &slug, public, now)
     })
     .await?;

@@ -138,7 +138,7 @@ pub async fn get(
     let now = now();
     let reference = reference.into_inner();
     let read_viewer = viewer.clone();
-    let view = crate::db::read(&state.db, move |c| {
+    let view = crate::db::read_point(&state.db, move |c| {
         posts::get(c, &read_viewer, &reference, now)
     })
     .await?;
