@@ -193,12 +193,12 @@ where
     F: Fn(&mut Conn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    if let Ok(_permit) = db.reads.permits.try_acquire() {
-        if let Some(mut conn) = db.reads.pool.try_get() {
-            let inline = INLINE_BUDGET.min(db.budget);
-            if let (out, false) = budget::within(inline, || in_one_snapshot(&mut conn, &f)) {
-                return out;
-            }
+    if let Ok(_permit) = db.reads.permits.try_acquire()
+        && let Some(mut conn) = db.reads.pool.try_get()
+    {
+        let inline = INLINE_BUDGET.min(db.budget);
+        if let (out, false) = budget::within(inline, || in_one_snapshot(&mut conn, &f)) {
+            return out;
         }
     }
     read(db, f).await
