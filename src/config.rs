@@ -48,7 +48,8 @@ pub struct Settings {
     pub sitemap_max_urls: u32,
     /// How long a client may take to send a request's head before it gets a 408.
     pub client_timeout_ms: u64,
-    /// How long anonymous reads are served from memory (0 turns the micro-cache off).
+    /// The longest an anonymous read is served from memory (0 turns the cache off); writes and
+    /// scheduled publications end entries sooner, exactly when they make them stale.
     pub public_cache_ms: u64,
     /// `smtp://host:port`, `smtps://user:pass@host`; `None`: e-mails are written to the log.
     pub smtp_url: Option<String>,
@@ -152,7 +153,7 @@ impl Settings {
             statement_timeout_ms: number("BYLINE_STATEMENT_TIMEOUT_MS", 2000, 1, 600_000)?,
             sitemap_max_urls: number("BYLINE_SITEMAP_MAX_URLS", 50_000, 2, 50_000)?,
             client_timeout_ms: number("BYLINE_CLIENT_TIMEOUT_MS", 10_000, 100, 600_000)?,
-            public_cache_ms: number("BYLINE_PUBLIC_CACHE_MS", 1000, 0, 60_000)?,
+            public_cache_ms: number("BYLINE_PUBLIC_CACHE_MS", 60_000, 0, 3_600_000)?,
             smtp_url: var("BYLINE_SMTP_URL")?,
             mail_from: var("BYLINE_MAIL_FROM")?
                 .unwrap_or_else(|| "Byline <noreply@localhost>".into()),
@@ -206,7 +207,7 @@ impl Settings {
             statement_timeout_ms: 10_000,
             sitemap_max_urls: 50_000,
             client_timeout_ms: 10_000,
-            public_cache_ms: 1000,
+            public_cache_ms: 60_000,
             smtp_url: None,
             mail_from: "Byline <noreply@localhost>".into(),
             owner_email: None,

@@ -62,9 +62,18 @@ impl Application {
             db: db.clone(),
             jwt: JwtKeys::new(jwt_secret.as_bytes(), settings.jwt_ttl_seconds),
         });
+        let horizon_db = db.clone();
         let public_cache = web::Data::new(PublicCache::new(
             std::time::Duration::from_millis(settings.public_cache_ms),
             jobs.wake(),
+            Box::new(move |after| {
+                let db = horizon_db.clone();
+                Box::pin(async move {
+                    db::read_point(&db, move |c| services::posts::next_publication(c, after))
+                        .await
+                        .map_err(|_| ())
+                })
+            }),
         ));
         let state = web::Data::new(AppState::new(db, settings, public_url));
         let doc = crate::openapi::document();

@@ -1,8 +1,10 @@
-//! A micro-cache for anonymous reads: a public answer (posts, tags, site, feeds) is kept for a
-//! moment (1 s by default, `BYLINE_PUBLIC_CACHE_MS`) so a burst of readers costs one database
-//! read. Any successful write through the API clears it, so editors see their changes at once;
-//! a scheduled post may appear up to that moment late. (A successful write also wakes the
-//! background jobs.)
+//! A cache for anonymous reads: a public answer (posts, tags, site, feeds) is kept until
+//! something makes it stale, so spread readers cost a database read per answer, not per request.
+//! Answers go stale in two ways, and both drop them exactly: a successful write through the API
+//! clears everything at once (editors see their changes immediately), and a scheduled post's time
+//! coming — every entry expires by the next scheduled publication (`horizon`). Writes by another
+//! process (the CLI) are seen within `BYLINE_PUBLIC_CACHE_MS`, the longest an entry is kept.
+//! (A successful write also wakes the background jobs.)
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -13,8 +15,18 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
+use chrono::NaiveDateTime;
 
 use tokio::sync::Notify;
+
+/// Reads when the next scheduled post after a time goes live (`Err`: it could not be read).
+pub type NextPublication = Box<
+    dyn Fn(
+            NaiveDateTime,
+        ) -> futures_util::future::BoxFuture<'static, Result<Option<NaiveDateTime>, ()>>
+        + Send
+        + Sync,
+>;
 
 /// Beyond this many bytes the cache starts over: memory stays bounded.
 const MAX_BYTES: usize = 8 << 20;
@@ -22,31 +34,47 @@ const MAX_BYTES: usize = 8 << 20;
 const MAX_ENTRY_BYTES: usize = 256 << 10;
 
 struct Entry {
-    stored: Instant,
+    expires: Instant,
     etag: String,
     headers: header::HeaderMap,
     body: web::Bytes,
 }
 
 pub struct PublicCache {
-    ttl: Duration,
+    max_age: Duration,
     entries: Mutex<Entries>,
     /// Woken after every successful write: the jobs send what it queued.
     wake: std::sync::Arc<Notify>,
+    next_publication: NextPublication,
 }
 
 #[derive(Default)]
 struct Entries {
     map: HashMap<String, Entry>,
     bytes: usize,
+    /// Bumped by every clear: an answer computed before a write is not stored after it.
+    generation: u64,
+    /// When the next scheduled post goes live (`None`: not known since the last clear).
+    horizon: Option<Horizon>,
+}
+
+#[derive(Clone, Copy)]
+enum Horizon {
+    At(Instant),
+    Never,
 }
 
 impl PublicCache {
-    pub fn new(ttl: Duration, wake: std::sync::Arc<Notify>) -> PublicCache {
+    pub fn new(
+        max_age: Duration,
+        wake: std::sync::Arc<Notify>,
+        next_publication: NextPublication,
+    ) -> PublicCache {
         PublicCache {
-            ttl,
+            max_age,
             entries: Mutex::new(Entries::default()),
             wake,
+            next_publication,
         }
     }
 
@@ -55,7 +83,7 @@ impl PublicCache {
         let entry = entries
             .map
             .get(key)
-            .filter(|e| e.stored.elapsed() < self.ttl)?;
+            .filter(|e| Instant::now() < e.expires)?;
         let status = if super::not_modified(req, &entry.etag) {
             StatusCode::NOT_MODIFIED
         } else {
@@ -72,13 +100,53 @@ impl PublicCache {
         })
     }
 
-    fn store(&self, key: String, entry: Entry) {
+    fn generation(&self) -> u64 {
+        self.entries.lock().map(|e| e.generation).unwrap_or(0)
+    }
+
+    /// The next scheduled publication, if known and still ahead.
+    fn horizon(&self) -> Option<Horizon> {
+        let entries = self.entries.lock().ok()?;
+        match entries.horizon? {
+            Horizon::At(at) if at <= Instant::now() => None,
+            known => Some(known),
+        }
+    }
+
+    /// Records when the next scheduled post goes live, as read from the database after
+    /// `generation` began (a write since then may have scheduled an earlier one).
+    fn set_horizon(&self, generation: u64, next: Option<NaiveDateTime>) {
+        let horizon = match next {
+            None => Horizon::Never,
+            Some(at) => {
+                let ahead = (at - chrono::Utc::now().naive_utc())
+                    .to_std()
+                    .unwrap_or_default();
+                Horizon::At(Instant::now() + ahead)
+            }
+        };
+        if let Ok(mut entries) = self.entries.lock()
+            && entries.generation == generation
+        {
+            entries.horizon = Some(horizon);
+        }
+    }
+
+    fn store(&self, generation: u64, horizon: Horizon, key: String, mut entry: Entry) {
         if entry.body.len() > MAX_ENTRY_BYTES {
             return;
         }
+        entry.expires = match horizon {
+            Horizon::At(at) => at.min(entry.expires),
+            Horizon::Never => entry.expires,
+        };
         if let Ok(mut entries) = self.entries.lock() {
+            if entries.generation != generation {
+                return;
+            }
             if entries.bytes + entry.body.len() > MAX_BYTES {
-                *entries = Entries::default();
+                entries.map.clear();
+                entries.bytes = 0;
             }
             entries.bytes += entry.body.len();
             if let Some(old) = entries.map.insert(key, entry) {
@@ -89,8 +157,23 @@ impl PublicCache {
 
     pub fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
-            *entries = Entries::default();
+            let generation = entries.generation + 1;
+            *entries = Entries {
+                generation,
+                ..Entries::default()
+            };
         }
+    }
+
+    /// The horizon, read from the database when not known; `None` when it cannot be read (the
+    /// answer is then not kept).
+    async fn horizon_for(&self, generation: u64, asked_at: NaiveDateTime) -> Option<Horizon> {
+        if let Some(known) = self.horizon() {
+            return Some(known);
+        }
+        let next = (self.next_publication)(asked_at).await.ok()?;
+        self.set_horizon(generation, next);
+        self.horizon()
     }
 }
 
@@ -115,7 +198,7 @@ pub async fn microcache(
             .map(ServiceResponse::map_into_boxed_body);
     };
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !cacheable(&req) || cache.ttl.is_zero() {
+    if !cacheable(&req) || cache.max_age.is_zero() {
         let res = next.call(req).await?;
         if !safe && res.status().is_success() {
             cache.clear();
@@ -128,6 +211,9 @@ pub async fn microcache(
     if let Some(hit) = cache.answer(&key, req.request()) {
         return Ok(req.into_response(hit));
     }
+    let generation = cache.generation();
+    // Before the answer is computed: a post going live while it is computed ends the entry.
+    let asked_at = chrono::Utc::now().naive_utc();
     let res = next.call(req).await?;
     let public = res
         .headers()
@@ -142,15 +228,20 @@ pub async fn microcache(
     let (Some(etag), true, StatusCode::OK) = (etag, public, res.status()) else {
         return Ok(res.map_into_boxed_body());
     };
+    let Some(horizon) = cache.horizon_for(generation, asked_at).await else {
+        return Ok(res.map_into_boxed_body());
+    };
     let (http_req, response) = res.into_parts();
     let headers = response.headers().clone();
     let body = actix_web::body::to_bytes(response.into_body())
         .await
         .map_err(|_| actix_web::error::ErrorInternalServerError("response body"))?;
     cache.store(
+        generation,
+        horizon,
         key,
         Entry {
-            stored: Instant::now(),
+            expires: Instant::now() + cache.max_age,
             etag,
             headers: headers.clone(),
             body: body.clone(),

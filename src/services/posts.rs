@@ -471,6 +471,19 @@ fn announce(conn: &mut Conn, post: &Post, now: NaiveDateTime) -> Result<(), AppE
     super::webhooks::emit(conn, WebhookEvent::PostPublished, event_data(post), now)
 }
 
+/// When the next scheduled post goes live (after `after`): public answers change then. One probe
+/// of the live-posts index.
+pub fn next_publication(
+    conn: &mut Conn,
+    after: NaiveDateTime,
+) -> Result<Option<NaiveDateTime>, AppError> {
+    Ok(posts::table
+        .filter(posts::status.eq(PostState::Published))
+        .filter(posts::published_at.gt(after))
+        .select(diesel::dsl::min(posts::published_at))
+        .first(conn)?)
+}
+
 /// Announces scheduled posts whose time has come, each once. Returns how many.
 pub fn announce_due(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppError> {
     db::write_transaction(conn, |conn| {

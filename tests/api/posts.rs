@@ -304,6 +304,34 @@ async fn a_scheduled_post_goes_live_by_itself() {
 }
 
 #[tokio::test]
+async fn cached_public_answers_end_when_a_scheduled_post_goes_live() {
+    // Entries are kept up to a minute: only the publication time can end them here.
+    let app = crate::helpers::spawn_app_with(|s| s.public_cache_ms = 60_000).await;
+    let admin = app.admin_token().await;
+    app.publish(&admin, "Already out", "Hello").await;
+    let soon = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    app.create_post(
+        &admin,
+        json!({"title": "Soon", "status": "scheduled", "published_at": soon.to_rfc3339()}),
+    )
+    .await;
+    let total = || async {
+        let list: Value = app
+            .get("/api/v1/posts", None)
+            .await
+            .json()
+            .await
+            .expect("json");
+        list["meta"]["total"].clone()
+    };
+    // Served twice before the time (the second from memory), then right after it.
+    assert_eq!(total().await, 1);
+    assert_eq!(total().await, 1);
+    tokio::time::sleep(Duration::from_millis(1700)).await;
+    assert_eq!(total().await, 2);
+}
+
+#[tokio::test]
 async fn lists_are_newest_first_and_sortable() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
