@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::config::Settings;
 use crate::db::{self, Conn};
-use crate::domain::{Caller, Email, Name, Page, Password, Role};
+use crate::domain::{Caller, Cursor, Email, Name, Page, Paging, Password, Role};
 use crate::error::AppError;
 use crate::services::import::{self as post_import, export_item};
 use crate::services::users::{self, UserDraft, UserUpdate};
@@ -157,20 +157,22 @@ fn user(conn: &mut Conn, cmd: UserCommand) -> anyhow::Result<()> {
             println!("created {} {} ({})", user.id, user.email, user.role);
         }
         UserCommand::List => {
-            let mut number = 1;
+            let mut paging = Paging::Page(Page {
+                number: 1,
+                per_page: Page::MAX_PER_PAGE,
+            });
             loop {
-                let page = Page {
-                    number,
-                    per_page: Page::MAX_PER_PAGE,
-                };
-                let (rows, total) = users::list(conn, page).map_err(describe)?;
+                let (rows, listing) = users::list(conn, &paging).map_err(describe)?;
                 for u in &rows {
                     println!("{}\t{}\t{}\t{}", u.id, u.email, u.role, u.name);
                 }
-                if page.total_pages(total) <= i64::from(number) {
+                let Some(next) = listing.next_cursor else {
                     break;
-                }
-                number += 1;
+                };
+                paging = Paging::After {
+                    per_page: Page::MAX_PER_PAGE,
+                    cursor: Cursor::decode(&next).map_err(|e| anyhow::anyhow!(e))?,
+                };
             }
         }
         UserCommand::SetPassword { email, password } => {

@@ -309,20 +309,67 @@ pub fn ping(conn: &mut Conn) -> Result<(), AppError> {
     Ok(())
 }
 
-/// One page of a query and the query's total, as every collection answers: `$query` is counted,
-/// then ordered by `$order`, cut to the page and loaded as `$select`. A macro because `$query`
-/// is built twice (once per statement), and Diesel's query types would make a generic
-/// function's bounds longer than the code it saves.
+/// One page of a collection and its `Listing`, as every collection answers: `$query` (built
+/// twice, once per statement) is counted, then walked in the order of `$key` then `$id` (`asc`
+/// or `desc`: an index on both gives the order) from the page's offset or from just past the
+/// cursor's row (a range seek on `$key`, so any depth costs the same), cut to the page and
+/// loaded as `$select`. `$order` names the ordering in cursors; `$key_of` gives a row's key
+/// (a `$key_type`) and id for the next page's cursor. A macro because Diesel's query types would
+/// make a generic function's bounds longer than the code it saves.
 macro_rules! paged {
-    ($conn:expr, $page:expr, $query:expr, $order:expr, $select:expr) => {{
+    ($conn:expr, $paging:expr, $query:expr, $order:expr, ($key:expr, $id:expr, $key_type:ty), desc,
+     $select:expr, $key_of:expr) => {
+        $crate::db::paged!(@walk $conn, $paging, $query, $order, $key, $id, $key_type,
+            desc, lt, le, $select, $key_of)
+    };
+    ($conn:expr, $paging:expr, $query:expr, $order:expr, ($key:expr, $id:expr, $key_type:ty), asc,
+     $select:expr, $key_of:expr) => {
+        $crate::db::paged!(@walk $conn, $paging, $query, $order, $key, $id, $key_type,
+            asc, gt, ge, $select, $key_of)
+    };
+    (@walk $conn:expr, $paging:expr, $query:expr, $order:expr, $key:expr, $id:expr,
+     $key_type:ty, $dir:ident, $past:ident, $upto:ident, $select:expr, $key_of:expr) => {{
+        use $crate::domain::{Cursor, CursorKey, Listing, Paging};
+        use $crate::error::AppError;
+        let paging: &Paging = $paging;
         let total: i64 = $query.count().get_result($conn)?;
-        let rows = $query
-            .order($order)
-            .offset($page.offset())
-            .limit($page.limit())
+        let mut walk = $query;
+        if let Paging::After { cursor, .. } = paging {
+            let cursor = cursor.expect($order).map_err(AppError::BadRequest)?;
+            let key = cursor
+                .key
+                .as_deref()
+                .and_then(<$key_type as CursorKey>::from_key)
+                .ok_or_else(|| AppError::BadRequest("cursor is not valid".into()))?;
+            walk = walk
+                .filter($key.$upto(key.clone()))
+                .filter($key.$past(key).or($id.$past(cursor.id.clone())));
+        }
+        let per_page = i64::from(paging.per_page());
+        let mut rows: Vec<_> = walk
+            .order(($key.$dir(), $id.$dir()))
+            .offset(paging.offset())
+            .limit(per_page + 1)
             .select($select)
             .load($conn)?;
-        Ok::<_, $crate::error::AppError>((rows, total))
+        let more = rows.len() > paging.per_page() as usize;
+        rows.truncate(paging.per_page() as usize);
+        let next_cursor = match (more, rows.last()) {
+            (true, Some(last)) => {
+                let (key, id): ($key_type, String) = ($key_of)(last);
+                Some(Cursor::new($order, Some(key.to_key()), &id).encode())
+            }
+            _ => None,
+        };
+        Ok::<_, AppError>((
+            rows,
+            Listing {
+                paging: paging.clone(),
+                total,
+                total_is_lower_bound: false,
+                next_cursor,
+            },
+        ))
     }};
 }
 pub(crate) use paged;

@@ -16,7 +16,7 @@ mod text;
 
 pub use caller::Caller;
 pub use email::Email;
-pub use page::{Cursor, CursorQuery, Page, PageQuery, Paging};
+pub use page::{Cursor, CursorKey, CursorQuery, Listing, Page, PageQuery, Paging};
 pub use password::Password;
 pub use post_status::{PostStatus, is_live};
 pub use role::Role;

@@ -102,6 +102,46 @@ impl Paging {
     }
 }
 
+/// What a collection answer says about its page: where it started, the collection's size, and
+/// the cursor of the page after it (when there is one).
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub paging: Paging,
+    pub total: i64,
+    /// `total` is a lower bound (a search matched more than it ranks).
+    pub total_is_lower_bound: bool,
+    pub next_cursor: Option<String>,
+}
+
+/// A sort key as it travels in a cursor, and back.
+pub trait CursorKey: Sized {
+    fn to_key(&self) -> String;
+    fn from_key(key: &str) -> Option<Self>;
+}
+
+/// Times in cursors: at full precision, as stored.
+const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.f";
+
+impl CursorKey for chrono::NaiveDateTime {
+    fn to_key(&self) -> String {
+        self.format(CURSOR_TIME).to_string()
+    }
+
+    fn from_key(key: &str) -> Option<Self> {
+        chrono::NaiveDateTime::parse_from_str(key, CURSOR_TIME).ok()
+    }
+}
+
+impl CursorKey for String {
+    fn to_key(&self) -> String {
+        self.clone()
+    }
+
+    fn from_key(key: &str) -> Option<Self> {
+        Some(key.to_string())
+    }
+}
+
 /// A keyset position, opaque to clients: which ordering it belongs to, and the sort key (`None`
 /// for NULL) and id of the last item seen.
 #[derive(Debug, Clone, PartialEq, Eq)]

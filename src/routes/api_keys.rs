@@ -9,7 +9,7 @@ use super::extract::Json;
 use super::pagination::{self, Paginated};
 use crate::auth::Admin;
 use crate::db::models::ApiKey;
-use crate::domain::{Name, PageQuery, Role, parse_id};
+use crate::domain::{CursorQuery, Name, PageQuery, Role, parse_id};
 use crate::error::{AppError, FieldErrors};
 use crate::services::api_keys;
 use crate::state::AppState;
@@ -82,7 +82,7 @@ fn key_id(raw: &str) -> Result<String, AppError> {
     operation_id = "listApiKeys",
     tag = "api-keys",
     security(("bearer" = [])),
-    params(PageQuery),
+    params(PageQuery, CursorQuery),
     responses((status = 200, description = "A page of API keys", body = Paginated<ApiKeyResponse>,
         headers(("Link" = String, description = "RFC 8288 pagination links"))))
 )]
@@ -92,17 +92,12 @@ pub async fn list(
     _: Admin,
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = pagination::page(&query)?;
-    let (rows, total) = crate::db::run(&state.db, move |c| api_keys::list(c, page)).await?;
+    let paging = pagination::paging(&query, &cursor)?;
+    let (rows, listing) = crate::db::run(&state.db, move |c| api_keys::list(c, &paging)).await?;
     let data: Vec<ApiKeyResponse> = rows.into_iter().map(ApiKeyResponse::from).collect();
-    Ok(pagination::respond(
-        &req,
-        &state.public_url,
-        page,
-        total,
-        data,
-    ))
+    Ok(pagination::respond(&req, &state.public_url, &listing, data))
 }
 
 /// Creates an API key; the answer carries the secret, shown this once.

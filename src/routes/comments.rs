@@ -10,7 +10,7 @@ use super::extract::Json;
 use super::pagination::{self, Paginated};
 use crate::auth::{Editor, MaybeAuthUser};
 use crate::db::models::Comment;
-use crate::domain::{CommentStatus, Email, PageQuery};
+use crate::domain::{CommentStatus, CursorQuery, Email, PageQuery};
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::http_cache;
 use crate::services::comments::{
@@ -206,7 +206,7 @@ pub async fn create(
 #[utoipa::path(
     operation_id = "listPostComments",
     tag = "comments",
-    params(("post" = String, Path, description = "The post's id or slug"), PageQuery),
+    params(("post" = String, Path, description = "The post's id or slug"), PageQuery, CursorQuery),
     responses(
         (status = 200, description = "A page of the thread", body = Paginated<CommentResponse>,
             headers(("Link" = String, description = "RFC 8288 pagination links"), ("ETag" = String), ("Cache-Control" = String))),
@@ -219,12 +219,13 @@ pub async fn thread(
     state: web::Data<AppState>,
     reference: web::Path<String>,
     paging: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = pagination::page(&paging)?;
+    let paging = pagination::paging(&paging, &cursor)?;
     let reference = reference.into_inner();
     let now = crate::services::now();
-    let (rows, total) = crate::db::read(&state.db, move |c| {
-        comments::thread(c, &reference, page, now)
+    let (rows, listing) = crate::db::read(&state.db, move |c| {
+        comments::thread(c, &reference, &paging, now)
     })
     .await?;
     let data: Vec<CommentResponse> = rows
@@ -234,8 +235,7 @@ pub async fn thread(
     pagination::respond_cached(
         &req,
         &state.public_url,
-        page,
-        total,
+        &listing,
         data,
         http_cache::PUBLIC_MAX_AGE,
         None,
@@ -258,7 +258,7 @@ pub struct ModerationQuery {
     operation_id = "listComments",
     tag = "comments",
     security(("bearer" = [])),
-    params(PageQuery, ModerationQuery),
+    params(PageQuery, CursorQuery, ModerationQuery),
     responses((status = 200, description = "A page of comments", body = Paginated<ModerationComment>,
         headers(("Link" = String, description = "RFC 8288 pagination links"))))
 )]
@@ -268,25 +268,20 @@ pub async fn list(
     _: Editor,
     state: web::Data<AppState>,
     paging: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
     query: web::Query<ModerationQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = pagination::page(&paging)?;
+    let paging = pagination::paging(&paging, &cursor)?;
     let query = query.into_inner();
     let filter = ModerationFilter {
         status: query.status,
         post: query.post,
         q: query.q.filter(|q| !q.trim().is_empty()),
     };
-    let (rows, total) =
-        crate::db::run(&state.db, move |c| comments::list(c, &filter, page)).await?;
+    let (rows, listing) =
+        crate::db::run(&state.db, move |c| comments::list(c, &filter, &paging)).await?;
     let data: Vec<ModerationComment> = rows.into_iter().map(ModerationComment::from).collect();
-    Ok(pagination::respond(
-        &req,
-        &state.public_url,
-        page,
-        total,
-        data,
-    ))
+    Ok(pagination::respond(&req, &state.public_url, &listing, data))
 }
 
 /// One comment with its private details (editors).

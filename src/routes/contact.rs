@@ -10,7 +10,7 @@ use super::extract::Json;
 use super::pagination::{self, Paginated};
 use crate::auth::Editor;
 use crate::db::models::ContactMessage;
-use crate::domain::{ContactStatus, Email, PageQuery};
+use crate::domain::{ContactStatus, CursorQuery, Email, PageQuery};
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::contact::{self, ContactDraft, MessageText, SenderName, Subject};
 use crate::state::AppState;
@@ -162,7 +162,7 @@ pub struct StatusQuery {
     operation_id = "listContactMessages",
     tag = "contact",
     security(("bearer" = [])),
-    params(PageQuery, StatusQuery),
+    params(PageQuery, CursorQuery, StatusQuery),
     responses((status = 200, description = "A page of messages", body = Paginated<ContactMessageResponse>,
         headers(("Link" = String, description = "RFC 8288 pagination links"))))
 )]
@@ -172,20 +172,16 @@ pub async fn list(
     _: Editor,
     state: web::Data<AppState>,
     paging: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
     query: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = pagination::page(&paging)?;
+    let paging = pagination::paging(&paging, &cursor)?;
     let status = query.status;
-    let (rows, total) = crate::db::run(&state.db, move |c| contact::list(c, status, page)).await?;
+    let (rows, listing) =
+        crate::db::run(&state.db, move |c| contact::list(c, status, &paging)).await?;
     let data: Vec<ContactMessageResponse> =
         rows.into_iter().map(ContactMessageResponse::from).collect();
-    Ok(pagination::respond(
-        &req,
-        &state.public_url,
-        page,
-        total,
-        data,
-    ))
+    Ok(pagination::respond(&req, &state.public_url, &listing, data))
 }
 
 /// One message (editors).

@@ -13,7 +13,7 @@ use super::extract::Json;
 use super::pagination::{self, Paginated};
 use crate::db::models::Media;
 use crate::domain::Caller;
-use crate::domain::{PageQuery, Role};
+use crate::domain::{CursorQuery, PageQuery, Role};
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::media;
 use crate::state::AppState;
@@ -160,7 +160,7 @@ pub async fn upload(
     operation_id = "listMedia",
     tag = "media",
     security(("bearer" = [])),
-    params(PageQuery),
+    params(PageQuery, CursorQuery),
     responses((status = 200, description = "A page of uploads", body = Paginated<MediaResponse>,
         headers(("Link" = String, description = "RFC 8288 pagination links"))))
 )]
@@ -170,21 +170,16 @@ pub async fn list(
     auth: Caller,
     state: web::Data<AppState>,
     paging: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(Role::Author)?;
-    let page = pagination::page(&paging)?;
-    let (rows, total) = crate::db::run(&state.db, move |c| media::list(c, page)).await?;
+    let paging = pagination::paging(&paging, &cursor)?;
+    let (rows, listing) = crate::db::run(&state.db, move |c| media::list(c, &paging)).await?;
     let data: Vec<MediaResponse> = rows
         .into_iter()
         .map(|m| response(m, &state.public_url))
         .collect();
-    Ok(pagination::respond(
-        &req,
-        &state.public_url,
-        page,
-        total,
-        data,
-    ))
+    Ok(pagination::respond(&req, &state.public_url, &listing, data))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::pagination::{self, Paginated};
 use crate::auth::Admin;
 use crate::db::models::OutboxMessage;
-use crate::domain::{OutboxStatus, PageQuery};
+use crate::domain::{CursorQuery, OutboxStatus, PageQuery};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -56,7 +56,7 @@ pub struct OutboxQuery {
     operation_id = "listOutbox",
     tag = "outbox",
     security(("bearer" = [])),
-    params(PageQuery, OutboxQuery),
+    params(PageQuery, CursorQuery, OutboxQuery),
     responses((status = 200, description = "A page of e-mails", body = Paginated<OutboxResponse>,
         headers(("Link" = String, description = "RFC 8288 pagination links"))))
 )]
@@ -66,20 +66,15 @@ pub async fn list(
     _: Admin,
     state: web::Data<AppState>,
     paging: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = pagination::page(&paging)?;
+    let paging = pagination::paging(&paging, &cursor)?;
     let status = query.status;
-    let (rows, total) = crate::db::run(&state.db, move |c| {
-        crate::services::outbox::list(c, status, page)
+    let (rows, listing) = crate::db::run(&state.db, move |c| {
+        crate::services::outbox::list(c, status, &paging)
     })
     .await?;
     let data: Vec<OutboxResponse> = rows.into_iter().map(OutboxResponse::from).collect();
-    Ok(pagination::respond(
-        &req,
-        &state.public_url,
-        page,
-        total,
-        data,
-    ))
+    Ok(pagination::respond(&req, &state.public_url, &listing, data))
 }

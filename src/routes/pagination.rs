@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{Page, PageQuery, Paging};
+use crate::domain::{CursorQuery, Listing, Page, PageQuery, Paging};
 use crate::error::AppError;
 use crate::http_cache;
 
@@ -37,26 +37,17 @@ pub fn page(query: &PageQuery) -> Result<Page, AppError> {
     Page::parse(query).map_err(AppError::BadRequest)
 }
 
-/// What a collection answer says about its page.
-#[derive(Debug, Clone)]
-pub struct Listing {
-    pub paging: Paging,
-    pub total: i64,
-    pub total_is_lower_bound: bool,
-    pub next_cursor: Option<String>,
+/// Where the asked-for page starts: a page number or a cursor (not both), or a 400 naming it.
+pub fn paging(page_query: &PageQuery, cursor: &CursorQuery) -> Result<Paging, AppError> {
+    Paging::at(
+        page(page_query)?,
+        page_query.page.is_some(),
+        cursor.cursor.as_deref(),
+    )
+    .map_err(AppError::BadRequest)
 }
 
 impl Listing {
-    /// A numbered page without cursors.
-    pub fn page(page: Page, total: i64) -> Listing {
-        Listing {
-            paging: Paging::Page(page),
-            total,
-            total_is_lower_bound: false,
-            next_cursor: None,
-        }
-    }
-
     fn meta(&self) -> PageMeta {
         let per_page = self.paging.per_page();
         PageMeta {
@@ -93,13 +84,11 @@ impl Listing {
 pub fn respond<T: Serialize>(
     req: &HttpRequest,
     public_url: &str,
-    page: Page,
-    total: i64,
+    listing: &Listing,
     data: Vec<T>,
 ) -> HttpResponse {
-    let listing = Listing::page(page, total);
     HttpResponse::Ok()
-        .insert_header((header::LINK, link_header(req, public_url, &listing)))
+        .insert_header((header::LINK, link_header(req, public_url, listing)))
         .json(Paginated {
             data,
             meta: listing.meta(),
@@ -109,26 +98,6 @@ pub fn respond<T: Serialize>(
 /// As `respond`, with an ETag and `Cache-Control`; `If-None-Match` gets a `304`. With
 /// `version` (what the items' bodies depend on), the ETag comes from it instead of the body.
 pub fn respond_cached<T: Serialize>(
-    req: &HttpRequest,
-    public_url: &str,
-    page: Page,
-    total: i64,
-    data: Vec<T>,
-    cache_control: &str,
-    version: Option<&str>,
-) -> Result<HttpResponse, AppError> {
-    respond_listing(
-        req,
-        public_url,
-        &Listing::page(page, total),
-        data,
-        cache_control,
-        version,
-    )
-}
-
-/// As `respond_cached`, for a listing that may be paged by cursor.
-pub fn respond_listing<T: Serialize>(
     req: &HttpRequest,
     public_url: &str,
     listing: &Listing,

@@ -11,7 +11,7 @@ use super::pagination::{self, Paginated};
 use super::site::Gift;
 use crate::auth::Editor;
 use crate::db::models::Subscriber;
-use crate::domain::{Email, PageQuery, SubscriberStatus};
+use crate::domain::{CursorQuery, Email, PageQuery, SubscriberStatus};
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::subscribers::{self, Signup, SignupText};
 use crate::state::AppState;
@@ -267,7 +267,7 @@ pub struct StatusQuery {
     operation_id = "listSubscribers",
     tag = "subscribers",
     security(("bearer" = [])),
-    params(PageQuery, StatusQuery),
+    params(PageQuery, CursorQuery, StatusQuery),
     responses((status = 200, description = "A page of subscribers", body = Paginated<SubscriberResponse>,
         headers(("Link" = String, description = "RFC 8288 pagination links"))))
 )]
@@ -277,20 +277,15 @@ pub async fn list(
     _: Editor,
     state: web::Data<AppState>,
     paging: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
     query: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = pagination::page(&paging)?;
+    let paging = pagination::paging(&paging, &cursor)?;
     let status = query.status;
-    let (rows, total) =
-        crate::db::run(&state.db, move |c| subscribers::list(c, status, page)).await?;
+    let (rows, listing) =
+        crate::db::run(&state.db, move |c| subscribers::list(c, status, &paging)).await?;
     let data: Vec<SubscriberResponse> = rows.into_iter().map(SubscriberResponse::from).collect();
-    Ok(pagination::respond(
-        &req,
-        &state.public_url,
-        page,
-        total,
-        data,
-    ))
+    Ok(pagination::respond(&req, &state.public_url, &listing, data))
 }
 
 /// A spreadsheet cell that cannot run as a formula: risky first characters get a `'`.

@@ -9,7 +9,7 @@ use super::extract::Json;
 use super::pagination::{self, Paginated};
 use crate::auth::{Editor, MaybeAuthUser};
 use crate::db::models::Tag;
-use crate::domain::{Name, PageQuery, Slug};
+use crate::domain::{CursorQuery, Name, PageQuery, Slug};
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::http_cache;
 use crate::services::tags::{self, Description, TagChanges, TagWithCount};
@@ -82,7 +82,7 @@ pub struct UpdateTagRequest {
     operation_id = "listTags",
     tag = "tags",
     security((), ("bearer" = [])),
-    params(PageQuery),
+    params(PageQuery, CursorQuery),
     responses(
         (status = 200, description = "A page of tags", body = Paginated<TagResponse>,
             headers(("Link" = String, description = "RFC 8288 pagination links"), ("ETag" = String), ("Cache-Control" = String))),
@@ -96,18 +96,18 @@ pub async fn list(
     auth: MaybeAuthUser,
     state: web::Data<AppState>,
     paging: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = pagination::page(&paging)?;
+    let paging = pagination::paging(&paging, &cursor)?;
     let public = auth.0.is_none();
     let now = crate::services::now();
-    let (rows, total) =
-        crate::db::read(&state.db, move |c| tags::list(c, page, public, now)).await?;
+    let (rows, listing) =
+        crate::db::read(&state.db, move |c| tags::list(c, &paging, public, now)).await?;
     let data: Vec<TagResponse> = rows.into_iter().map(TagResponse::from).collect();
     pagination::respond_cached(
         &req,
         &state.public_url,
-        page,
-        total,
+        &listing,
         data,
         cache_control(public),
         None,

@@ -9,7 +9,7 @@ use super::extract::Json;
 use super::pagination::{self, Paginated};
 use crate::auth::Admin;
 use crate::db::models::User;
-use crate::domain::{Email, Name, PageQuery, Password, Role, parse_id};
+use crate::domain::{CursorQuery, Email, Name, PageQuery, Password, Role, parse_id};
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::users::{self, UserDraft, UserUpdate};
 use crate::state::AppState;
@@ -127,7 +127,7 @@ fn user_id(raw: &str) -> Result<String, AppError> {
     operation_id = "listUsers",
     tag = "users",
     security(("bearer" = [])),
-    params(PageQuery),
+    params(PageQuery, CursorQuery),
     responses((status = 200, description = "A page of users", body = Paginated<UserResponse>,
         headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))))
 )]
@@ -137,17 +137,12 @@ pub async fn list(
     _: Admin,
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = pagination::page(&query)?;
-    let (rows, total) = crate::db::run(&state.db, move |c| users::list(c, page)).await?;
+    let paging = pagination::paging(&query, &cursor)?;
+    let (rows, listing) = crate::db::run(&state.db, move |c| users::list(c, &paging)).await?;
     let data: Vec<UserResponse> = rows.into_iter().map(UserResponse::from).collect();
-    Ok(pagination::respond(
-        &req,
-        &state.public_url,
-        page,
-        total,
-        data,
-    ))
+    Ok(pagination::respond(&req, &state.public_url, &listing, data))
 }
 
 /// Creates a user. The e-mail is normalised (trimmed, lower-cased) and must be unique.

@@ -10,7 +10,7 @@ use super::extract::Json;
 use super::pagination::{self, Paginated};
 use crate::auth::Admin;
 use crate::db::models::{Webhook, WebhookDelivery};
-use crate::domain::PageQuery;
+use crate::domain::{CursorQuery, PageQuery};
 use crate::error::{AppError, FieldErrors};
 use crate::services::webhooks::{self, NewWebhook, WebhookChanges};
 use crate::state::AppState;
@@ -131,7 +131,7 @@ async fn check_url(
     operation_id = "listWebhooks",
     tag = "webhooks",
     security(("bearer" = [])),
-    params(PageQuery),
+    params(PageQuery, CursorQuery),
     responses((status = 200, description = "A page of webhooks", body = Paginated<WebhookResponse>,
         headers(("Link" = String, description = "RFC 8288 pagination links"))))
 )]
@@ -141,17 +141,12 @@ pub async fn list(
     _: Admin,
     state: web::Data<AppState>,
     paging: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = pagination::page(&paging)?;
-    let (rows, total) = crate::db::run(&state.db, move |c| webhooks::list(c, page)).await?;
+    let paging = pagination::paging(&paging, &cursor)?;
+    let (rows, listing) = crate::db::run(&state.db, move |c| webhooks::list(c, &paging)).await?;
     let data: Vec<WebhookResponse> = rows.into_iter().map(WebhookResponse::from).collect();
-    Ok(pagination::respond(
-        &req,
-        &state.public_url,
-        page,
-        total,
-        data,
-    ))
+    Ok(pagination::respond(&req, &state.public_url, &listing, data))
 }
 
 /// Registers a webhook. URLs on private or loopback addresses are refused (SSRF).
@@ -288,7 +283,7 @@ pub async fn ping(
     operation_id = "listWebhookDeliveries",
     tag = "webhooks",
     security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid, description = "The webhook's id"), PageQuery),
+    params(("id" = String, Path, format = Uuid, description = "The webhook's id"), PageQuery, CursorQuery),
     responses((status = 200, description = "A page of deliveries", body = Paginated<DeliveryResponse>,
         headers(("Link" = String, description = "RFC 8288 pagination links"))))
 )]
@@ -299,19 +294,14 @@ pub async fn deliveries(
     state: web::Data<AppState>,
     id: web::Path<String>,
     paging: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = pagination::page(&paging)?;
+    let paging = pagination::paging(&paging, &cursor)?;
     let id = id.into_inner();
-    let (rows, total) =
-        crate::db::run(&state.db, move |c| webhooks::deliveries(c, &id, page)).await?;
+    let (rows, listing) =
+        crate::db::run(&state.db, move |c| webhooks::deliveries(c, &id, &paging)).await?;
     let data: Vec<DeliveryResponse> = rows.into_iter().map(DeliveryResponse::from).collect();
-    Ok(pagination::respond(
-        &req,
-        &state.public_url,
-        page,
-        total,
-        data,
-    ))
+    Ok(pagination::respond(&req, &state.public_url, &listing, data))
 }
 
 /// Sends a delivery again, with the same id and body.

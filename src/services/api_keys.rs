@@ -6,7 +6,7 @@ use crate::crypto::api_key;
 use crate::db::models::{ApiKey, NewApiKey};
 use crate::db::schema::{api_keys, users};
 use crate::db::{self, Conn};
-use crate::domain::{Caller, Page, Role, new_id};
+use crate::domain::{Caller, Listing, Paging, Role, new_id};
 use crate::error::AppError;
 
 /// Creates a key owned by `owner_id`; returns the row and the secret (never stored in clear).
@@ -33,13 +33,16 @@ pub fn create(
     Ok((key, generated.secret))
 }
 
-pub fn list(conn: &mut Conn, page: Page) -> Result<(Vec<ApiKey>, i64), AppError> {
+pub fn list(conn: &mut Conn, paging: &Paging) -> Result<(Vec<ApiKey>, Listing), AppError> {
     db::paged!(
         conn,
-        page,
-        api_keys::table,
-        (api_keys::created_at.asc(), api_keys::id.asc()),
-        ApiKey::as_select()
+        paging,
+        api_keys::table.into_boxed(),
+        "created_at",
+        (api_keys::created_at, api_keys::id, chrono::NaiveDateTime),
+        asc,
+        ApiKey::as_select(),
+        |r: &ApiKey| (r.created_at, r.id.clone())
     )
 }
 

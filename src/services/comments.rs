@@ -10,7 +10,7 @@ use crate::db::Conn;
 use crate::db::models::Comment;
 use crate::db::schema::{comments, posts};
 use crate::domain::{
-    Caller, CommentStatus, Email, Line, Page, Role, Text, WebhookEvent, new_id, parse_id,
+    Caller, CommentStatus, Email, Line, Listing, Paging, Role, Text, WebhookEvent, new_id, parse_id,
 };
 use crate::error::{AppError, FieldErrors};
 use crate::mail::{Links, templates};
@@ -258,18 +258,22 @@ pub fn submit(
 pub fn thread(
     conn: &mut Conn,
     post_reference: &str,
-    page: Page,
+    paging: &Paging,
     now: NaiveDateTime,
-) -> Result<(Vec<Comment>, i64), AppError> {
+) -> Result<(Vec<Comment>, Listing), AppError> {
     let post = super::posts::find_live(conn, post_reference, now)?;
     crate::db::paged!(
         conn,
-        page,
+        paging,
         comments::table
             .filter(comments::post_id.eq(&post.id))
-            .filter(comments::status.eq(CommentStatus::Approved)),
-        comments::path.asc(),
-        Comment::as_select()
+            .filter(comments::status.eq(CommentStatus::Approved))
+            .into_boxed(),
+        "thread",
+        (comments::path, comments::id, String),
+        asc,
+        Comment::as_select(),
+        |c: &Comment| (c.path.clone(), c.id.clone())
     )
 }
 
@@ -284,8 +288,8 @@ pub struct ModerationFilter {
 pub fn list(
     conn: &mut Conn,
     filter: &ModerationFilter,
-    page: Page,
-) -> Result<(Vec<Comment>, i64), AppError> {
+    paging: &Paging,
+) -> Result<(Vec<Comment>, Listing), AppError> {
     // An unknown post matches no comment.
     let post_id = match &filter.post {
         None => None,
@@ -321,10 +325,13 @@ pub fn list(
     };
     crate::db::paged!(
         conn,
-        page,
+        paging,
         query(),
-        (comments::created_at.desc(), comments::id.desc()),
-        Comment::as_select()
+        "-created_at",
+        (comments::created_at, comments::id, NaiveDateTime),
+        desc,
+        Comment::as_select(),
+        |r: &Comment| (r.created_at, r.id.clone())
     )
 }
 

@@ -7,7 +7,9 @@ use super::outbox::{self, Envelope};
 use crate::db::models::ContactMessage;
 use crate::db::schema::contact_messages;
 use crate::db::{self, Conn};
-use crate::domain::{ContactStatus, Email, Line, Page, Text, WebhookEvent, new_id, parse_id};
+use crate::domain::{
+    ContactStatus, Email, Line, Listing, Paging, Text, WebhookEvent, new_id, parse_id,
+};
 use crate::error::AppError;
 use crate::mail::templates;
 
@@ -85,8 +87,8 @@ pub fn submit(
 pub fn list(
     conn: &mut Conn,
     status: Option<ContactStatus>,
-    page: Page,
-) -> Result<(Vec<ContactMessage>, i64), AppError> {
+    paging: &Paging,
+) -> Result<(Vec<ContactMessage>, Listing), AppError> {
     let query = || {
         let mut q = contact_messages::table.into_boxed();
         if let Some(s) = status {
@@ -96,13 +98,17 @@ pub fn list(
     };
     db::paged!(
         conn,
-        page,
+        paging,
         query(),
+        "-created_at",
         (
-            contact_messages::created_at.desc(),
-            contact_messages::id.desc()
+            contact_messages::created_at,
+            contact_messages::id,
+            NaiveDateTime
         ),
-        ContactMessage::as_select()
+        desc,
+        ContactMessage::as_select(),
+        |r: &ContactMessage| (r.created_at, r.id.clone())
     )
 }
 

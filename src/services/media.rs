@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use crate::db::models::Media;
 use crate::db::schema::media;
 use crate::db::{self, Conn};
-use crate::domain::{Caller, Page, Text, new_id, parse_id};
+use crate::domain::{Caller, Listing, Paging, Text, new_id, parse_id};
 use crate::error::AppError;
 
 /// The types accepted, as detected from the bytes, with the extension they are stored under.
@@ -105,13 +105,16 @@ pub fn store(
         .get_result(conn)?)
 }
 
-pub fn list(conn: &mut Conn, page: Page) -> Result<(Vec<Media>, i64), AppError> {
+pub fn list(conn: &mut Conn, paging: &Paging) -> Result<(Vec<Media>, Listing), AppError> {
     db::paged!(
         conn,
-        page,
-        media::table,
-        (media::created_at.desc(), media::id.desc()),
-        Media::as_select()
+        paging,
+        media::table.into_boxed(),
+        "-created_at",
+        (media::created_at, media::id, chrono::NaiveDateTime),
+        desc,
+        Media::as_select(),
+        |r: &Media| (r.created_at, r.id.clone())
     )
 }
 

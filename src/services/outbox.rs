@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use crate::db::models::OutboxMessage;
 use crate::db::schema::outbox;
 use crate::db::{self, Conn};
-use crate::domain::{OutboxStatus, Page, new_id};
+use crate::domain::{Listing, OutboxStatus, Paging, new_id};
 use crate::error::AppError;
 use crate::mail::templates::Message;
 
@@ -54,8 +54,8 @@ pub fn enqueue(
 pub fn list(
     conn: &mut Conn,
     status: Option<OutboxStatus>,
-    page: Page,
-) -> Result<(Vec<OutboxMessage>, i64), AppError> {
+    paging: &Paging,
+) -> Result<(Vec<OutboxMessage>, Listing), AppError> {
     let query = || {
         let mut q = outbox::table.into_boxed();
         if let Some(s) = status {
@@ -65,10 +65,13 @@ pub fn list(
     };
     db::paged!(
         conn,
-        page,
+        paging,
         query(),
-        (outbox::created_at.desc(), outbox::id.desc()),
-        OutboxMessage::as_select()
+        "-created_at",
+        (outbox::created_at, outbox::id, NaiveDateTime),
+        desc,
+        OutboxMessage::as_select(),
+        |r: &OutboxMessage| (r.created_at, r.id.clone())
     )
 }
 

@@ -17,7 +17,7 @@ use crate::db::models::{Post, PostContent, PostRevision, Tag};
 use crate::db::schema::{post_revisions, post_tags, posts, tags as tags_table, users};
 use crate::db::{self, Conn};
 use crate::domain::{
-    Caller, Page, PostState, PostStatus, Slug, WebhookEvent, is_live, new_id, parse_id,
+    Caller, Listing, Paging, PostState, PostStatus, Slug, WebhookEvent, is_live, new_id, parse_id,
 };
 use crate::error::{AppError, FieldErrors};
 
@@ -720,16 +720,25 @@ pub fn revisions(
     conn: &mut Conn,
     caller: &Caller,
     reference: &str,
-    page: Page,
+    paging: &Paging,
     now: NaiveDateTime,
-) -> Result<(Vec<PostRevision>, i64), AppError> {
+) -> Result<(Vec<PostRevision>, Listing), AppError> {
     let post = editable(conn, caller, reference, now)?;
     db::paged!(
         conn,
-        page,
-        post_revisions::table.filter(post_revisions::post_id.eq(&post.id)),
-        (post_revisions::created_at.desc(), post_revisions::id.desc()),
-        PostRevision::as_select()
+        paging,
+        post_revisions::table
+            .filter(post_revisions::post_id.eq(&post.id))
+            .into_boxed(),
+        "-created_at",
+        (
+            post_revisions::created_at,
+            post_revisions::id,
+            NaiveDateTime
+        ),
+        desc,
+        PostRevision::as_select(),
+        |r: &PostRevision| (r.created_at, r.id.clone())
     )
 }
 

@@ -9,7 +9,7 @@ use crate::db::models::{Site, Subscriber};
 use crate::db::schema::{subscriber_tokens, subscribers};
 use crate::db::{self, Conn};
 use crate::domain::{
-    Email, Line, Page, SubscriberStatus, TokenPurpose, WebhookEvent, new_id, parse_id,
+    Email, Line, Listing, Paging, SubscriberStatus, TokenPurpose, WebhookEvent, new_id, parse_id,
 };
 use crate::error::AppError;
 use crate::mail::Links;
@@ -266,14 +266,17 @@ fn in_status(status: Option<SubscriberStatus>) -> subscribers::BoxedQuery<'stati
 pub fn list(
     conn: &mut Conn,
     status: Option<SubscriberStatus>,
-    page: Page,
-) -> Result<(Vec<Subscriber>, i64), AppError> {
+    paging: &Paging,
+) -> Result<(Vec<Subscriber>, Listing), AppError> {
     db::paged!(
         conn,
-        page,
+        paging,
         in_status(status),
-        (subscribers::created_at.desc(), subscribers::id.desc()),
-        Subscriber::as_select()
+        "-created_at",
+        (subscribers::created_at, subscribers::id, NaiveDateTime),
+        desc,
+        Subscriber::as_select(),
+        |r: &Subscriber| (r.created_at, r.id.clone())
     )
 }
 

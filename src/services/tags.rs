@@ -10,7 +10,7 @@ use crate::content::slugify;
 use crate::db::models::{Post, Tag};
 use crate::db::schema::{post_counts, post_tags, tags};
 use crate::db::{self, Conn};
-use crate::domain::{Name, Page, PostState, Slug, Text, new_id};
+use crate::domain::{Cursor, Listing, Name, Paging, PostState, Slug, Text, new_id};
 use crate::error::{AppError, FieldErrors};
 
 /// What a tag is about, shown on its page.
@@ -162,21 +162,51 @@ fn with_counts(
 /// Tags by name with how many posts carry each: live posts only when `live_only`.
 pub fn list(
     conn: &mut Conn,
-    page: Page,
+    paging: &Paging,
     live_only: bool,
     now: NaiveDateTime,
-) -> Result<(Vec<TagWithCount>, i64), AppError> {
-    let (rows, total) = db::paged!(
-        conn,
-        page,
-        tags::table,
-        (
-            diesel::dsl::sql::<diesel::sql_types::Text>("tags.name COLLATE NOCASE"),
-            tags::slug
-        ),
-        Tag::as_select()
-    )?;
-    Ok((with_counts(conn, rows, live_only, now)?, total))
+) -> Result<(Vec<TagWithCount>, Listing), AppError> {
+    use diesel::sql_types::{Bool, Text};
+    const ORDER: &str = "name";
+    let total: i64 = tags::table.count().get_result(conn)?;
+    // By name as people read it (case-insensitive), then slug: the `tags_name` index's order.
+    let mut walk = tags::table.into_boxed();
+    if let Paging::After { cursor, .. } = paging {
+        let cursor = cursor.expect(ORDER).map_err(AppError::BadRequest)?;
+        let name = cursor.key.clone().unwrap_or_default();
+        walk = walk.filter(
+            diesel::dsl::sql::<Bool>("(tags.name COLLATE NOCASE, tags.slug) > (")
+                .bind::<Text, _>(name)
+                .sql(" COLLATE NOCASE, ")
+                .bind::<Text, _>(cursor.id.clone())
+                .sql(")"),
+        );
+    }
+    let per_page = paging.per_page() as usize;
+    let mut rows: Vec<Tag> = walk
+        .order((
+            diesel::dsl::sql::<Text>("tags.name COLLATE NOCASE"),
+            tags::slug,
+        ))
+        .offset(paging.offset())
+        .limit(i64::from(paging.per_page()) + 1)
+        .select(Tag::as_select())
+        .load(conn)?;
+    let more = rows.len() > per_page;
+    rows.truncate(per_page);
+    let next_cursor = match (more, rows.last()) {
+        (true, Some(last)) => {
+            Some(Cursor::new(ORDER, Some(last.name.clone()), &last.slug).encode())
+        }
+        _ => None,
+    };
+    let listing = Listing {
+        paging: paging.clone(),
+        total,
+        total_is_lower_bound: false,
+        next_cursor,
+    };
+    Ok((with_counts(conn, rows, live_only, now)?, listing))
 }
 
 /// One tag with its post count.

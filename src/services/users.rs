@@ -6,7 +6,7 @@ use crate::crypto::password;
 use crate::db::Conn;
 use crate::db::models::{NewUser, User, UserChanges};
 use crate::db::schema::users;
-use crate::domain::{Email, Page, Password, Role, new_id};
+use crate::domain::{Email, Listing, Paging, Password, Role, new_id};
 use crate::error::{AppError, FieldErrors};
 
 /// A user to create, every field already valid.
@@ -83,13 +83,16 @@ pub fn get(conn: &mut Conn, id: &str) -> Result<User, AppError> {
     find(conn, id)?.ok_or_else(AppError::not_found)
 }
 
-pub fn list(conn: &mut Conn, page: Page) -> Result<(Vec<User>, i64), AppError> {
+pub fn list(conn: &mut Conn, paging: &Paging) -> Result<(Vec<User>, Listing), AppError> {
     crate::db::paged!(
         conn,
-        page,
-        users::table,
-        (users::created_at.asc(), users::id.asc()),
-        User::as_select()
+        paging,
+        users::table.into_boxed(),
+        "created_at",
+        (users::created_at, users::id, chrono::NaiveDateTime),
+        asc,
+        User::as_select(),
+        |r: &User| (r.created_at, r.id.clone())
     )
 }
 

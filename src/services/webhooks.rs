@@ -9,7 +9,7 @@ use crate::db::models::{Webhook, WebhookDelivery};
 use crate::db::queue::{self, Queue};
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::{self, Conn};
-use crate::domain::{DeliveryStatus, Page, WebhookEvent, new_id, parse_id};
+use crate::domain::{DeliveryStatus, Listing, Paging, WebhookEvent, new_id, parse_id};
 use crate::error::AppError;
 
 /// Every event, or `*`; an unknown name is refused. Stored comma-separated.
@@ -102,13 +102,16 @@ pub fn get(conn: &mut Conn, id: &str) -> Result<Webhook, AppError> {
         .first(conn)?)
 }
 
-pub fn list(conn: &mut Conn, page: Page) -> Result<(Vec<Webhook>, i64), AppError> {
+pub fn list(conn: &mut Conn, paging: &Paging) -> Result<(Vec<Webhook>, Listing), AppError> {
     db::paged!(
         conn,
-        page,
-        webhooks::table,
-        (webhooks::created_at.asc(), webhooks::id.asc()),
-        Webhook::as_select()
+        paging,
+        webhooks::table.into_boxed(),
+        "created_at",
+        (webhooks::created_at, webhooks::id, NaiveDateTime),
+        asc,
+        Webhook::as_select(),
+        |r: &Webhook| (r.created_at, r.id.clone())
     )
 }
 
@@ -193,18 +196,24 @@ pub fn ping(conn: &mut Conn, id: &str) -> Result<WebhookDelivery, AppError> {
 pub fn deliveries(
     conn: &mut Conn,
     id: &str,
-    page: Page,
-) -> Result<(Vec<WebhookDelivery>, i64), AppError> {
+    paging: &Paging,
+) -> Result<(Vec<WebhookDelivery>, Listing), AppError> {
     let hook = get(conn, id)?;
     db::paged!(
         conn,
-        page,
-        webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(&hook.id)),
+        paging,
+        webhook_deliveries::table
+            .filter(webhook_deliveries::webhook_id.eq(&hook.id))
+            .into_boxed(),
+        "-created_at",
         (
-            webhook_deliveries::created_at.desc(),
-            webhook_deliveries::id.desc()
+            webhook_deliveries::created_at,
+            webhook_deliveries::id,
+            NaiveDateTime
         ),
-        WebhookDelivery::as_select()
+        desc,
+        WebhookDelivery::as_select(),
+        |r: &WebhookDelivery| (r.created_at, r.id.clone())
     )
 }
 

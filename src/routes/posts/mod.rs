@@ -12,8 +12,9 @@ pub use self::shapes::{
 };
 use self::shapes::{list_fields, post_etag, post_fields, post_version};
 use super::extract::{self, Json};
-use super::pagination::{self, Listing, Paginated};
+use super::pagination::{self, Paginated};
 use crate::auth::MaybeAuthUser;
+use crate::domain::Listing;
 use crate::domain::{Caller, CursorQuery, PageQuery, Paging, Role};
 use crate::error::{AppError, Problem};
 use crate::http_cache;
@@ -105,7 +106,7 @@ pub async fn list(
         .into_iter()
         .map(|v| post_fields(v, now, &fields))
         .collect();
-    pagination::respond_listing(
+    pagination::respond_cached(
         &req,
         &state.public_url,
         &listing,
@@ -308,7 +309,7 @@ pub async fn delete(
     operation_id = "listPostRevisions",
     tag = "posts",
     security(("bearer" = [])),
-    params(("post" = String, Path, description = "The post's id or slug"), PageQuery),
+    params(("post" = String, Path, description = "The post's id or slug"), PageQuery, CursorQuery),
     responses((status = 200, description = "A page of revisions", body = Paginated<RevisionResponse>,
         headers(("Link" = String, description = "RFC 8288 pagination links"))))
 )]
@@ -319,21 +320,16 @@ pub async fn revisions(
     state: web::Data<AppState>,
     reference: web::Path<String>,
     paging: web::Query<PageQuery>,
+    cursor: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = pagination::page(&paging)?;
+    let paging = pagination::paging(&paging, &cursor)?;
     let reference = reference.into_inner();
-    let (rows, total) = crate::db::run(&state.db, move |c| {
-        posts::revisions(c, &auth, &reference, page, now())
+    let (rows, listing) = crate::db::run(&state.db, move |c| {
+        posts::revisions(c, &auth, &reference, &paging, now())
     })
     .await?;
     let data: Vec<RevisionResponse> = rows.into_iter().map(RevisionResponse::from).collect();
-    Ok(pagination::respond(
-        &req,
-        &state.public_url,
-        page,
-        total,
-        data,
-    ))
+    Ok(pagination::respond(&req, &state.public_url, &listing, data))
 }
 
 /// Imports posts, upserted by slug: a JSON array (`application/json`) or NDJSON
