@@ -35,6 +35,23 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    pub fn names(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    /// The first field named (in order), if any.
+    pub fn first_field(&self) -> Option<String> {
+        self.0.keys().next().cloned()
+    }
+
+    /// Adds the fields of `other` that have no message here yet: a field already named for its
+    /// shape is not named again for what its replacement lacks.
+    pub fn merge_new(&mut self, other: FieldErrors) {
+        for (field, messages) in other.0 {
+            self.0.entry(field).or_insert(messages);
+        }
+    }
+
     /// Adds every message of `other`.
     pub fn merge(&mut self, other: FieldErrors) {
         for (field, messages) in other.0 {

@@ -2,8 +2,67 @@
 //! wrong shape a 422 naming the field (`gift.url`), and NUL characters are refused.
 
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::{AppError, FieldErrors};
+
+/// A body whose shape is wrong: every bad field (`error`), and the `T` the other fields make
+/// when they still make one (`rest`), so the caller's own checks can name their fields too.
+pub struct BadShape<T> {
+    pub error: AppError,
+    pub rest: Option<T>,
+}
+
+/// Like `parse_json`, but a wrong shape does not stop at the first bad field: each pass drops
+/// the top-level field serde tripped on and reads the rest again, so one 422 names every field
+/// of the wrong type, every unknown field, and a missing required one.
+pub fn parse_json_all<T: DeserializeOwned>(body: &[u8]) -> Result<T, BadShape<T>> {
+    let (mut errors, mut field) = match parse_json::<T>(body) {
+        Ok(value) => return Ok(value),
+        Err(AppError::Validation(errors)) => match errors.first_field() {
+            Some(field) => (errors, field),
+            None => {
+                return Err(BadShape {
+                    error: AppError::Validation(errors),
+                    rest: None,
+                });
+            }
+        },
+        Err(error) => return Err(BadShape { error, rest: None }),
+    };
+    let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(body) else {
+        return Err(BadShape {
+            error: AppError::Validation(errors),
+            rest: None,
+        });
+    };
+    let mut rest = None;
+    while map.remove(top_level(&field)).is_some() {
+        match serde_path_to_error::deserialize::<_, T>(Value::Object(map.clone())) {
+            Ok(value) => {
+                rest = Some(value);
+                break;
+            }
+            Err(e) => {
+                let (next, message) = describe(e);
+                if errors.names(&next) {
+                    break;
+                }
+                errors.add(&next, message);
+                field = next;
+            }
+        }
+    }
+    Err(BadShape {
+        error: AppError::Validation(errors),
+        rest,
+    })
+}
+
+/// `gift.url` and `tags[0]` are in the body's `gift` and `tags`.
+fn top_level(field: &str) -> &str {
+    field.split(['.', '[']).next().unwrap_or(field)
+}
 
 /// Parses JSON, telling malformed text (400) from a wrong shape (422 naming the field).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
@@ -34,24 +93,27 @@ pub fn parse_item<T: DeserializeOwned>(json: &[u8]) -> Result<T, FieldErrors> {
 
 /// Malformed JSON is a 400; JSON of the wrong shape a 422 naming the field.
 fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
-    {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if !inner.is_data() {
-            return AppError::BadRequest(format!("The body is not valid JSON: {inner}."));
-        }
-        let message = strip_position(&inner.to_string());
-        let field = named_field(&message)
-            .map(|name| {
-                if path == "." {
-                    name.to_string()
-                } else {
-                    format!("{path}.{name}")
-                }
-            })
-            .unwrap_or_else(|| if path == "." { "body".into() } else { path });
-        FieldErrors::single(&field, message)
+    if !e.inner().is_data() {
+        return AppError::BadRequest(format!("The body is not valid JSON: {}.", e.inner()));
     }
+    let (field, message) = describe(e);
+    FieldErrors::single(&field, message)
+}
+
+/// The field a shape error is about (`body` for the whole), and its message.
+fn describe(e: serde_path_to_error::Error<serde_json::Error>) -> (String, String) {
+    let path = e.path().to_string();
+    let message = strip_position(&e.into_inner().to_string());
+    let field = named_field(&message)
+        .map(|name| {
+            if path == "." {
+                name.to_string()
+            } else {
+                format!("{path}.{name}")
+            }
+        })
+        .unwrap_or_else(|| if path == "." { "body".into() } else { path });
+    (field, message)
 }
 
 /// serde reports "missing field `x`" at the parent's path; the field is only in the message.

@@ -66,11 +66,48 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .configure(crate::routes::api)
         .split_for_parts();
     let mut value = serde_json::to_value(&doc).unwrap_or_default();
+    flatten_described_all_of(&mut value);
+    // An upload's form has the one field the server reads.
+    value["components"]["schemas"]["UploadForm"]["additionalProperties"] = json!(false);
     add_error_responses(&mut value);
     value["info"]["version"] = json!(env!("CARGO_PKG_VERSION"));
     // Relative: the API is served by the same origin as this document.
     value["servers"] = json!([{"url": "/", "description": "The server this document comes from"}]);
     serde_json::from_value(value).unwrap_or(doc)
+}
+
+/// utoipa gives an inlined field with a doc comment as `allOf: [schema, {type: object,
+/// description}]`, which no string can satisfy; the field's schema with its description is
+/// what was meant.
+fn flatten_described_all_of(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let described = map
+                .get("allOf")
+                .and_then(Value::as_array)
+                .and_then(|items| {
+                    let [schema, extra] = items.as_slice() else {
+                        return None;
+                    };
+                    let extra = extra.as_object()?;
+                    let only_notes = extra.keys().all(|k| {
+                        matches!(k.as_str(), "type" | "description" | "default" | "title")
+                    });
+                    (only_notes && extra.get("type") == Some(&json!("object")))
+                        .then(|| (schema.clone(), extra.clone()))
+                });
+            if let Some((Value::Object(mut schema), extra)) = described {
+                for (k, v) in extra.into_iter().filter(|(k, _)| k != "type") {
+                    schema.insert(k, v);
+                }
+                map.remove("allOf");
+                map.extend(schema);
+            }
+            map.values_mut().for_each(flatten_described_all_of);
+        }
+        Value::Array(items) => items.iter_mut().for_each(flatten_described_all_of),
+        _ => {}
+    }
 }
 
 /// Pretty JSON with a final newline, the form kept in the repository.

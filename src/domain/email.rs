@@ -1,6 +1,30 @@
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::LazyLock;
 
+use regex::Regex;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use validator::ValidateEmail;
+
+use super::text::WHITESPACE;
+
+/// The HTML5 address rule `validator` applies, limited to ASCII domains, as a pattern the
+/// server matches and the document publishes.
+fn address() -> String {
+    let label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    format!(r"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]{{1,64}}@{label}(?:\.{label})*")
+}
+
+/// No `format: email`: validators of that format differ on details (spaces around, quoted
+/// parts, IP domains); the pattern is the rule, exactly.
+fn email_schema(pattern: String) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(Email::MAX_CHARS))
+        .pattern(Some(pattern))
+        .into()
+}
 
 /// An e-mail address, trimmed and lower-cased, checked against the HTML5 rules `validator` uses.
 ///
@@ -10,12 +34,20 @@ use validator::ValidateEmail;
 pub struct Email(String);
 
 impl Email {
+    pub const MAX_CHARS: usize = 254;
+
+    pub fn pattern() -> String {
+        format!("^[{WHITESPACE}]*{}[{WHITESPACE}]*$", address())
+    }
+
     pub fn parse(raw: &str) -> Result<Email, String> {
+        static RULE: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(&Email::pattern()).expect("e-mail pattern"));
         let email = raw.trim().to_lowercase();
         if email.is_empty() {
             return Err("is required".into());
         }
-        if email.len() > 254 || !email.validate_email() {
+        if raw.chars().count() > Self::MAX_CHARS || !RULE.is_match(raw) || !email.validate_email() {
             return Err("must be a valid e-mail address".into());
         }
         Ok(Email(email))
@@ -32,6 +64,32 @@ impl Email {
     /// The part after `@`: what logs may show instead of the address.
     pub fn domain(&self) -> &str {
         self.0.rsplit_once('@').map_or("", |(_, d)| d)
+    }
+}
+
+impl utoipa::PartialSchema for Email {
+    fn schema() -> RefOr<Schema> {
+        email_schema(Email::pattern())
+    }
+}
+
+impl utoipa::ToSchema for Email {}
+
+/// Documents an optional form field: an e-mail address, or blank for none.
+pub struct EmailOrBlank;
+
+impl utoipa::PartialSchema for EmailOrBlank {
+    fn schema() -> RefOr<Schema> {
+        email_schema(format!(
+            "^[{WHITESPACE}]*(?:{})?[{WHITESPACE}]*$",
+            address()
+        ))
+    }
+}
+
+impl utoipa::ToSchema for EmailOrBlank {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("EmailOrBlank")
     }
 }
 

@@ -13,9 +13,10 @@ mod role;
 mod slug;
 mod states;
 mod text;
+mod url;
 
 pub use caller::Caller;
-pub use email::Email;
+pub use email::{Email, EmailOrBlank};
 pub use page::{Cursor, CursorKey, CursorQuery, Listing, Page, PageQuery, Paging};
 pub use password::Password;
 pub use post_status::{PostStatus, is_live};
@@ -25,7 +26,8 @@ pub use states::{
     CommentStatus, ContactStatus, DeliveryStatus, OutboxStatus, PostState, SubscriberStatus,
     TokenPurpose, WebhookEvent,
 };
-pub use text::{Line, Name, Text, Title};
+pub use text::{AnyChars, Line, NO_NUL, Name, Text, Title};
+pub use url::{HttpUrl, HttpUrlOrBlank, ImageUrl, MAX_URL_CHARS};
 
 /// A new time-ordered id (UUID v7) as stored and served.
 pub fn new_id() -> String {
@@ -42,41 +44,14 @@ pub fn parse_id(raw: &str) -> Option<String> {
     uuid::Uuid::try_parse(raw).ok().map(|u| u.to_string())
 }
 
-/// An absolute `http(s)://` URL without spaces, as links to the site or a gift must be.
+/// An absolute `http(s)://` URL, as links to the site or a gift must be (see `HttpUrl`).
 pub fn parse_http_url(raw: &str) -> Result<String, String> {
-    let url = raw.trim();
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))
-        .ok_or_else(|| "must be an absolute http:// or https:// URL".to_string())?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if host.is_empty()
-        || url.chars().any(|c| c.is_whitespace() || c.is_control())
-        || url.len() > 2000
-    {
-        return Err("must be an absolute http:// or https:// URL".into());
-    }
-    Ok(url.to_string())
+    HttpUrl::parse(raw)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn http_urls_need_a_scheme_and_host() {
-        assert!(parse_http_url("https://example.com/gift").is_ok());
-        for bad in [
-            "example.com",
-            "ftp://x",
-            "https://",
-            "https:///x",
-            "http://a b",
-            "javascript:alert(1)",
-        ] {
-            assert!(parse_http_url(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn ids_must_be_uuids() {

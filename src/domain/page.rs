@@ -57,12 +57,10 @@ impl Page {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CursorQuery {
-    /// Continue after the last item of the previous page (its `meta.next_cursor`): keyset paging,
-    /// the same cost at any depth. Not together with `page`.
-    #[param(
-        max_length = 1024,
-        example = "WyItcHVibGlzaGVkX2F0IiwiMjAyNi0xMS0wMVQwOTowMDowMCIsIjAxOTNhIl0"
-    )]
+    /// Continue after the last item of the previous page: an opaque value, only as this list
+    /// gave it out in `meta.next_cursor` (anything else is a 400). Keyset paging: the same cost at
+    /// any depth. With `cursor`, `page` is ignored.
+    #[param(max_length = 1024, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 
@@ -74,11 +72,11 @@ pub enum Paging {
 }
 
 impl Paging {
-    /// `page` (asked for or the default), or the position `cursor` names.
-    pub fn at(page: Page, page_asked: bool, cursor: Option<&str>) -> Result<Paging, String> {
+    /// `page` (asked for or the default), or the position `cursor` names: a cursor is where a
+    /// client walking by `next` links is, whatever page number it also carries.
+    pub fn at(page: Page, cursor: Option<&str>) -> Result<Paging, String> {
         match cursor {
             None => Ok(Paging::Page(page)),
-            Some(_) if page_asked => Err("send either page or cursor, not both".into()),
             Some(raw) => Ok(Paging::After {
                 per_page: page.per_page,
                 cursor: Cursor::decode(raw)?,

@@ -75,6 +75,21 @@ const COMMON: [&str; 24] = [
 
 // No Debug or Display: a password cannot end up in a log line by accident.
 
+impl utoipa::PartialSchema for Password {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
+            .min_length(Some(Self::MIN_CHARS))
+            .max_length(Some(Self::MAX_CHARS))
+            .pattern(Some(super::NO_NUL))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Password {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,12 +7,18 @@ pub struct Slug(String);
 impl Slug {
     pub const MAX_CHARS: usize = 200;
 
+    /// The rule `parse` applies, for the OpenAPI document.
+    pub fn pattern() -> String {
+        let ws = super::text::WHITESPACE;
+        format!("^[{ws}]*[a-z0-9]+(?:-[a-z0-9]+)*[{ws}]*$")
+    }
+
     pub fn parse(raw: &str) -> Result<Slug, String> {
         let s = raw.trim();
         if s.is_empty() {
             return Err("is required".into());
         }
-        if s.len() > Self::MAX_CHARS {
+        if raw.chars().count() > Self::MAX_CHARS {
             return Err(format!("must be at most {} characters", Self::MAX_CHARS));
         }
         let valid_chars = s
@@ -30,6 +36,14 @@ impl Slug {
         &self.0
     }
 }
+
+impl utoipa::PartialSchema for Slug {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        super::text::string_schema(1, Self::MAX_CHARS, &Self::pattern())
+    }
+}
+
+impl utoipa::ToSchema for Slug {}
 
 impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -2,7 +2,11 @@
 //! of control characters (`Line`: not even line breaks). One type serves every such field; the
 //! aliases name what each one is.
 
+use std::borrow::Cow;
 use std::fmt;
+
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 /// Trimmed text of `MIN` to `MAX` characters (`MIN` 0 allows empty text). Line breaks and tabs
 /// are kept unless `LINE`; other control characters are refused either way.
@@ -14,6 +18,10 @@ pub type Line<const MIN: usize, const MAX: usize> = Text<MIN, MAX, true>;
 
 impl<const MIN: usize, const MAX: usize, const LINE: bool> Text<MIN, MAX, LINE> {
     pub fn parse(raw: &str) -> Result<Self, String> {
+        // The limit counts what was sent, spaces included: that is what `maxLength` measures.
+        if raw.chars().count() > MAX {
+            return Err(format!("must be at most {MAX} characters"));
+        }
         let text = raw.trim();
         let allowed = |c: char| !LINE && matches!(c, '\n' | '\r' | '\t');
         if text.chars().any(|c| c.is_control() && !allowed(c)) {
@@ -30,19 +38,19 @@ impl<const MIN: usize, const MAX: usize, const LINE: bool> Text<MIN, MAX, LINE> 
         if n < MIN {
             return Err(format!("must be at least {MIN} characters"));
         }
-        if n > MAX {
-            return Err(format!("must be at most {MAX} characters"));
-        }
         Ok(Text(text.to_string()))
     }
 
     /// For optional form fields: blank text means the field was left empty.
     pub fn parse_optional(raw: &str) -> Result<Option<Self>, String> {
-        if raw.trim().is_empty() {
-            Ok(None)
-        } else {
-            Self::parse(raw).map(Some)
-        }
+        let text = Self::parse(raw).or_else(|e| {
+            if raw.trim().is_empty() && MIN > 0 {
+                Ok(Text(String::new()))
+            } else {
+                Err(e)
+            }
+        })?;
+        Ok((!text.0.is_empty()).then_some(text))
     }
 
     pub fn as_str(&self) -> &str {
@@ -51,6 +59,89 @@ impl<const MIN: usize, const MAX: usize, const LINE: bool> Text<MIN, MAX, LINE> 
 
     pub fn into_inner(self) -> String {
         self.0
+    }
+}
+
+/// The characters `str::trim` removes (Unicode White_Space), as a regex class body.
+pub(crate) const WHITESPACE: &str =
+    r"\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+/// Every control character (Unicode `Cc`, what `char::is_control` means).
+pub(crate) const CONTROLS: &str = r"\u0000-\u001F\u007F-\u009F";
+/// The control characters multi-line text refuses: all but tab, line feed and carriage return.
+const TEXT_CONTROLS: &str = r"\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F";
+
+impl<const MIN: usize, const MAX: usize, const LINE: bool> Text<MIN, MAX, LINE> {
+    /// The rule `parse` applies, as a pattern (ECMAScript, Python and Rust `regex` read it
+    /// alike): any white space at either end, and between them no refused control character
+    /// (and, when `MIN` is 1, at least one character that is not white space).
+    pub fn pattern() -> String {
+        const { assert!(MIN <= 1, "the pattern states MIN 0 or 1 only") };
+        let refused = if LINE { CONTROLS } else { TEXT_CONTROLS };
+        let middle = if MIN == 0 {
+            format!("[^{refused}]*")
+        } else {
+            format!("[^{refused}]*[^{refused}{WHITESPACE}][^{refused}]*")
+        };
+        format!("^[{WHITESPACE}]*{middle}[{WHITESPACE}]*$")
+    }
+}
+
+impl<const MIN: usize, const MAX: usize, const LINE: bool> utoipa::PartialSchema
+    for Text<MIN, MAX, LINE>
+{
+    fn schema() -> RefOr<Schema> {
+        string_schema(MIN, MAX, &Self::pattern())
+    }
+}
+
+impl<const MIN: usize, const MAX: usize, const LINE: bool> utoipa::ToSchema
+    for Text<MIN, MAX, LINE>
+{
+    fn name() -> Cow<'static, str> {
+        Cow::Owned(format!(
+            "{}{MIN}To{MAX}",
+            if LINE { "Line" } else { "Text" }
+        ))
+    }
+}
+
+/// A string of `min` to `max` characters matching `pattern`: how every text rule is stated.
+pub(crate) fn string_schema(min: usize, max: usize, pattern: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length((min > 0).then_some(min))
+        .max_length((max < usize::MAX).then_some(max))
+        .pattern(Some(pattern))
+        .into()
+}
+
+/// Any characters but NUL, which no request body may hold (see `json`): the rule of secrets
+/// and passwords, whose every other character counts as given.
+pub const NO_NUL: &str = r"^[^\u0000]*$";
+
+/// Documents a field of `MIN` to `MAX` characters of any kind but NUL (secrets, passwords).
+pub struct AnyChars<const MIN: usize, const MAX: usize>;
+
+impl<const MIN: usize, const MAX: usize> AnyChars<MIN, MAX> {
+    /// Whether `raw` has `MIN` to `MAX` characters (NUL never gets this far).
+    pub fn check(raw: &str) -> Result<(), String> {
+        match raw.chars().count() {
+            n if n < MIN => Err(format!("must be at least {MIN} characters")),
+            n if n > MAX => Err(format!("must be at most {MAX} characters")),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl<const MIN: usize, const MAX: usize> utoipa::PartialSchema for AnyChars<MIN, MAX> {
+    fn schema() -> RefOr<Schema> {
+        string_schema(MIN, MAX, NO_NUL)
+    }
+}
+
+impl<const MIN: usize, const MAX: usize> utoipa::ToSchema for AnyChars<MIN, MAX> {
+    fn name() -> Cow<'static, str> {
+        Cow::Owned(format!("Chars{MIN}To{MAX}"))
     }
 }
 

@@ -64,9 +64,9 @@ pub struct CreatedApiKey {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "CI import", "role": "editor"}))]
 pub struct CreateApiKeyRequest {
-    /// What the key is for, 1 to 100 characters.
+    /// What the key is for: one line, 1 to 100 characters.
     #[serde(default)]
-    #[schema(required = true, min_length = 1, max_length = 100)]
+    #[schema(required = true, value_type = Name, inline)]
     pub name: String,
     #[serde(default)]
     #[schema(required = true, value_type = Role)]
@@ -115,17 +115,18 @@ pub async fn create(
     state: web::Data<AppState>,
     body: Json<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let CreateApiKeyRequest { name, role } = body.into_inner()?;
-    let mut errors = FieldErrors::default();
-    let name = errors.check("name", Name::parse(&name));
-    if role.is_none() {
-        errors.add("role", "is required");
-    }
-    errors.into_result()?;
-    let (Some(name), Some(role)) = (name, role) else {
-        return Err(FieldErrors::single("role", "is required"));
-    };
-    let name = name.into_inner();
+    let (name, role) = body.convert(|CreateApiKeyRequest { name, role }| {
+        let mut errors = FieldErrors::default();
+        let name = errors.check("name", Name::parse(&name));
+        if role.is_none() {
+            errors.add("role", "is required");
+        }
+        errors.into_result()?;
+        match (name, role) {
+            (Some(name), Some(role)) => Ok((name.into_inner(), role)),
+            _ => Err(FieldErrors::single("role", "is required")),
+        }
+    })?;
     let owner = auth.user_id.clone();
     let (key, secret) =
         crate::db::run(&state.db, move |c| api_keys::create(c, &owner, name, role)).await?;

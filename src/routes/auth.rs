@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use super::extract::Json;
 use super::users::UserResponse;
 use crate::auth::Authenticator;
-use crate::domain::Caller;
+use crate::domain::{AnyChars, Caller};
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::users;
 use crate::state::AppState;
@@ -20,7 +20,7 @@ pub struct LoginRequest {
     #[schema(required = true, format = Email)]
     pub email: String,
     #[serde(default)]
-    #[schema(required = true, format = Password)]
+    #[schema(required = true, value_type = AnyChars<1, 1024>, inline)]
     pub password: String,
 }
 

@@ -10,7 +10,7 @@ use super::extract::Json;
 use super::pagination::{self, Paginated};
 use crate::auth::{Editor, MaybeAuthUser};
 use crate::db::models::Comment;
-use crate::domain::{CommentStatus, CursorQuery, Email, PageQuery};
+use crate::domain::{AnyChars, CommentStatus, CursorQuery, Email, EmailOrBlank, PageQuery};
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::http_cache;
 use crate::services::comments::{
@@ -92,22 +92,37 @@ impl From<Comment> for ModerationComment {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"author_name": "Reader", "author_email": "reader@example.com", "body": "Great post!"}))]
 pub struct CreateCommentRequest {
-    /// 1 to 80 characters.
+    /// One line, 1 to 80 characters.
     #[serde(default)]
-    #[schema(required = true, min_length = 1, max_length = 80)]
+    #[schema(required = true, value_type = AuthorName, inline)]
     pub author_name: String,
-    /// Kept for moderators only; never shown.
-    #[schema(format = Email)]
+    /// Kept for moderators only; never shown. Blank for none.
+    #[schema(value_type = Option<EmailOrBlank>, inline)]
     pub author_email: Option<String>,
     /// Plain text, 1 to 10,000 characters. Blank lines separate paragraphs; URLs become links.
     #[serde(default)]
-    #[schema(required = true, min_length = 1, max_length = 10000)]
+    #[schema(required = true, value_type = CommentText, inline)]
     pub body: String,
-    /// The approved comment on the same post this one replies to.
-    #[schema(format = Uuid)]
+    #[schema(schema_with = parent_id_schema)]
     pub parent_id: Option<String>,
     /// Leave empty: a hidden field that only bots fill in.
+    #[schema(value_type = Option<AnyChars<0, 1000>>, inline)]
     pub website: Option<String>,
+}
+
+/// A comment's id (what `parse_id` reads), or blank for none: forms send an empty hidden field.
+fn parent_id_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let hex = |n: usize| format!("[0-9A-Fa-f]{{{n}}}");
+    let uuid = [8, 4, 4, 4, 12].map(hex).join("-");
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .pattern(Some(format!("^(?:{uuid})?$")))
+        .description(Some(
+            "The approved comment on the same post this one replies to (its id); blank or null \
+             for a top-level comment.",
+        ))
+        .build()
 }
 
 impl TryFrom<CreateCommentRequest> for CommentDraft {
@@ -121,12 +136,15 @@ impl TryFrom<CreateCommentRequest> for CommentDraft {
             .author_email
             .filter(|e| !e.trim().is_empty())
             .and_then(|e| errors.check("author_email", Email::parse(&e)));
+        if let Some(website) = &r.website {
+            errors.check("website", AnyChars::<0, 1000>::check(website));
+        }
         errors.into_result()?;
         Ok(CommentDraft {
             author_name: author_name.map(AuthorName::into_inner).unwrap_or_default(),
             author_email,
             body: body.map(CommentText::into_inner).unwrap_or_default(),
-            parent_id: r.parent_id.filter(|p| !p.trim().is_empty()),
+            parent_id: r.parent_id.filter(|p| !p.is_empty()),
             honeypot: r.website.is_some_and(|w| !w.trim().is_empty()),
         })
     }
@@ -168,7 +186,7 @@ pub async fn create(
     .await?
     .ok_or_else(AppError::not_found)?;
     state.comment_post_limiter.check(post_id.clone())?;
-    let draft = CommentDraft::try_from(body.into_inner()?)?;
+    let draft = body.convert(CommentDraft::try_from)?;
     let submitter = Submitter {
         ip: Some(ip.to_string()),
         user_agent: req
@@ -338,7 +356,7 @@ pub async fn update(
 pub struct BulkModerateRequest {
     /// 1 to 500 comment ids.
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(required = true, min_items = 1, max_items = 500, value_type = Vec<uuid::Uuid>)]
     pub ids: Vec<String>,
     pub status: CommentStatus,
 }

@@ -10,7 +10,7 @@ use super::extract::Json;
 use super::pagination::{self, Paginated};
 use crate::auth::Editor;
 use crate::db::models::ContactMessage;
-use crate::domain::{ContactStatus, CursorQuery, Email, PageQuery};
+use crate::domain::{AnyChars, ContactStatus, CursorQuery, Email, PageQuery};
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::contact::{self, ContactDraft, MessageText, SenderName, Subject};
 use crate::state::AppState;
@@ -20,17 +20,20 @@ use crate::state::AppState;
 #[schema(example = json!({"email": "reader@example.com", "message": "Hello! I have a question about the training.", "name": "Reader"}))]
 pub struct ContactRequest {
     #[serde(default)]
-    #[schema(required = true, format = Email)]
+    #[schema(required = true, value_type = Email, inline)]
     pub email: String,
     /// 1 to 5,000 characters.
     #[serde(default)]
-    #[schema(required = true, min_length = 1, max_length = 5000)]
+    #[schema(required = true, value_type = MessageText, inline)]
     pub message: String,
-    /// Up to 100 characters.
+    /// One line, up to 100 characters.
+    #[schema(value_type = Option<SenderName>, inline)]
     pub name: Option<String>,
-    /// Up to 200 characters.
+    /// One line, up to 200 characters.
+    #[schema(value_type = Option<Subject>, inline)]
     pub subject: Option<String>,
     /// Leave empty: a hidden field that only bots fill in.
+    #[schema(value_type = Option<AnyChars<0, 1000>>, inline)]
     pub website: Option<String>,
 }
 
@@ -49,6 +52,9 @@ impl TryFrom<ContactRequest> for ContactDraft {
             .subject
             .and_then(|s| errors.check("subject", Subject::parse_optional(&s)))
             .flatten();
+        if let Some(website) = &r.website {
+            errors.check("website", AnyChars::<0, 1000>::check(website));
+        }
         errors.into_result()?;
         let (Some(email), Some(message)) = (email, message) else {
             return Err(FieldErrors::single("email", "is required"));
@@ -90,7 +96,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let ip = super::client_ip(&req, &state);
     state.contact_limiter.check(ip)?;
-    let draft = ContactDraft::try_from(body.into_inner()?)?;
+    let draft = body.convert(ContactDraft::try_from)?;
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)

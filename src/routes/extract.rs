@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
-use crate::json::parse_json;
+use crate::json::{BadShape, parse_json_all};
 use crate::state::AppState;
 
 /// A JSON request body, read up to the configured limit (413 past it), only from
@@ -21,11 +21,29 @@ use crate::state::AppState;
 /// The error is handed over by `into_inner`, not raised during extraction: extractors run side
 /// by side, and a caller who may not use the route must get its 401/403, not a 422 that tells
 /// them how to shape the body.
-pub struct Json<T>(Result<T, AppError>);
+pub struct Json<T>(Result<T, BadShape<T>>);
 
 impl<T> Json<T> {
     pub fn into_inner(self) -> Result<T, AppError> {
-        self.0
+        self.0.map_err(|bad| bad.error)
+    }
+
+    /// The body converted by `convert` (its checks), or one 422 naming every bad field: those of
+    /// the wrong shape, and those the conversion refuses among the rest.
+    pub fn convert<D>(self, convert: impl FnOnce(T) -> Result<D, AppError>) -> Result<D, AppError> {
+        match self.0 {
+            Ok(body) => convert(body),
+            Err(BadShape {
+                error: AppError::Validation(mut errors),
+                rest: Some(rest),
+            }) => {
+                if let Err(AppError::Validation(more)) = convert(rest) {
+                    errors.merge_new(more);
+                }
+                Err(AppError::Validation(errors))
+            }
+            Err(bad) => Err(bad.error),
+        }
     }
 }
 
@@ -47,8 +65,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let body = read_body(req, payload, limit);
         Box::pin(async move {
             let parsed = match checked {
-                Ok(()) => body.await.and_then(|bytes| parse_json(&bytes)),
-                Err(e) => Err(e),
+                Ok(()) => match body.await {
+                    Ok(bytes) => parse_json_all(&bytes),
+                    Err(error) => Err(BadShape { error, rest: None }),
+                },
+                Err(error) => Err(BadShape { error, rest: None }),
             };
             Ok(Json(parsed))
         })

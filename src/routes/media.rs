@@ -71,16 +71,20 @@ fn too_large(limit: usize) -> AppError {
     ))
 }
 
-/// The name and bytes of the multipart field `file`, read up to `limit` bytes.
+/// The name and bytes of the multipart field `file`, read up to `limit` bytes. Any other
+/// field is refused: nothing else is read, and a field sent for nothing is a client's mistake.
 async fn read_file_field(
     mut form: Multipart,
     limit: usize,
 ) -> Result<Option<(String, Vec<u8>)>, AppError> {
+    let mut received = None;
     while let Some(field) = form.next().await {
         let mut field = field
             .map_err(|e| AppError::BadRequest(format!("The multipart body is not valid: {e}")))?;
-        if field.name() != Some("file") {
-            continue;
+        if field.name() != Some("file") || received.is_some() {
+            return Err(AppError::BadRequest(
+                "Send one field, `file`, holding the upload.".into(),
+            ));
         }
         let filename = field
             .content_disposition()
@@ -96,9 +100,9 @@ async fn read_file_field(
             }
             bytes.extend_from_slice(&chunk);
         }
-        return Ok(Some((filename, bytes)));
+        received = Some((filename, bytes));
     }
-    Ok(None)
+    Ok(received)
 }
 
 /// Uploads one file in the multipart field `file` (authors and up). Its type is decided from
@@ -186,9 +190,8 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"alt": "A sunrise over the sea"}))]
 pub struct UpdateMediaRequest {
-    /// Text for readers who cannot see the image, up to 500 characters.
-    #[serde(default)]
-    #[schema(required = true, max_length = 500)]
+    /// Text for readers who cannot see the image, up to 500 characters; empty for none.
+    #[schema(value_type = media::AltText, inline)]
     pub alt: String,
 }
 

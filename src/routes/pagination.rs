@@ -37,14 +37,9 @@ pub fn page(query: &PageQuery) -> Result<Page, AppError> {
     Page::parse(query).map_err(AppError::BadRequest)
 }
 
-/// Where the asked-for page starts: a page number or a cursor (not both), or a 400 naming it.
+/// Where the asked-for page starts: a cursor, else a page number; or a 400 naming what is wrong.
 pub fn paging(page_query: &PageQuery, cursor: &CursorQuery) -> Result<Paging, AppError> {
-    Paging::at(
-        page(page_query)?,
-        page_query.page.is_some(),
-        cursor.cursor.as_deref(),
-    )
-    .map_err(AppError::BadRequest)
+    Paging::at(page(page_query)?, cursor.cursor.as_deref()).map_err(AppError::BadRequest)
 }
 
 impl Listing {

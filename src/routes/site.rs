@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::extract::Json;
 use crate::auth::Admin;
 use crate::db::models::Site;
-use crate::domain::{Line, Text, parse_http_url};
+use crate::domain::{HttpUrl, HttpUrlOrBlank, Line, Text, parse_http_url};
 use crate::error::{AppError, FieldErrors};
 use crate::http_cache;
 use crate::services::site::{self, SiteUpdate};
@@ -60,13 +60,14 @@ impl From<Site> for SiteResponse {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Video Training Blog", "gift": {"url": "https://blog.example.com/gift/video-training"}}))]
 pub struct UpdateSiteRequest {
-    /// 1 to 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    /// One line, 1 to 200 characters.
+    #[schema(value_type = Option<SiteTitle>, inline)]
     pub title: Option<String>,
     /// Up to 1000 characters.
-    #[schema(max_length = 1000)]
+    #[schema(value_type = Option<SiteDescription>, inline)]
     pub description: Option<String>,
     /// The public address of the site's frontend: an absolute http(s) URL.
+    #[schema(value_type = Option<HttpUrl>, inline)]
     pub url: Option<String>,
     pub gift: Option<UpdateGiftRequest>,
     pub comments_moderated: Option<bool>,
@@ -75,22 +76,25 @@ pub struct UpdateSiteRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateGiftRequest {
-    /// Up to 200 characters.
-    #[schema(max_length = 200)]
+    /// One line, up to 200 characters.
+    #[schema(value_type = Option<GiftTitle>, inline)]
     pub title: Option<String>,
     /// Up to 1000 characters.
-    #[schema(max_length = 1000)]
+    #[schema(value_type = Option<SiteDescription>, inline)]
     pub description: Option<String>,
     /// An absolute http(s) URL, or an empty string for none.
+    #[schema(value_type = Option<HttpUrlOrBlank>, inline)]
     pub url: Option<String>,
 }
 
-fn text<const MIN: usize, const MAX: usize>(raw: String) -> Result<String, String> {
-    Text::<MIN, MAX>::parse(&raw).map(Text::into_inner)
-}
+type SiteTitle = Line<1, 200>;
+type SiteDescription = Text<0, 1000>;
+type GiftTitle = Line<0, 200>;
 
-fn line<const MIN: usize, const MAX: usize>(raw: String) -> Result<String, String> {
-    Line::<MIN, MAX>::parse(&raw).map(Line::into_inner)
+fn text<const MIN: usize, const MAX: usize, const LINE: bool>(
+    raw: String,
+) -> Result<String, String> {
+    Text::<MIN, MAX, LINE>::parse(&raw).map(Text::into_inner)
 }
 
 impl TryFrom<UpdateSiteRequest> for SiteUpdate {
@@ -105,11 +109,15 @@ impl TryFrom<UpdateSiteRequest> for SiteUpdate {
         };
         let gift = body.gift.unwrap_or_default();
         let changes = SiteUpdate {
-            title: check("title", body.title, &line::<1, 200>),
-            description: check("description", body.description, &text::<0, 1000>),
+            title: check("title", body.title, &text::<1, 200, true>),
+            description: check("description", body.description, &text::<0, 1000, false>),
             url: check("url", body.url, &|u| parse_http_url(&u)),
-            gift_title: check("gift.title", gift.title, &line::<0, 200>),
-            gift_description: check("gift.description", gift.description, &text::<0, 1000>),
+            gift_title: check("gift.title", gift.title, &text::<0, 200, true>),
+            gift_description: check(
+                "gift.description",
+                gift.description,
+                &text::<0, 1000, false>,
+            ),
             gift_url: check("gift.url", gift.url, &|u| site::parse_gift_url(&u)),
             comments_moderated: body.comments_moderated,
         };
@@ -149,7 +157,7 @@ pub async fn update(
     state: web::Data<AppState>,
     body: Json<UpdateSiteRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let changes = SiteUpdate::try_from(body.into_inner()?)?;
+    let changes = body.convert(SiteUpdate::try_from)?;
     let site = crate::db::run(&state.db, move |c| site::update(c, changes)).await?;
     Ok(HttpResponse::Ok().json(SiteResponse::from(site)))
 }

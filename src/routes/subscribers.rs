@@ -11,7 +11,7 @@ use super::pagination::{self, Paginated};
 use super::site::Gift;
 use crate::auth::Editor;
 use crate::db::models::Subscriber;
-use crate::domain::{CursorQuery, Email, PageQuery, SubscriberStatus};
+use crate::domain::{AnyChars, CursorQuery, Email, PageQuery, SubscriberStatus};
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::subscribers::{self, Signup, SignupText};
 use crate::state::AppState;
@@ -21,13 +21,16 @@ use crate::state::AppState;
 #[schema(example = json!({"email": "reader@example.com", "name": "Reader", "source": "video-training"}))]
 pub struct SubscribeRequest {
     #[serde(default)]
-    #[schema(required = true, format = Email)]
+    #[schema(required = true, value_type = Email, inline)]
     pub email: String,
-    /// Up to 100 characters.
+    /// One line, up to 100 characters.
+    #[schema(value_type = Option<SignupText>, inline)]
     pub name: Option<String>,
-    /// Which form or gift the sign-up came from, up to 100 characters.
+    /// Which form or gift the sign-up came from: one line, up to 100 characters.
+    #[schema(value_type = Option<SignupText>, inline)]
     pub source: Option<String>,
     /// Leave empty: a hidden field that only bots fill in.
+    #[schema(value_type = Option<AnyChars<0, 1000>>, inline)]
     pub website: Option<String>,
 }
 
@@ -72,6 +75,9 @@ pub async fn subscribe(
     let email = errors.check("email", Email::parse(&body.email));
     let name = optional_text("name", body.name, &mut errors);
     let source = optional_text("source", body.source, &mut errors);
+    if let Some(website) = &body.website {
+        errors.check("website", AnyChars::<0, 1000>::check(website));
+    }
     errors.into_result()?;
     let receipt = SubscribeReceipt {
         status: "accepted".into(),

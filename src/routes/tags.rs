@@ -58,13 +58,15 @@ fn description(raw: &str) -> Result<String, String> {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Video Training", "description": "Lessons and tips"}))]
 pub struct CreateTagRequest {
-    /// 1 to 100 characters.
+    /// One line, 1 to 100 characters.
     #[serde(default)]
-    #[schema(required = true, min_length = 1, max_length = 100)]
+    #[schema(required = true, value_type = Name, inline)]
     pub name: String,
     /// Derived from the name when absent.
+    #[schema(value_type = Option<Slug>, inline)]
     pub slug: Option<String>,
     /// Up to 500 characters.
+    #[schema(value_type = Option<Description>, inline)]
     pub description: Option<String>,
 }
 
@@ -72,8 +74,13 @@ pub struct CreateTagRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Training"}))]
 pub struct UpdateTagRequest {
+    /// One line, 1 to 100 characters.
+    #[schema(value_type = Option<Name>, inline)]
     pub name: Option<String>,
+    #[schema(value_type = Option<Slug>, inline)]
     pub slug: Option<String>,
+    /// Up to 500 characters.
+    #[schema(value_type = Option<Description>, inline)]
     pub description: Option<String>,
 }
 
@@ -168,18 +175,19 @@ pub async fn create(
     state: web::Data<AppState>,
     body: Json<CreateTagRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner()?;
-    let mut errors = FieldErrors::default();
-    let name = errors.check("name", name(&body.name));
-    let slug = body
-        .slug
-        .and_then(|s| errors.check("slug", Slug::parse(&s)));
-    let description = body
-        .description
-        .and_then(|d| errors.check("description", description(&d)))
-        .unwrap_or_default();
-    errors.into_result()?;
-    let name = name.unwrap_or_default();
+    let (name, slug, description) = body.convert(|body| {
+        let mut errors = FieldErrors::default();
+        let name = errors.check("name", name(&body.name));
+        let slug = body
+            .slug
+            .and_then(|s| errors.check("slug", Slug::parse(&s)));
+        let description = body
+            .description
+            .and_then(|d| errors.check("description", description(&d)))
+            .unwrap_or_default();
+        errors.into_result()?;
+        Ok((name.unwrap_or_default(), slug, description))
+    })?;
     let tag = crate::db::run(&state.db, move |c| tags::create(c, name, slug, description)).await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -208,18 +216,20 @@ pub async fn update(
     slug: web::Path<String>,
     body: Json<UpdateTagRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner()?;
-    let mut errors = FieldErrors::default();
-    let changes = TagChanges {
-        name: body.name.and_then(|n| errors.check("name", name(&n))),
-        slug: body
-            .slug
-            .and_then(|s| errors.check("slug", Slug::parse(&s).map(|s| s.to_string()))),
-        description: body
-            .description
-            .and_then(|d| errors.check("description", description(&d))),
-    };
-    errors.into_result()?;
+    let changes = body.convert(|body| {
+        let mut errors = FieldErrors::default();
+        let changes = TagChanges {
+            name: body.name.and_then(|n| errors.check("name", name(&n))),
+            slug: body
+                .slug
+                .and_then(|s| errors.check("slug", Slug::parse(&s).map(|s| s.to_string()))),
+            description: body
+                .description
+                .and_then(|d| errors.check("description", description(&d))),
+        };
+        errors.into_result()?;
+        Ok(changes)
+    })?;
     let slug = slug.into_inner();
     let tag = crate::db::run(&state.db, move |c| tags::update(c, &slug, changes)).await?;
     Ok(HttpResponse::Ok().json(without_count(tag)))

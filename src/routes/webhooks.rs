@@ -10,7 +10,7 @@ use super::extract::Json;
 use super::pagination::{self, Paginated};
 use crate::auth::Admin;
 use crate::db::models::{Webhook, WebhookDelivery};
-use crate::domain::{CursorQuery, PageQuery};
+use crate::domain::{AnyChars, CursorQuery, HttpUrl, PageQuery};
 use crate::error::{AppError, FieldErrors};
 use crate::services::webhooks::{self, NewWebhook, WebhookChanges};
 use crate::state::AppState;
@@ -94,25 +94,54 @@ impl From<WebhookDelivery> for DeliveryResponse {
 pub struct CreateWebhookRequest {
     /// An http(s) URL on a public address.
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(required = true, value_type = HttpUrl, inline)]
     pub url: String,
-    /// Any of post.published, post.updated, post.unpublished, post.deleted, comment.created,
-    /// comment.approved, subscriber.confirmed, contact.received, site.updated, or `*`.
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(required = true, schema_with = event_list)]
     pub events: Vec<String>,
     /// 16 to 200 characters; generated when absent.
+    #[schema(value_type = Option<Secret>, inline)]
     pub secret: Option<String>,
     /// Default true.
     pub active: Option<bool>,
+}
+
+type Secret = AnyChars<16, 200>;
+
+/// The events a hook listens to, as the server checks them (`webhooks::parse_events`).
+fn event_list() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(webhooks::event_names())),
+        )
+        .min_items(Some(1))
+        .description(Some("The events to deliver, at least one; `*` for all."))
+        .build()
+}
+
+fn event_list_or_null() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(event_list())
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .build()
+        .into()
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"active": false}))]
 pub struct UpdateWebhookRequest {
+    /// An http(s) URL on a public address.
+    #[schema(value_type = Option<HttpUrl>, inline)]
     pub url: Option<String>,
+    #[schema(schema_with = event_list_or_null)]
     pub events: Option<Vec<String>>,
+    /// 16 to 200 characters.
+    #[schema(value_type = Option<Secret>, inline)]
     pub secret: Option<String>,
     pub active: Option<bool>,
 }

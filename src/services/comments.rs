@@ -365,6 +365,12 @@ pub fn moderate_many(
             format!("must name 1 to {MAX_BULK} comments"),
         ));
     }
+    if let Some(i) = ids.iter().position(|id| parse_id(id).is_none()) {
+        return Err(FieldErrors::single(
+            &format!("ids[{i}]"),
+            "must be a comment id (UUID)",
+        ));
+    }
     set_status(conn, ids, status)
 }
 

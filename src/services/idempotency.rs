@@ -70,9 +70,10 @@ pub fn store(
     Ok(())
 }
 
-/// A key must be 1 to 255 visible ASCII characters.
+/// A key must be 1 to 255 visible ASCII characters (HTTP has already dropped the spaces around a
+/// header's value).
 pub fn parse_key(raw: &str) -> Result<String, AppError> {
-    let key = raw.trim();
+    let key = raw;
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(FieldErrors::single(
             "Idempotency-Key",

@@ -8,17 +8,40 @@ use utoipa::ToSchema;
 
 use super::posts::{Body, MAX_TAGS, PostDraft, PostPatch, parse_feature_image};
 use super::tags::TagRef;
-use crate::domain::{Name, PostStatus, Slug, Text, Title};
+use crate::domain::{AnyChars, ImageUrl, Name, PostStatus, Slug, Text, Title};
 use crate::error::FieldErrors;
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(untagged)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
 pub enum TagInput {
     /// A tag's name or slug; created when missing.
     Name(String),
     /// A tag with an explicit slug and name.
     Full { slug: String, name: String },
 }
+
+/// The document states the rules `parse` applies: a name, or a slug and a name.
+impl utoipa::PartialSchema for TagInput {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder};
+        let full = ObjectBuilder::new()
+            .property("slug", Slug::schema())
+            .property("name", Name::schema())
+            .required("slug")
+            .required("name")
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        OneOfBuilder::new()
+            .item(Name::schema())
+            .item(full)
+            .description(Some(
+                "A tag's name (one line, 1 to 100 characters; its slug is derived and the tag \
+                 created when missing), or a tag with an explicit slug and name.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for TagInput {}
 
 impl TagInput {
     fn parse(&self) -> Result<TagRef, String> {
@@ -36,17 +59,21 @@ impl TagInput {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Hello, world", "markdown": "# Hello\n\nThe first post.", "status": "published", "tags": ["News"]}))]
 pub struct CreatePostRequest {
-    /// 1 to 300 characters.
+    /// One line, 1 to 300 characters.
     #[serde(default)]
-    #[schema(required = true, min_length = 1, max_length = 300)]
+    #[schema(required = true, value_type = Title, inline)]
     pub title: String,
     /// Derived from the title when absent; an explicit slug already taken is a 409.
+    #[schema(value_type = Option<Slug>, inline)]
     pub slug: Option<String>,
-    /// The body as Markdown (send this or `html`).
+    /// The body as Markdown (send this or `html`; with both, this one counts).
+    #[schema(value_type = Option<BodyText>, inline)]
     pub markdown: Option<String>,
     /// The body as HTML; sanitized either way.
+    #[schema(value_type = Option<BodyText>, inline)]
     pub html: Option<String>,
     /// Up to 1000 characters; derived from the body when absent.
+    #[schema(value_type = Option<Excerpt>, inline)]
     pub excerpt: Option<String>,
     /// Default `draft`. `published` without `published_at` publishes now; a future
     /// `published_at` schedules the post.
@@ -58,18 +85,37 @@ pub struct CreatePostRequest {
     /// Up to 30 tags, by name or slug, or as `{slug, name}`.
     pub tags: Option<Vec<TagInput>>,
     /// An absolute http(s) URL or a path on this server such as `/media/...`.
+    #[schema(value_type = Option<ImageUrl>, inline)]
     pub feature_image: Option<String>,
     /// Up to 300 characters.
+    #[schema(value_type = Option<MetaTitle>, inline)]
     pub meta_title: Option<String>,
     /// Up to 500 characters.
+    #[schema(value_type = Option<MetaDescription>, inline)]
     pub meta_description: Option<String>,
     /// Default true.
     pub comments_enabled: Option<bool>,
 }
 
+type Excerpt = Text<0, 1000>;
+type MetaTitle = Text<0, 300>;
+type MetaDescription = Text<0, 500>;
+/// A body in any characters but NUL; its size limit is `BYLINE_POST_MAX_BYTES`, in bytes.
+type BodyText = AnyChars<0, { usize::MAX }>;
+
 /// Trimmed text of at most `MAX` characters (a post's excerpt and meta fields).
-fn text<const MAX: usize>(raw: &str) -> Result<String, String> {
-    Text::<0, MAX>::parse(raw).map(Text::into_inner)
+fn text<T: TextRule>(raw: &str) -> Result<String, String> {
+    T::parse_text(raw)
+}
+
+trait TextRule {
+    fn parse_text(raw: &str) -> Result<String, String>;
+}
+
+impl<const MAX: usize> TextRule for Text<0, MAX> {
+    fn parse_text(raw: &str) -> Result<String, String> {
+        Self::parse(raw).map(Text::into_inner)
+    }
 }
 
 /// An RFC 3339 time (`2026-11-25T10:00:00Z`), as stored: UTC.
@@ -81,13 +127,6 @@ fn parse_time(raw: &str) -> Result<chrono::NaiveDateTime, String> {
 
 fn title(raw: &str) -> Result<String, String> {
     Title::parse(raw).map(Title::into_inner)
-}
-
-fn body(errors: &mut FieldErrors, markdown: Option<String>, html: Option<String>) -> Option<Body> {
-    Body::from_fields(markdown, html)
-        .map_err(|e| errors.add("html", e))
-        .ok()
-        .flatten()
 }
 
 fn tag_refs(errors: &mut FieldErrors, tags: Option<Vec<TagInput>>) -> Option<Vec<TagRef>> {
@@ -170,8 +209,8 @@ impl TryFrom<CreatePostRequest> for PostDraft {
         let draft = PostDraft {
             title: errors.check("title", title(&r.title)).unwrap_or_default(),
             slug: r.slug.and_then(|s| errors.check("slug", Slug::parse(&s))),
-            body: body(&mut errors, r.markdown, r.html),
-            excerpt: optional(&mut errors, "excerpt", r.excerpt, text::<1000>),
+            body: Body::from_fields(r.markdown, r.html),
+            excerpt: optional(&mut errors, "excerpt", r.excerpt, text::<Excerpt>),
             status: r
                 .status
                 .and_then(|s| errors.check("status", s.parse()))
@@ -186,12 +225,12 @@ impl TryFrom<CreatePostRequest> for PostDraft {
                 r.feature_image,
                 parse_feature_image,
             ),
-            meta_title: optional(&mut errors, "meta_title", r.meta_title, text::<300>),
+            meta_title: optional(&mut errors, "meta_title", r.meta_title, text::<MetaTitle>),
             meta_description: optional(
                 &mut errors,
                 "meta_description",
                 r.meta_description,
-                text::<500>,
+                text::<MetaDescription>,
             ),
             comments_enabled: r.comments_enabled.unwrap_or(true),
         };
@@ -215,14 +254,20 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "published", "tags": ["News", "Rust"]}))]
 pub struct UpdatePostRequest {
-    #[schema(min_length = 1, max_length = 300)]
+    /// One line, 1 to 300 characters.
+    #[schema(value_type = Option<Title>, inline)]
     pub title: Option<String>,
+    #[schema(value_type = Option<Slug>, inline)]
     pub slug: Option<String>,
+    /// The body as Markdown (send this or `html`; with both, this one counts).
+    #[schema(value_type = Option<BodyText>, inline)]
     pub markdown: Option<String>,
+    /// The body as HTML; sanitized either way.
+    #[schema(value_type = Option<BodyText>, inline)]
     pub html: Option<String>,
-    /// `null` goes back to an excerpt derived from the body.
+    /// Up to 1000 characters; `null` goes back to an excerpt derived from the body.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Excerpt>, inline)]
     pub excerpt: Option<Option<String>>,
     #[schema(value_type = Option<PostStatus>)]
     pub status: Option<String>,
@@ -230,14 +275,17 @@ pub struct UpdatePostRequest {
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub published_at: Option<Option<String>>,
     pub tags: Option<Vec<TagInput>>,
+    /// An absolute http(s) URL or a path on this server; `null` for none.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<ImageUrl>, inline)]
     pub feature_image: Option<Option<String>>,
+    /// Up to 300 characters; `null` for none.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<MetaTitle>, inline)]
     pub meta_title: Option<Option<String>>,
+    /// Up to 500 characters; `null` for none.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<MetaDescription>, inline)]
     pub meta_description: Option<Option<String>>,
     pub comments_enabled: Option<bool>,
 }
@@ -263,8 +311,8 @@ impl TryFrom<UpdatePostRequest> for PostPatch {
         let patch = PostPatch {
             title: r.title.and_then(|t| errors.check("title", title(&t))),
             slug: r.slug.and_then(|s| errors.check("slug", Slug::parse(&s))),
-            body: body(&mut errors, r.markdown, r.html),
-            excerpt: clearable(&mut errors, "excerpt", r.excerpt, text::<1000>),
+            body: Body::from_fields(r.markdown, r.html),
+            excerpt: clearable(&mut errors, "excerpt", r.excerpt, text::<Excerpt>),
             status: r.status.and_then(|s| errors.check("status", s.parse())),
             published_at: match r.published_at {
                 Some(Some(t)) => errors.check("published_at", parse_time(&t)).map(Some),
@@ -278,12 +326,12 @@ impl TryFrom<UpdatePostRequest> for PostPatch {
                 r.feature_image,
                 parse_feature_image,
             ),
-            meta_title: clearable(&mut errors, "meta_title", r.meta_title, text::<300>),
+            meta_title: clearable(&mut errors, "meta_title", r.meta_title, text::<MetaTitle>),
             meta_description: clearable(
                 &mut errors,
                 "meta_description",
                 r.meta_description,
-                text::<500>,
+                text::<MetaDescription>,
             ),
             comments_enabled: r.comments_enabled,
         };

@@ -29,16 +29,13 @@ pub enum Body {
 }
 
 impl Body {
-    /// The body from a request's `markdown` and `html` fields: one of them, or neither.
-    pub fn from_fields(
-        markdown: Option<String>,
-        html: Option<String>,
-    ) -> Result<Option<Body>, String> {
+    /// The body from a request's `markdown` and `html` fields. With both, Markdown is the source
+    /// and `html` (what it renders to) is ignored: a client may send back a post as it read it.
+    pub fn from_fields(markdown: Option<String>, html: Option<String>) -> Option<Body> {
         match (markdown, html) {
-            (Some(_), Some(_)) => Err("send the body as either markdown or html, not both".into()),
-            (Some(md), None) => Ok(Some(Body::Markdown(md))),
-            (None, Some(html)) => Ok(Some(Body::Html(html))),
-            (None, None) => Ok(None),
+            (Some(md), _) => Some(Body::Markdown(md)),
+            (None, Some(html)) => Some(Body::Html(html)),
+            (None, None) => None,
         }
     }
 }
@@ -48,17 +45,7 @@ pub const MAX_TAGS: usize = 30;
 
 /// A feature image: an absolute http(s) URL, or a path on this server such as `/media/...`.
 pub fn parse_feature_image(raw: &str) -> Result<String, String> {
-    let raw = raw.trim();
-    // Browsers read `\` as `/`: `/\evil.example` is another site, not a path here.
-    if raw.contains('\\') {
-        return Err("must not contain a backslash".into());
-    }
-    if raw.starts_with('/') && !raw.starts_with("//") && !raw.contains(char::is_whitespace) {
-        Ok(raw.to_string())
-    } else {
-        crate::domain::parse_http_url(raw)
-            .map_err(|_| "must be an absolute http(s) URL or a path starting with /".to_string())
-    }
+    crate::domain::ImageUrl::parse(raw)
 }
 
 /// Everything an author sets on a post, each field already valid on its own.

@@ -26,11 +26,7 @@ pub struct SiteUpdate {
 
 /// The gift's address: an absolute http(s) URL, or empty for none.
 pub fn parse_gift_url(raw: &str) -> Result<String, String> {
-    if raw.trim().is_empty() {
-        Ok(String::new())
-    } else {
-        crate::domain::parse_http_url(raw)
-    }
+    crate::domain::HttpUrlOrBlank::parse(raw)
 }
 
 pub fn update(conn: &mut Conn, changes: SiteUpdate) -> Result<Site, AppError> {

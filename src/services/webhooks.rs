@@ -46,9 +46,17 @@ fn listens_to(hook: &Webhook, event: WebhookEvent) -> bool {
 
 /// A webhook's URL as it may be saved: checked against private addresses (see `outbound`).
 pub async fn check_url(url: &str, allow_private: bool) -> Result<String, String> {
-    let url = url.trim();
-    crate::outbound::check_target(url, allow_private).await?;
-    Ok(url.to_string())
+    let url = crate::domain::HttpUrl::parse(url)?;
+    crate::outbound::check_target(&url, allow_private).await?;
+    Ok(url)
+}
+
+/// The events a hook may name: every subscribable event, and `*` for all.
+pub fn event_names() -> Vec<&'static str> {
+    WebhookEvent::subscribable()
+        .map(WebhookEvent::as_str)
+        .chain(["*"])
+        .collect()
 }
 
 /// 16 to 200 characters; generated when absent.

@@ -70,13 +70,19 @@ pub async fn list(
             "Sign in to filter posts by status.".into(),
         ));
     }
-    let (fields, page) = list_fields(query.fields.as_deref(), page, paging.per_page.is_some())?;
-    let position = Paging::at(page, paging.page.is_some(), cursor.cursor.as_deref())
-        .map_err(AppError::BadRequest)?;
+    let (fields, page) = list_fields(query.fields.as_deref(), page)?;
+    let position = Paging::at(page, cursor.cursor.as_deref()).map_err(AppError::BadRequest)?;
     let searching = query.q.is_some();
+    let author = match query.author {
+        Some(raw) => Some(
+            crate::domain::parse_id(&raw)
+                .ok_or_else(|| AppError::BadRequest("author must be a user id (a UUID)".into()))?,
+        ),
+        None => None,
+    };
     let filter = PostFilter {
         tag: query.tag,
-        author: query.author,
+        author,
         status: query.status,
         q: query.q,
         sort: query.sort.map(Sort::from),
@@ -173,7 +179,7 @@ fn replay(answer: Replay) -> HttpResponse {
     operation_id = "createPost",
     tag = "posts",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string, kept 24 hours")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Any unique string of 1 to 255 visible ASCII characters, kept 24 hours")),
     request_body = CreatePostRequest,
     responses(
         (status = 201, description = "Created (or replayed for a repeated Idempotency-Key)", body = PostResponse,
@@ -189,17 +195,19 @@ pub async fn create(
     body: Json<CreatePostRequest>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(Role::Author)?;
-    let request = body.into_inner()?;
+    let max_body_bytes = state.settings.post_max_bytes;
+    let (request_hash, draft) = body.convert(|request| {
+        let json = serde_json::to_vec(&request).map_err(|e| AppError::Internal(e.into()))?;
+        let draft = request
+            .into_draft(max_body_bytes)
+            .map_err(AppError::Validation)?;
+        Ok((crate::crypto::sha256_hex(&json), draft))
+    })?;
     let key = req
         .headers()
         .get("idempotency-key")
         .map(|v| idempotency::parse_key(v.to_str().unwrap_or("")))
         .transpose()?;
-    let request_json = serde_json::to_vec(&request).map_err(|e| AppError::Internal(e.into()))?;
-    let request_hash = crate::crypto::sha256_hex(&request_json);
-    let draft = request
-        .into_draft(state.settings.post_max_bytes)
-        .map_err(AppError::Validation)?;
     let now = now();
     let base = location(&state, "");
     let answer = crate::db::run(&state.db, move |c| {
@@ -250,10 +258,12 @@ pub async fn update(
     body: Json<UpdatePostRequest>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(Role::Author)?;
-    let patch = body
-        .into_inner()?
-        .into_patch(state.settings.post_max_bytes)
-        .map_err(AppError::Validation)?;
+    let max_body_bytes = state.settings.post_max_bytes;
+    let patch = body.convert(|request| {
+        request
+            .into_patch(max_body_bytes)
+            .map_err(AppError::Validation)
+    })?;
     let if_match = http_cache::entity_tags(&req, header::IF_MATCH);
     let now = now();
     let reference = reference.into_inner();

@@ -151,23 +151,17 @@ const FIELD_NAMES: [&str; 18] = [
 pub const MAX_PER_PAGE_WITH_BODIES: u32 = 10;
 
 /// The fields a list shows (see `parse_fields`), and the page: with bodies, a page is at most
-/// `MAX_PER_PAGE_WITH_BODIES` long (the default shrinks to it; asking for more is a 400).
+/// `MAX_PER_PAGE_WITH_BODIES` long (a longer one asked for shrinks to it; `meta.per_page` says).
 pub(super) fn list_fields(
     raw: Option<&str>,
     mut page: Page,
-    per_page_asked: bool,
 ) -> Result<(Vec<String>, Page), AppError> {
     let fields = parse_fields(raw)?;
     let bodies = fields
         .iter()
         .any(|f| matches!(f.as_str(), "markdown" | "html"));
-    if bodies && page.per_page > MAX_PER_PAGE_WITH_BODIES {
-        if per_page_asked {
-            return Err(AppError::BadRequest(format!(
-                "per_page must be at most {MAX_PER_PAGE_WITH_BODIES} when fields names markdown or html"
-            )));
-        }
-        page.per_page = MAX_PER_PAGE_WITH_BODIES;
+    if bodies {
+        page.per_page = page.per_page.min(MAX_PER_PAGE_WITH_BODIES);
     }
     Ok((fields, page))
 }
@@ -180,7 +174,8 @@ fn parse_fields(raw: Option<&str>) -> Result<Vec<String>, AppError> {
             .map(|f| f.to_string())
             .collect());
     };
-    let mut fields = Vec::new();
+    // `id` and `slug` always come: a list item a client cannot identify is of no use.
+    let mut fields = vec!["id".to_string(), "slug".to_string()];
     for name in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         if !FIELD_NAMES.contains(&name) {
             return Err(AppError::BadRequest(format!(
@@ -188,13 +183,16 @@ fn parse_fields(raw: Option<&str>) -> Result<Vec<String>, AppError> {
                 FIELD_NAMES.join(", ")
             )));
         }
-        fields.push(name.to_string());
+        if !fields.iter().any(|f| f == name) {
+            fields.push(name.to_string());
+        }
     }
     Ok(fields)
 }
 
-/// A post in a list: the fields asked for with `fields`, by default all but `markdown` and
-/// `html`. (Documentation only; lists serialize the selected fields of `PostResponse`.)
+/// A post in a list: `id`, `slug` and the fields asked for with `fields`, by default every
+/// field but `markdown` and `html`. Without `fields`, every field but those two is present.
+/// (Documentation only; lists serialize the selected fields of `PostResponse`.)
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
 #[schema(example = json!({
@@ -207,8 +205,8 @@ fn parse_fields(raw: Option<&str>) -> Result<Vec<String>, AppError> {
 }))]
 pub struct PostSummary {
     #[schema(format = Uuid)]
-    pub id: Option<String>,
-    pub slug: Option<String>,
+    pub id: String,
+    pub slug: String,
     pub title: Option<String>,
     pub excerpt: Option<String>,
     /// Only when asked for with `fields`.
@@ -310,9 +308,10 @@ pub struct PostsQuery {
     pub q: Option<String>,
     /// Order; default newest first (`-published_at`).
     pub sort: Option<PostSort>,
-    /// Comma-separated fields to return, e.g. `slug,title,excerpt`. By default every field but
-    /// `markdown` and `html` (fetch one post for its body, or name them here: then `per_page`
-    /// may be at most 10, so one answer stays a few MiB at most).
+    /// Comma-separated fields to return, e.g. `title,excerpt` (`id` and `slug` always come).
+    /// By default every field but
+    /// `markdown` and `html` (fetch one post for its body, or name them here: then a page
+    /// holds at most 10 posts, so one answer stays a few MiB at most).
     #[param(value_type = Option<Vec<PostField>>, style = Form, explode = false)]
     pub fields: Option<String>,
     /// Signed-in callers only: filter by status.
