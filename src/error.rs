@@ -44,12 +44,13 @@ impl FieldErrors {
         self.0.keys().next().cloned()
     }
 
-    /// Adds the fields of `other` that have no message here yet: a field already named for its
-    /// shape is not named again for what its replacement lacks.
-    pub fn merge_new(&mut self, other: FieldErrors) {
+    /// These errors and the fields of `other` that have none here yet: a field already named
+    /// for its shape is not named again for what its replacement lacks.
+    pub fn and(mut self, other: FieldErrors) -> FieldErrors {
         for (field, messages) in other.0 {
             self.0.entry(field).or_insert(messages);
         }
+        self
     }
 
     /// Adds every message of `other`.

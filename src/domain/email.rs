@@ -102,6 +102,24 @@ impl fmt::Display for Email {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// The published pattern is the whole rule: whatever it matches, `validator` accepts
+        /// too, so `parse` accepts exactly what the document allows.
+        #[test]
+        fn the_published_pattern_is_the_rule(
+            local in "[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~é\"-]{0,5}",
+            domain in "[a-zA-Z0-9.é\\[\\]-]{0,8}",
+            pad in "[ \t\n]{0,2}",
+        ) {
+            let raw = format!("{pad}{local}@{domain}{pad}");
+            let matched = regex::Regex::new(&Email::pattern()).expect("pattern").is_match(&raw);
+            prop_assert_eq!(Email::parse(&raw).is_ok(), matched, "{:?}", raw);
+        }
+    }
 
     #[test]
     fn email_is_trimmed_and_lowercased() {

@@ -177,6 +177,50 @@ mod tests {
         assert!(Text::<0, 5>::parse_optional("toolong").is_err());
     }
 
+    use proptest::prelude::*;
+
+    /// Characters on both sides of every rule: controls, line breaks, white space of all kinds,
+    /// letters, digits, hyphens and the characters of addresses.
+    fn tricky() -> impl Strategy<Value = String> {
+        let chars = prop::sample::select(vec![
+            'a', 'Z', '0', '9', '-', '.', '@', '/', ':', ' ', '\t', '\n', '\r', '\u{b}', '\u{0}',
+            '\u{1b}', '\u{7f}', '\u{85}', '\u{9f}', '\u{a0}', '\u{2028}', '\u{3000}', '\u{feff}',
+            'é', '北',
+        ]);
+        prop::collection::vec(chars, 0..12).prop_map(|v| v.into_iter().collect())
+    }
+
+    fn matches(pattern: &str, s: &str) -> bool {
+        regex::Regex::new(pattern).expect("pattern").is_match(s)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// What the document publishes is what `parse` accepts, character for character.
+        #[test]
+        fn published_patterns_are_the_rules(s in tricky()) {
+            let n = s.chars().count();
+            prop_assert_eq!(
+                Line::<1, 8>::parse(&s).is_ok(),
+                n <= 8 && matches(&Line::<1, 8>::pattern(), &s), "{:?}", s
+            );
+            prop_assert_eq!(
+                Text::<0, 8>::parse(&s).is_ok(),
+                n <= 8 && matches(&Text::<0, 8>::pattern(), &s), "{:?}", s
+            );
+            prop_assert_eq!(
+                Text::<1, 8>::parse(&s).is_ok(),
+                n <= 8 && matches(&Text::<1, 8>::pattern(), &s), "{:?}", s
+            );
+            prop_assert_eq!(
+                crate::domain::Slug::parse(&s).is_ok(),
+                n <= crate::domain::Slug::MAX_CHARS && matches(&crate::domain::Slug::pattern(), &s),
+                "{:?}", s
+            );
+        }
+    }
+
     #[test]
     fn lines_refuse_line_breaks_and_text_refuses_other_controls() {
         assert!(Name::parse("Ann\r\nBcc: x@evil.example").is_err());

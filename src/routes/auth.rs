@@ -65,7 +65,7 @@ pub async fn login(
     body: Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     state.login_limiter.check(super::client_ip(&req, &state))?;
-    let LoginRequest { email, password } = body.into_inner()?;
+    let (LoginRequest { email, password }, shape) = body.lenient()?;
     let mut errors = FieldErrors::default();
     if email.trim().is_empty() {
         errors.add("email", "is required");
@@ -73,7 +73,7 @@ pub async fn login(
     if password.is_empty() {
         errors.add("password", "is required");
     }
-    errors.into_result()?;
+    shape.and(errors).into_result()?;
     let account = email.trim().to_lowercase();
     state.login_delay.check(&account)?;
     let found = crate::db::run(&state.db, move |c| {

@@ -10,7 +10,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 use crate::json::{BadShape, parse_json_all};
 use crate::state::AppState;
 
@@ -31,17 +31,27 @@ impl<T> Json<T> {
     /// The body converted by `convert` (its checks), or one 422 naming every bad field: those of
     /// the wrong shape, and those the conversion refuses among the rest.
     pub fn convert<D>(self, convert: impl FnOnce(T) -> Result<D, AppError>) -> Result<D, AppError> {
+        let (body, shape) = self.lenient()?;
+        let converted = convert(body);
+        if shape.is_empty() {
+            return converted;
+        }
+        Err(AppError::Validation(match converted {
+            Err(AppError::Validation(more)) => shape.and(more),
+            _ => shape,
+        }))
+    }
+
+    /// The body as far as it could be read, and the fields of the wrong shape (empty when there
+    /// are none): a handler checks the rest, then `shape.and(errors).into_result()` names every
+    /// bad field at once. A body that makes no `T` even without its bad fields is an error here.
+    pub fn lenient(self) -> Result<(T, FieldErrors), AppError> {
         match self.0 {
-            Ok(body) => convert(body),
+            Ok(body) => Ok((body, FieldErrors::default())),
             Err(BadShape {
-                error: AppError::Validation(mut errors),
+                error: AppError::Validation(errors),
                 rest: Some(rest),
-            }) => {
-                if let Err(AppError::Validation(more)) = convert(rest) {
-                    errors.merge_new(more);
-                }
-                Err(AppError::Validation(errors))
-            }
+            }) => Ok((rest, errors)),
             Err(bad) => Err(bad.error),
         }
     }

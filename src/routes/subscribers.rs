@@ -70,7 +70,7 @@ pub async fn subscribe(
     state
         .subscriber_limiter
         .check(super::client_ip(&req, &state))?;
-    let body = body.into_inner()?;
+    let (body, shape) = body.lenient()?;
     let mut errors = FieldErrors::default();
     let email = errors.check("email", Email::parse(&body.email));
     let name = optional_text("name", body.name, &mut errors);
@@ -78,7 +78,7 @@ pub async fn subscribe(
     if let Some(website) = &body.website {
         errors.check("website", AnyChars::<0, 1000>::check(website));
     }
-    errors.into_result()?;
+    shape.and(errors).into_result()?;
     let receipt = SubscribeReceipt {
         status: "accepted".into(),
         message: "Check your inbox to confirm your subscription.".into(),

@@ -192,14 +192,14 @@ pub async fn create(
     state: web::Data<AppState>,
     body: Json<CreateWebhookRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner()?;
+    let (body, shape) = body.lenient()?;
     let mut errors = FieldErrors::default();
     let url = check_url(&state, &mut errors, Some(body.url)).await;
     let events = errors.check("events", webhooks::parse_events(&body.events));
     let secret = body
         .secret
         .and_then(|s| errors.check("secret", webhooks::parse_secret(&s)));
-    errors.into_result()?;
+    shape.and(errors).into_result()?;
     let new = NewWebhook {
         url: url.unwrap_or_default(),
         events: events.unwrap_or_default(),
@@ -250,7 +250,7 @@ pub async fn update(
     id: web::Path<String>,
     body: Json<UpdateWebhookRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner()?;
+    let (body, shape) = body.lenient()?;
     let mut errors = FieldErrors::default();
     let changes = WebhookChanges {
         url: check_url(&state, &mut errors, body.url).await,
@@ -263,7 +263,7 @@ pub async fn update(
         active: body.active,
         updated_at: None,
     };
-    errors.into_result()?;
+    shape.and(errors).into_result()?;
     let id = id.into_inner();
     let hook = crate::db::run(&state.db, move |c| webhooks::update(c, &id, changes)).await?;
     Ok(HttpResponse::Ok().json(WebhookResponse::from(hook)))
