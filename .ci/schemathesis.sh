@@ -26,7 +26,7 @@ token=$(curl -sf "$api/auth/login" -H 'content-type: application/json' \
 # three published posts (two URLs per sitemap file, so files 1 and 2 exist), an upload's file, a webhook delivery, and the confirm and
 # unsubscribe tokens of a sign-up, read from the e-mail waiting in the outbox.
 auth=(-H "Authorization: Bearer $token")
-for title in One Two Three; do
+for title in "Hello, world" Two Three; do
   curl -sf "${auth[@]}" "$api/posts" -H 'content-type: application/json' \
     -d "{\"title\":\"$title\",\"markdown\":\"For the sitemap.\",\"status\":\"published\"}" -o /dev/null
 done

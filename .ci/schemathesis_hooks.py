@@ -1,4 +1,5 @@
 """Schemathesis hooks for Byline: how to send an NDJSON body (one JSON value per line)."""
+import datetime
 import json
 import re
 import uuid
@@ -52,4 +53,46 @@ def map_case(ctx, case):
     key = headers.get("Idempotency-Key")
     if isinstance(key, str) and VALID_IDEMPOTENCY_KEY.fullmatch(key):
         headers["Idempotency-Key"] = str(uuid.uuid4())
+    _references(ctx, case)
     return case
+
+
+UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# A live post .ci/schemathesis.sh seeds.
+SEEDED_POST = "hello-world"
+
+
+def _references(ctx, case):
+    """Ids and slugs in a body name other rows, which random values never do: a reply to a
+    generated comment id, or a newsletter of a generated post, is refused for the row it names
+    (422), not for its shape. Valid references become real ones (a top-level comment, a seeded
+    post); invalid ones are left alone, to be refused."""
+    operation = ctx.operation.definition.raw.get("operationId")
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    if operation == "createComment":
+        parent = body.get("parent_id")
+        if isinstance(parent, str) and UUID.fullmatch(parent):
+            body["parent_id"] = ""
+    if operation in ("createPost", "updatePost") and body.get("status") == "scheduled":
+        # "Scheduled" needs a future time, which no schema can state: a past one moves ahead.
+        at = body.get("published_at")
+        try:
+            when = datetime.datetime.fromisoformat(at) if isinstance(at, str) else None
+        except ValueError:
+            when = None
+        if when is not None and when.tzinfo is not None and when < datetime.datetime.now(datetime.timezone.utc):
+            body["published_at"] = (
+                datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+            ).isoformat()
+    if operation in ("sendNewsletter", "sendTestNewsletter"):
+        post = body.get("post")
+        if (
+            isinstance(post, str)
+            and 0 < len(post) <= 200
+            and post.strip()
+            and not CONTROL.search(post.strip())
+        ):
+            body["post"] = SEEDED_POST

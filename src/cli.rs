@@ -1,4 +1,5 @@
-//! The `byline` command line: `serve` (default), `migrate`, `user`, `openapi`, `backup`.
+//! The `byline` command line: `serve` (default), `migrate`, `user`, `import`, `export`,
+//! `newsletter`, `openapi`, `backup`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -45,6 +46,27 @@ pub enum Command {
     Openapi,
     /// Write a consistent copy of the live database to PATH.
     Backup { path: PathBuf },
+    /// Newsletters: e-mail a live post to the confirmed subscribers.
+    #[command(subcommand)]
+    Newsletter(NewsletterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NewsletterCommand {
+    /// Queue a live post (id or slug) for every confirmed subscriber; the server's workers send
+    /// it, each copy once.
+    Send {
+        post: String,
+        /// The subject line (default: the post's title).
+        #[arg(long)]
+        subject: Option<String>,
+        /// Only subscribers who signed up with this source.
+        #[arg(long)]
+        source: Option<String>,
+        /// Send although the post went out before.
+        #[arg(long)]
+        resend: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,6 +123,37 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             )
         }
         Command::Export { file } => export(&mut open(&Settings::from_env()?)?, file),
+        Command::Newsletter(NewsletterCommand::Send {
+            post,
+            subject,
+            source,
+            resend,
+        }) => {
+            use crate::services::newsletters::{NewsletterRequest, Subject};
+            let subject = subject
+                .map(|s| Subject::parse(&s).map(Subject::into_inner))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--subject {e}"))?;
+            let request = NewsletterRequest {
+                post,
+                subject,
+                source,
+                resend,
+            };
+            let mut conn = open(&Settings::from_env()?)?;
+            let n = crate::services::newsletters::create(
+                &mut conn,
+                &request,
+                None,
+                crate::services::now(),
+            )
+            .map_err(describe)?;
+            println!(
+                "newsletter {} queued for {} subscriber(s): \"{}\"",
+                n.id, n.total, n.subject
+            );
+            Ok(())
+        }
     }
 }
 

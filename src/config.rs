@@ -60,6 +60,8 @@ pub struct Settings {
     pub mail_max_attempts: i32,
     /// The first retry's delay; each later one doubles.
     pub mail_retry_base_ms: u64,
+    /// Newsletter copies sent per second at most, across senders (0: no limit).
+    pub newsletter_per_second: u32,
     /// Run the background jobs: e-mail, webhooks, the scheduler (tests drain the queues
     /// themselves).
     pub run_jobs: bool,
@@ -167,6 +169,7 @@ impl Settings {
             },
             mail_max_attempts: number("BYLINE_MAIL_MAX_ATTEMPTS", 8, 1, 100)?,
             mail_retry_base_ms: number("BYLINE_MAIL_RETRY_BASE_MS", 30_000, 10, 3_600_000)?,
+            newsletter_per_second: number("BYLINE_NEWSLETTER_PER_SECOND", 20, 0, 100_000)?,
             run_jobs: true,
             webhooks_allow_private: boolean("BYLINE_WEBHOOKS_ALLOW_PRIVATE", false)?,
             webhook_max_attempts: number("BYLINE_WEBHOOK_MAX_ATTEMPTS", 8, 1, 100)?,
@@ -213,6 +216,7 @@ impl Settings {
             owner_email: None,
             mail_max_attempts: 5,
             mail_retry_base_ms: 50,
+            newsletter_per_second: 0,
             run_jobs: false,
             webhooks_allow_private: true,
             webhook_max_attempts: 5,

@@ -34,6 +34,7 @@ messages as a JSON API. Errors are `application/problem+json` (RFC 9457). Collec
         (name = "comments", description = "The comment form, threads and moderation"),
         (name = "subscribers", description = "The gift sign-up: double opt-in, confirmation, unsubscribe, export"),
         (name = "contact", description = "The contact form and the editors' inbox"),
+        (name = "newsletters", description = "A post e-mailed to the confirmed subscribers, each exactly once (editors)"),
         (name = "outbox", description = "E-mails sent and waiting (admins)"),
         (name = "media", description = "Uploads and the files they serve"),
         (name = "webhooks", description = "Signed, retried change notifications for static frontends (admins)"),

@@ -54,7 +54,7 @@ impl Application {
             readers,
             std::time::Duration::from_millis(settings.statement_timeout_ms),
         );
-        let jobs = build_jobs(&db, &settings)?;
+        let jobs = build_jobs(&db, &settings, &public_url)?;
         if settings.run_jobs {
             jobs.spawn();
         }
@@ -234,20 +234,31 @@ fn inside(
 }
 
 /// The job kinds with what each needs from the settings.
-fn build_jobs(db: &Db, settings: &Settings) -> anyhow::Result<Jobs> {
+fn build_jobs(db: &Db, settings: &Settings, public_url: &str) -> anyhow::Result<Jobs> {
     let retry = |max_attempts, base_ms| RetryPolicy {
         max_attempts,
         base: std::time::Duration::from_millis(base_ms),
     };
+    let mailer = || {
+        Mailer::new(
+            settings.smtp_url.as_deref(),
+            &settings.mail_from,
+            settings.mail_dir.as_deref(),
+        )
+    };
     Ok(Jobs::new(
         jobs::mail::MailJob::new(
             db.clone(),
-            Mailer::new(
-                settings.smtp_url.as_deref(),
-                &settings.mail_from,
-                settings.mail_dir.as_deref(),
-            )?,
+            mailer()?,
             retry(settings.mail_max_attempts, settings.mail_retry_base_ms),
+        ),
+        jobs::newsletters::NewsletterJob::new(
+            db.clone(),
+            mailer()?,
+            retry(settings.mail_max_attempts, settings.mail_retry_base_ms),
+            crate::mail::Links::new(public_url, settings.site != SiteSource::None),
+            public_url.to_string(),
+            jobs::newsletters::Pace::new(settings.newsletter_per_second),
         ),
         jobs::webhooks::WebhookJob::new(
             db.clone(),

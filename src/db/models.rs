@@ -6,7 +6,8 @@ use diesel::prelude::*;
 
 use super::schema::{api_keys, site, users};
 use crate::domain::{
-    CommentStatus, ContactStatus, DeliveryStatus, OutboxStatus, PostState, Role, SubscriberStatus,
+    CommentStatus, ContactStatus, DeliveryStatus, NewsletterStatus, OutboxStatus, PostState, Role,
+    SubscriberStatus,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -105,6 +106,8 @@ pub struct Post {
     pub comment_count: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// E-mail it to the subscribers (once) when it goes live.
+    pub email_subscribers: bool,
 }
 
 /// Everything a post's author writes; shared by insert and full update.
@@ -124,6 +127,7 @@ pub struct PostContent {
     pub meta_description: Option<String>,
     pub word_count: i32,
     pub comments_enabled: bool,
+    pub email_subscribers: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -230,6 +234,26 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// The newsletter this is a copy of (rendered when sent; `body` is empty until then).
+    pub newsletter_id: Option<String>,
+    /// The HTML part, for e-mails that have one.
+    pub html: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::newsletters)]
+pub struct Newsletter {
+    pub id: String,
+    pub post_id: String,
+    pub subject: String,
+    pub source: Option<String>,
+    pub status: NewsletterStatus,
+    pub total: i32,
+    pub sent: i32,
+    pub failed: i32,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

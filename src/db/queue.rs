@@ -15,24 +15,38 @@ use crate::error::AppError;
 /// `pending` → `sending` (claimed) → done, or back to `pending` to retry, or `failed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Queue {
+    /// Transactional e-mail: confirmations, contact, moderation.
     Mail,
+    /// Newsletter copies: the same outbox, its own lane (and pace), so a list of ten thousand
+    /// never holds up a confirmation e-mail.
+    Newsletters,
     Webhooks,
 }
 
 impl Queue {
-    pub const ALL: [Queue; 2] = [Queue::Mail, Queue::Webhooks];
+    /// One queue per table: what start-up releases.
+    const TABLES: [Queue; 2] = [Queue::Mail, Queue::Webhooks];
 
     fn table(self) -> &'static str {
         match self {
-            Queue::Mail => "outbox",
+            Queue::Mail | Queue::Newsletters => "outbox",
             Queue::Webhooks => "webhook_deliveries",
+        }
+    }
+
+    /// The rows of the table that are this queue's (each lane has its partial index).
+    fn lane(self) -> &'static str {
+        match self {
+            Queue::Mail => "AND newsletter_id IS NULL",
+            Queue::Newsletters => "AND newsletter_id IS NOT NULL",
+            Queue::Webhooks => "",
         }
     }
 
     /// The stored states: waiting, claimed, finished, given up.
     fn states(self) -> [&'static str; 4] {
         match self {
-            Queue::Mail => [
+            Queue::Mail | Queue::Newsletters => [
                 OutboxStatus::Pending,
                 OutboxStatus::Sending,
                 OutboxStatus::Sent,
@@ -52,7 +66,7 @@ impl Queue {
     /// When a finished row was finished.
     fn done_at(self) -> &'static str {
         match self {
-            Queue::Mail => "sent_at",
+            Queue::Mail | Queue::Newsletters => "sent_at",
             Queue::Webhooks => "delivered_at",
         }
     }
@@ -74,11 +88,11 @@ pub fn claim(
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
 ) -> Result<Option<Claim>, AppError> {
-    let table = queue.table();
+    let (table, lane) = (queue.table(), queue.lane());
     let [pending, sending, ..] = queue.states();
     Ok(diesel::sql_query(format!(
         "UPDATE {table} SET status = ?, attempts = attempts + 1, next_attempt_at = ? \
-         WHERE id = (SELECT id FROM {table} WHERE status IN (?, ?) AND next_attempt_at <= ? \
+         WHERE id = (SELECT id FROM {table} WHERE status IN (?, ?) AND next_attempt_at <= ? {lane} \
                      ORDER BY next_attempt_at, id LIMIT 1) \
          RETURNING id, attempts"
     ))
@@ -147,7 +161,7 @@ pub fn requeue(
 /// process is gone (one server per database), so waiting out its lease only delays them.
 pub fn release_claims(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppError> {
     let mut released = 0;
-    for queue in Queue::ALL {
+    for queue in Queue::TABLES {
         let [pending, sending, ..] = queue.states();
         released += diesel::sql_query(format!(
             "UPDATE {} SET status = ?, next_attempt_at = ? WHERE status = ?",

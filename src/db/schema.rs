@@ -92,6 +92,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        newsletter_id -> Nullable<Text>,
+        html -> Nullable<Text>,
     }
 }
 
@@ -150,6 +152,23 @@ diesel::table! {
         markdown -> Nullable<Text>,
         html -> Text,
         announced_at -> Nullable<Timestamp>,
+        email_subscribers -> Bool,
+    }
+}
+
+diesel::table! {
+    newsletters (id) {
+        id -> Text,
+        post_id -> Text,
+        subject -> Text,
+        source -> Nullable<Text>,
+        status -> Text,
+        total -> Integer,
+        sent -> Integer,
+        failed -> Integer,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 
@@ -257,6 +276,8 @@ diesel::joinable!(post_revisions -> posts (post_id));
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(post_tags -> tags (tag_id));
 diesel::joinable!(media -> users (uploaded_by));
+diesel::joinable!(newsletters -> posts (post_id));
+diesel::joinable!(outbox -> newsletters (newsletter_id));
 diesel::joinable!(outbox -> subscribers (subscriber_id));
 diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(subscriber_tokens -> subscribers (subscriber_id));
@@ -268,6 +289,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contact_messages,
     idempotency_keys,
     media,
+    newsletters,
     outbox,
     post_counts,
     post_revisions,

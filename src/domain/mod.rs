@@ -23,8 +23,8 @@ pub use post_status::{PostStatus, is_live};
 pub use role::Role;
 pub use slug::Slug;
 pub use states::{
-    CommentStatus, ContactStatus, DeliveryStatus, OutboxStatus, PostState, SubscriberStatus,
-    TokenPurpose, WebhookEvent,
+    CommentStatus, ContactStatus, DeliveryStatus, NewsletterStatus, OutboxStatus, PostState,
+    SubscriberStatus, TokenPurpose, WebhookEvent,
 };
 pub use text::{AnyChars, Line, NO_NUL, Name, Text, Title};
 pub use url::{HttpUrl, HttpUrlOrBlank, ImageUrl, MAX_URL_CHARS};

@@ -40,7 +40,8 @@ text_enum! {
 }
 
 text_enum! {
-    /// Where an e-mail is in the outbox.
+    /// Where an e-mail is in the outbox. `skipped`: a newsletter copy that will not go out
+    /// (cancelled, or its reader left first).
     #[derive(Serialize, Deserialize, ToSchema)]
     #[serde(rename_all = "lowercase")]
     OutboxStatus {
@@ -48,6 +49,19 @@ text_enum! {
         Sending => "sending",
         Sent => "sent",
         Failed => "failed",
+        Skipped => "skipped",
+    }
+}
+
+text_enum! {
+    /// Where a newsletter is: waiting for its first copy to go, going, done, or stopped.
+    #[derive(Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "lowercase")]
+    NewsletterStatus {
+        Queued => "queued",
+        Sending => "sending",
+        Sent => "sent",
+        Cancelled => "cancelled",
     }
 }
 
@@ -83,6 +97,7 @@ text_enum! {
         SubscriberConfirmed => "subscriber.confirmed",
         ContactReceived => "contact.received",
         SiteUpdated => "site.updated",
+        NewsletterSent => "newsletter.sent",
         Ping => "ping",
     }
 }

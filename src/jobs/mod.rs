@@ -6,6 +6,7 @@
 //! Jobs call services and the mail sender; nothing below them calls back up here.
 
 pub mod mail;
+pub mod newsletters;
 pub mod scheduler;
 pub mod webhooks;
 
@@ -63,12 +64,15 @@ pub enum Step {
     Sent(String),
     Retrying(String),
     Failed(String),
+    /// A newsletter copy that will not go out (cancelled, or its reader left).
+    Skipped(String),
 }
 
 /// The job kinds and what they need; built once by `startup`, kept on the `Application`.
 #[derive(Clone)]
 pub struct Jobs {
     pub mail: Arc<mail::MailJob>,
+    pub newsletters: Arc<newsletters::NewsletterJob>,
     pub webhooks: Arc<webhooks::WebhookJob>,
     pub scheduler: Arc<scheduler::Scheduler>,
     wake: Arc<Notify>,
@@ -77,11 +81,13 @@ pub struct Jobs {
 impl Jobs {
     pub fn new(
         mail: mail::MailJob,
+        newsletters: newsletters::NewsletterJob,
         webhooks: webhooks::WebhookJob,
         scheduler: scheduler::Scheduler,
     ) -> Jobs {
         Jobs {
             mail: Arc::new(mail),
+            newsletters: Arc::new(newsletters),
             webhooks: Arc::new(webhooks),
             scheduler: Arc::new(scheduler),
             wake: Arc::new(Notify::new()),
@@ -103,6 +109,17 @@ impl Jobs {
             "mail",
             move || {
                 let job = mail.clone();
+                async move { job.run_once().await }
+            },
+        );
+        let copies = self.newsletters.clone();
+        run_loops(
+            newsletters::SENDERS,
+            Duration::from_millis(500),
+            self.wake(),
+            "newsletters",
+            move || {
+                let job = copies.clone();
                 async move { job.run_once().await }
             },
         );
@@ -161,7 +178,7 @@ where
 async fn claim<T: Send + 'static>(
     db: &Db,
     queue: Queue,
-    load: fn(&mut Conn, &str) -> Result<T, AppError>,
+    load: impl FnOnce(&mut Conn, &str) -> Result<T, AppError> + Send + 'static,
 ) -> Result<Option<(T, i32)>, AppError> {
     let now = crate::services::now();
     let lease_until = now + chrono::Duration::seconds(LEASE_SECONDS);

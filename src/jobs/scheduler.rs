@@ -1,5 +1,5 @@
 //! The scheduler: scheduled posts whose time has come are announced (`post.published` queued)
-//! once each.
+//! once each, and newsletters with no copy left to send are marked sent.
 
 use crate::db::Db;
 use crate::error::AppError;
@@ -14,9 +14,15 @@ impl Scheduler {
         Scheduler { db }
     }
 
-    /// Announces what is due; returns how many posts.
+    /// Announces what is due and finishes what is done; returns how many posts and newsletters.
     pub async fn run_once(&self) -> Result<usize, AppError> {
         let now = services::now();
-        crate::db::run(&self.db, move |c| services::posts::announce_due(c, now)).await
+        crate::db::run(&self.db, move |c| {
+            Ok(
+                services::posts::announce_due(c, now)?
+                    + services::newsletters::finish_done(c, now)?,
+            )
+        })
+        .await
     }
 }

@@ -2,8 +2,8 @@
 //! one (its id and the recipient's domain, never its text: it carries tokens and names), and
 //! with `BYLINE_MAIL_DIR` each is written there as a file, for development.
 
-use lettre::message::Mailbox;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::db::models::OutboxMessage;
@@ -76,10 +76,14 @@ impl Mailer {
         if let Some(reply_to) = &m.reply_to {
             builder = builder.reply_to(reply_to.parse().map_err(|e| format!("bad Reply-To: {e}"))?);
         }
-        let mut message = builder
-            .header(ContentType::TEXT_PLAIN)
-            .body(m.body.clone())
-            .map_err(|e| e.to_string())?;
+        let mut message = match &m.html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+                m.body.clone(),
+                html.clone(),
+            )),
+            None => builder.header(ContentType::TEXT_PLAIN).body(m.body.clone()),
+        }
+        .map_err(|e| e.to_string())?;
         if let Some(url) = &m.list_unsubscribe {
             let headers = message.headers_mut();
             headers.insert_raw(HeaderValue::new(

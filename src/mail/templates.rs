@@ -6,6 +6,8 @@
 pub struct Message {
     pub subject: String,
     pub text: String,
+    /// An HTML alternative to `text`, for e-mails that carry one (newsletters).
+    pub html: Option<String>,
 }
 
 /// How long a confirmation link works.
@@ -32,6 +34,7 @@ pub fn confirm_subscription(
              The link works for {CONFIRM_HOURS} hours. If you did not sign up, ignore this e-mail.\n\n\
              Unsubscribe: {unsubscribe_url}\n"
         ),
+        html: None,
     }
 }
 
@@ -57,6 +60,7 @@ pub fn welcome(site_title: &str, gift: Option<Gift<'_>>, unsubscribe_url: &str) 
         text: format!(
             "Thank you for confirming your subscription to {site_title}.\n\n{gift}Unsubscribe: {unsubscribe_url}\n"
         ),
+        html: None,
     }
 }
 
@@ -72,6 +76,7 @@ pub fn comment_awaiting_moderation(
         text: format!(
             "{author_name} wrote on \"{post_title}\":\n\n{body}\n\nModerate it: PATCH {moderation_url}\n"
         ),
+        html: None,
     }
 }
 
@@ -85,7 +90,77 @@ pub fn contact_copy(
     Message {
         subject: format!("Contact form: {}", subject.unwrap_or("(no subject)")),
         text: format!("From: {} <{email}>\n\n{message}\n", name.unwrap_or("")),
+        html: None,
     }
+}
+
+/// What a newsletter copy is made of; `html` is the post's sanitized HTML.
+pub struct Newsletter<'a> {
+    pub site_title: &'a str,
+    pub subject: &'a str,
+    pub post_title: &'a str,
+    pub post_url: &'a str,
+    pub html: &'a str,
+    pub text: &'a str,
+    /// Where this server is: the post's own links and images (`/media/...`) become absolute.
+    pub public_url: &'a str,
+}
+
+/// A post as an e-mail: the text, and the HTML in a plain, readable layout with inline styles
+/// (mail clients drop style sheets and never run scripts), the reader's own unsubscribe link
+/// at the end of both.
+pub fn newsletter(n: &Newsletter<'_>, unsubscribe_url: &str) -> Message {
+    let Newsletter {
+        site_title,
+        subject,
+        post_title,
+        post_url,
+        html,
+        text,
+        public_url,
+    } = n;
+    let base = public_url.trim_end_matches('/');
+    let absolute = html
+        .replace("src=\"/", &format!("src=\"{base}/"))
+        .replace("href=\"/", &format!("href=\"{base}/"));
+    let (site, title, url, unsubscribe) = (
+        escape(site_title),
+        escape(post_title),
+        escape(post_url),
+        escape(unsubscribe_url),
+    );
+    let font =
+        "font-family:Georgia,'Times New Roman',serif;font-size:18px;line-height:1.6;color:#222";
+    Message {
+        subject: subject.to_string(),
+        text: format!(
+            "{site_title}\n\n{post_title}\n{post_url}\n\n{text}\n\n-- \nRead it on the site: {post_url}\n\
+             Unsubscribe: {unsubscribe_url}\n"
+        ),
+        html: Some(format!(
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head>\n\
+             <body style=\"margin:0;padding:0;background:#f4f4f4\">\n\
+             <div style=\"max-width:600px;margin:0 auto;padding:24px;background:#ffffff;{font}\">\n\
+             <p style=\"margin:0 0 8px;font-size:14px;color:#666\">{site}</p>\n\
+             <h1 style=\"margin:0 0 24px;font-size:28px;line-height:1.25\">\
+             <a href=\"{url}\" style=\"color:#222;text-decoration:none\">{title}</a></h1>\n\
+             <div>\n{absolute}\n</div>\n\
+             <hr style=\"border:none;border-top:1px solid #ddd;margin:32px 0 16px\">\n\
+             <p style=\"margin:0;font-size:14px;color:#666\">\
+             <a href=\"{url}\" style=\"color:#0645ad\">Read it on the site</a> &middot;\n\
+             <a href=\"{unsubscribe}\" style=\"color:#666\">Unsubscribe</a></p>\n\
+             </div></body></html>\n"
+        )),
+    }
+}
+
+/// Escapes text for HTML content and attribute values.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

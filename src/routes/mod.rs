@@ -10,6 +10,7 @@ pub mod extract;
 pub mod feeds;
 pub mod health;
 pub mod media;
+pub mod newsletters;
 pub mod outbox;
 pub mod pagination;
 pub mod posts;
@@ -85,6 +86,12 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(contact::update)
                 .service(contact::delete)
                 .service(outbox::list)
+                // `test` before `{id}`.
+                .service(newsletters::test)
+                .service(newsletters::create)
+                .service(newsletters::list)
+                .service(newsletters::get)
+                .service(newsletters::cancel)
                 .service(webhooks::list)
                 .service(webhooks::create)
                 .service(webhooks::get)

@@ -26,6 +26,9 @@ pub struct OutboxResponse {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// The newsletter this is a copy of, if it is one.
+    #[schema(format = Uuid)]
+    pub newsletter_id: Option<String>,
 }
 
 impl From<OutboxMessage> for OutboxResponse {
@@ -35,6 +38,7 @@ impl From<OutboxMessage> for OutboxResponse {
             id: m.id,
             recipient: m.recipient,
             subject: m.subject,
+            newsletter_id: m.newsletter_id,
             attempts: m.attempts,
             next_attempt_at: crate::services::utc(m.next_attempt_at),
             last_error: m.last_error,

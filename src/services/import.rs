@@ -151,5 +151,7 @@ pub fn export_item(view: &PostView) -> CreatePostRequest {
         meta_title: p.meta_title.clone(),
         meta_description: p.meta_description.clone(),
         comments_enabled: Some(p.comments_enabled),
+        // An export never asks for e-mail: importing it elsewhere must not write to anyone.
+        email_subscribers: None,
     }
 }

@@ -9,6 +9,7 @@ pub mod contact;
 pub mod idempotency;
 pub mod import;
 pub mod media;
+pub mod newsletters;
 pub mod outbox;
 pub mod post_input;
 pub mod post_list;

@@ -45,6 +45,8 @@ pub fn enqueue(
             last_error: None,
             created_at: now,
             sent_at: None,
+            newsletter_id: None,
+            html: message.html,
         })
         .execute(conn)?;
     Ok(id)

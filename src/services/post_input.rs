@@ -95,6 +95,9 @@ pub struct CreatePostRequest {
     pub meta_description: Option<String>,
     /// Default true.
     pub comments_enabled: Option<bool>,
+    /// E-mail the post to the confirmed subscribers once, when it goes live (now or at its
+    /// scheduled time). Default false.
+    pub email_subscribers: Option<bool>,
 }
 
 type Excerpt = Text<0, 1000>;
@@ -233,6 +236,7 @@ impl TryFrom<CreatePostRequest> for PostDraft {
                 text::<MetaDescription>,
             ),
             comments_enabled: r.comments_enabled.unwrap_or(true),
+            email_subscribers: r.email_subscribers.unwrap_or(false),
         };
         if errors.is_empty() {
             Ok(draft)
@@ -288,6 +292,8 @@ pub struct UpdatePostRequest {
     #[schema(value_type = Option<MetaDescription>, inline)]
     pub meta_description: Option<Option<String>>,
     pub comments_enabled: Option<bool>,
+    /// E-mail the post to the confirmed subscribers once, when it is (or goes) live.
+    pub email_subscribers: Option<bool>,
 }
 
 fn clearable(
@@ -334,6 +340,7 @@ impl TryFrom<UpdatePostRequest> for PostPatch {
                 text::<MetaDescription>,
             ),
             comments_enabled: r.comments_enabled,
+            email_subscribers: r.email_subscribers,
         };
         if errors.is_empty() {
             Ok(patch)

@@ -63,6 +63,8 @@ pub struct PostDraft {
     pub meta_title: Option<String>,
     pub meta_description: Option<String>,
     pub comments_enabled: bool,
+    /// E-mail it to the confirmed subscribers once, when it goes live.
+    pub email_subscribers: bool,
 }
 
 /// Fields to change; `None` leaves a field alone, `Some(None)` clears a nullable one.
@@ -79,6 +81,7 @@ pub struct PostPatch {
     pub meta_title: Option<Option<String>>,
     pub meta_description: Option<Option<String>>,
     pub comments_enabled: Option<bool>,
+    pub email_subscribers: Option<bool>,
 }
 
 /// A post with what readers see beside it.
@@ -294,6 +297,7 @@ fn compose(
         meta_description: draft.meta_description.clone(),
         word_count: content::word_count(&rendered.text),
         comments_enabled: draft.comments_enabled,
+        email_subscribers: draft.email_subscribers,
     })
 }
 
@@ -313,6 +317,7 @@ fn stored_content(p: &Post) -> PostContent {
         meta_description: p.meta_description.clone(),
         word_count: p.word_count,
         comments_enabled: p.comments_enabled,
+        email_subscribers: p.email_subscribers,
     }
 }
 
@@ -450,12 +455,14 @@ fn insert(
     view(conn, post)
 }
 
-/// Emits `post.published` and records that it was said, so the scheduler does not repeat it.
+/// Emits `post.published` and records that it was said, so the scheduler does not repeat it;
+/// a post marked `email_subscribers` gets its newsletter now.
 fn announce(conn: &mut Conn, post: &Post, now: NaiveDateTime) -> Result<(), AppError> {
     diesel::update(posts::table.find(&post.id))
         .set(posts::announced_at.eq(now))
         .execute(conn)?;
-    super::webhooks::emit(conn, WebhookEvent::PostPublished, event_data(post), now)
+    super::webhooks::emit(conn, WebhookEvent::PostPublished, event_data(post), now)?;
+    super::newsletters::ensure_for_post(conn, post, now)
 }
 
 /// When the next scheduled post goes live (after `after`): public answers change then. One probe
@@ -527,6 +534,7 @@ fn draft_of(view: &PostView, now: NaiveDateTime) -> PostDraft {
         meta_title: p.meta_title.clone(),
         meta_description: p.meta_description.clone(),
         comments_enabled: p.comments_enabled,
+        email_subscribers: p.email_subscribers,
     }
 }
 
@@ -561,6 +569,9 @@ impl PostPatch {
         }
         if let Some(v) = self.meta_description {
             d.meta_description = v
+        }
+        if let Some(v) = self.email_subscribers {
+            d.email_subscribers = v;
         }
         if let Some(v) = self.comments_enabled {
             d.comments_enabled = v
@@ -672,7 +683,8 @@ fn rewrite(
     match (old.is_live(now), post.is_live(now)) {
         (false, true) => announce(conn, &post, now)?,
         (true, true) => {
-            super::webhooks::emit(conn, WebhookEvent::PostUpdated, event_data(&post), now)?
+            super::webhooks::emit(conn, WebhookEvent::PostUpdated, event_data(&post), now)?;
+            super::newsletters::ensure_for_post(conn, &post, now)?;
         }
         (true, false) => {
             // A later publication is announced again.

@@ -54,7 +54,7 @@ fn new_token(
 }
 
 /// The subscriber's own unsubscribe link (it never expires: old e-mails keep working).
-fn unsubscribe_url(
+pub fn unsubscribe_url(
     conn: &mut Conn,
     s: &Subscriber,
     links: &Links,

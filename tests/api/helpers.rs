@@ -177,6 +177,17 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Runs the newsletter worker until nothing is due, then the scheduler (which marks
+    /// finished newsletters sent); returns what each copy's step did.
+    pub async fn drain_newsletters(&self) -> Vec<byline::jobs::Step> {
+        let mut steps = Vec::new();
+        while let Some(step) = self.jobs.newsletters.run_once().await.expect("copy step") {
+            steps.push(step);
+        }
+        self.jobs.scheduler.run_once().await.expect("scheduler");
+        steps
+    }
+
     /// Runs the mail worker until nothing is due; returns what each step did.
     pub async fn drain_outbox(&self) -> Vec<byline::jobs::Step> {
         let mut steps = Vec::new();
