@@ -23,8 +23,9 @@ api="http://127.0.0.1:$PORT/api/v1"
 token=$(curl -sf "$api/auth/login" -H 'content-type: application/json' \
   -d '{"email":"admin@example.com","password":"correct horse battery"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 # Real data for the operations no other operation links to (.ci/schemathesis.toml names them):
-# three published posts (two URLs per sitemap file, so files 1 and 2 exist), an upload's file, a webhook delivery, and the confirm and
-# unsubscribe tokens of a sign-up, read from the e-mail waiting in the outbox.
+# three published posts ("Hello, world" is the document's example; two URLs per sitemap file,
+# so files 1 and 2 exist), an upload's file, a webhook delivery, a newsletter, and the confirm
+# and unsubscribe tokens of a sign-up, read from the e-mails waiting in the outbox.
 auth=(-H "Authorization: Bearer $token")
 for title in "Hello, world" Two Three; do
   curl -sf "${auth[@]}" "$api/posts" -H 'content-type: application/json' \
@@ -49,7 +50,9 @@ curl -sf -X POST "$api/subscribers/confirm?token=$(mail_token confirm)" -o /dev/
 ST_UNSUBSCRIBE_TOKEN=$(mail_token unsubscribe)
 curl -sf "$api/subscribers" -H 'content-type: application/json' -d '{"email":"two@example.com"}' -o /dev/null
 ST_CONFIRM_TOKEN=$(mail_token confirm)
-export ST_MEDIA_NAME ST_DELIVERY_ID ST_CONFIRM_TOKEN ST_UNSUBSCRIBE_TOKEN
+ST_NEWSLETTER_ID=$(curl -sf "${auth[@]}" "$api/newsletters" -H 'content-type: application/json' \
+  -d '{"post":"two"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+export ST_MEDIA_NAME ST_DELIVERY_ID ST_CONFIRM_TOKEN ST_UNSUBSCRIBE_TOKEN ST_NEWSLETTER_ID
 # Every check schemathesis has (its default), with the exceptions .ci/schemathesis.toml gives
 # per operation and says why; CHECKS=a,b runs only those.
 checks=()

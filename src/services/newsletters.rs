@@ -16,7 +16,7 @@ use crate::domain::{
     Email, Line, Listing, NewsletterStatus, OutboxStatus, Paging, SubscriberStatus, WebhookEvent,
     is_live, new_id, parse_id,
 };
-use crate::error::{AppError, FieldErrors};
+use crate::error::AppError;
 use crate::mail::Links;
 use crate::mail::templates;
 
@@ -33,11 +33,11 @@ pub struct NewsletterRequest {
     pub resend: bool,
 }
 
-/// The live post `reference` (id or slug) names, or a 422 naming `post`.
+/// The live post `reference` (id or slug) names, or a 404: only what readers can see is sent.
 fn live_post(conn: &mut Conn, reference: &str, now: NaiveDateTime) -> Result<Post, AppError> {
     super::posts::find(conn, reference)?
         .filter(|p| is_live(p.status, p.published_at, now))
-        .ok_or_else(|| FieldErrors::single("post", "must be the id or slug of a live post"))
+        .ok_or_else(|| AppError::NotFound("No live post has this id or slug.".into()))
 }
 
 /// Queues a newsletter of a live post to the confirmed subscribers (of one `source`, if given):

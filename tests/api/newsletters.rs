@@ -31,11 +31,15 @@ async fn reader(app: &TestApp, smtp: &SmtpServer, email: &str, confirm: bool) {
 
 /// The newsletter copies `email` received.
 fn copies(smtp: &SmtpServer, email: &str, subject: &str) -> Vec<String> {
-    let line = format!("Subject: {subject}");
     smtp.to(email)
         .into_iter()
-        .filter(|m| m.lines().any(|l| l == line))
+        .filter(|m| has_subject(m, subject))
         .collect()
+}
+
+fn has_subject(mail: &str, subject: &str) -> bool {
+    let line = format!("Subject: {subject}");
+    mail.lines().any(|l| l == line)
 }
 
 async fn send(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
@@ -195,12 +199,16 @@ async fn a_post_goes_out_once_unless_resent_and_a_test_reaches_one_address() {
         "a test copy goes to one address"
     );
 
-    // Drafts and unknown posts cannot be sent; the body names the field.
+    // Only what readers can see is sent: a draft is a 404, like an unknown post.
     let draft = app
         .create_post(&admin, json!({"title": "Not yet", "markdown": "x"}))
         .await;
-    let res = send(&app, &admin, json!({"post": draft["id"]})).await;
-    assert!(assert_problem(res, 422).await["errors"]["post"].is_array());
+    assert_problem(send(&app, &admin, json!({"post": draft["id"]})).await, 404).await;
+    assert_problem(
+        send(&app, &admin, json!({"post": "no-such-post"})).await,
+        404,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -374,4 +382,175 @@ async fn only_editors_send_newsletters() {
         .await;
     assert_problem(res, 401).await;
     assert_problem(app.get("/api/v1/newsletters", Some(&author)).await, 403).await;
+}
+
+/// Kills the real binary with SIGKILL while a newsletter is going out, restarts it, and checks
+/// that every reader got their copy, and only ever the one message: a copy whose sending was cut
+/// off after the mail server took it goes again with the same Message-ID (so it is one message
+/// to the receiving side), and the newsletter counts each reader once.
+#[tokio::test]
+async fn a_newsletter_cut_off_by_sigkill_finishes_after_restart_one_message_per_reader() {
+    use diesel::RunQueryDsl;
+    use std::time::{Duration, Instant};
+
+    const READERS: usize = 60;
+    let smtp = SmtpServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("news.db");
+    let port = crate::helpers::free_port();
+    let start = || {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_byline"))
+            .env("BYLINE_DATABASE_URL", &db)
+            .env("BYLINE_BIND", format!("127.0.0.1:{port}"))
+            .env("BYLINE_MEDIA_DIR", dir.path().join("media"))
+            .env("BYLINE_SMTP_URL", smtp.url())
+            .env("BYLINE_NEWSLETTER_PER_SECOND", "40")
+            .env("BYLINE_ADMIN_EMAIL", "admin@example.com")
+            .env("BYLINE_ADMIN_PASSWORD", "admin password")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn")
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let wait_up = || async {
+        let started = Instant::now();
+        while client.get(format!("{base}/healthz")).send().await.is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "server did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let mut child = start();
+    wait_up().await;
+    // Confirmed readers, written straight into the database.
+    let mut conn = byline::db::connect(db.to_str().expect("path")).expect("db");
+    let rows: Vec<String> = (0..READERS)
+        .map(|i| {
+            format!(
+                "('{}', 'reader{i}@example.com', 'confirmed', datetime('now'), datetime('now'))",
+                uuid::Uuid::now_v7()
+            )
+        })
+        .collect();
+    diesel::sql_query(format!(
+        "INSERT INTO subscribers (id, email, status, created_at, confirmed_at) VALUES {}",
+        rows.join(", ")
+    ))
+    .execute(&mut conn)
+    .expect("seed");
+    drop(conn);
+    let token = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "admin@example.com", "password": "admin password"}))
+        .send()
+        .await
+        .expect("login")
+        .json::<Value>()
+        .await
+        .expect("json")["access_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let post: Value = client
+        .post(format!("{base}/api/v1/posts"))
+        .bearer_auth(&token)
+        .json(&json!({"title": "Cut off", "markdown": "body", "status": "published"}))
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    let news: Value = client
+        .post(format!("{base}/api/v1/newsletters"))
+        .bearer_auth(&token)
+        .json(&json!({"post": post["id"]}))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(news["total"], READERS as i64);
+    let first_third = Instant::now() + Duration::from_secs(20);
+    while copies_of(&smtp, "Cut off").len() < READERS / 3 {
+        assert!(Instant::now() < first_third, "copies started going");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.start_kill().expect("kill");
+    child.wait().await.expect("dead");
+    let at_kill = copies_of(&smtp, "Cut off").len();
+    assert!(
+        at_kill < READERS,
+        "killed mid-send ({at_kill} of {READERS})"
+    );
+
+    let _restarted = start();
+    wait_up().await;
+    let url = format!(
+        "{base}/api/v1/newsletters/{}",
+        news["id"].as_str().expect("id")
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let done = loop {
+        let state: Value = client
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        if state["status"] == "sent" {
+            break state;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "finished after the restart: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        done["sent"], READERS as i64,
+        "each reader counted once: {done}"
+    );
+    let mut ids_per_reader =
+        std::collections::HashMap::<String, std::collections::HashSet<String>>::new();
+    for mail in copies_of(&smtp, "Cut off") {
+        let header = |name: &str| {
+            mail.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_string()
+        };
+        ids_per_reader
+            .entry(header("To:"))
+            .or_default()
+            .insert(header("Message-ID:"));
+    }
+    assert_eq!(
+        ids_per_reader.len(),
+        READERS,
+        "every reader got the newsletter"
+    );
+    assert!(
+        ids_per_reader.values().all(|ids| ids.len() == 1),
+        "one message per reader: {ids_per_reader:?}"
+    );
+}
+
+/// Every copy with this subject, whoever it went to.
+fn copies_of(smtp: &SmtpServer, subject: &str) -> Vec<String> {
+    smtp.messages()
+        .into_iter()
+        .filter(|m| has_subject(m, subject))
+        .collect()
 }
