@@ -53,6 +53,7 @@ ST_CONFIRM_TOKEN=$(mail_token confirm)
 ST_NEWSLETTER_ID=$(curl -sf "${auth[@]}" "$api/newsletters" -H 'content-type: application/json' \
   -d '{"post":"two"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 export ST_MEDIA_NAME ST_DELIVERY_ID ST_CONFIRM_TOKEN ST_UNSUBSCRIBE_TOKEN ST_NEWSLETTER_ID
+echo "-- seeded: media $ST_MEDIA_NAME, delivery $ST_DELIVERY_ID, newsletter $ST_NEWSLETTER_ID"
 # Every check schemathesis has (its default), with the exceptions .ci/schemathesis.toml gives
 # per operation and says why; CHECKS=a,b runs only those.
 checks=()

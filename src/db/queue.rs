@@ -81,7 +81,10 @@ pub struct Claim {
     pub attempts: i32,
 }
 
-/// Claims the row that has been due longest, leasing it until `lease_until`.
+/// Claims a row whose lease lapsed (its worker died), else the pending row due longest, leasing
+/// it until `lease_until`. Each look-up is one seek in the `(status, next_attempt_at)` index
+/// (one state each: an `IN` over two would sort every due row, and a newsletter queues
+/// thousands at once).
 pub fn claim(
     conn: &mut Conn,
     queue: Queue,
@@ -90,16 +93,19 @@ pub fn claim(
 ) -> Result<Option<Claim>, AppError> {
     let (table, lane) = (queue.table(), queue.lane());
     let [pending, sending, ..] = queue.states();
+    let due = format!(
+        "(SELECT id FROM {table} WHERE status = ? AND next_attempt_at <= ? {lane} \
+          ORDER BY next_attempt_at LIMIT 1)"
+    );
     Ok(diesel::sql_query(format!(
         "UPDATE {table} SET status = ?, attempts = attempts + 1, next_attempt_at = ? \
-         WHERE id = (SELECT id FROM {table} WHERE status IN (?, ?) AND next_attempt_at <= ? {lane} \
-                     ORDER BY next_attempt_at, id LIMIT 1) \
-         RETURNING id, attempts"
+         WHERE id = COALESCE({due}, {due}) RETURNING id, attempts"
     ))
     .bind::<Text, _>(sending)
     .bind::<Timestamp, _>(lease_until)
-    .bind::<Text, _>(pending)
     .bind::<Text, _>(sending)
+    .bind::<Timestamp, _>(now)
+    .bind::<Text, _>(pending)
     .bind::<Timestamp, _>(now)
     .get_result(conn)
     .optional()?)

@@ -146,6 +146,8 @@ fn answer(state: &AppState, newsletter: Newsletter, created: bool) -> HttpRespon
     responses(
         (status = 202, description = "Queued; follow its progress at `Location`", body = NewsletterResponse,
             headers(("Location" = String, description = "The newsletter's URL"))),
+        (status = 404, description = "No live post has this id or slug", body = crate::error::Problem,
+            content_type = "application/problem+json"),
         (status = 409, description = "This post was e-mailed before (send `resend: true`)", body = crate::error::Problem,
             content_type = "application/problem+json"),
     )
@@ -172,7 +174,11 @@ pub async fn create(
     tag = "newsletters",
     security(("bearer" = [])),
     request_body = TestNewsletterRequest,
-    responses((status = 202, description = "The test copy is on its way", body = TestReceipt))
+    responses(
+        (status = 202, description = "The test copy is on its way", body = TestReceipt),
+        (status = 404, description = "No live post has this id or slug", body = crate::error::Problem,
+            content_type = "application/problem+json"),
+    )
 )]
 #[post("/newsletters/test")]
 pub async fn test(
