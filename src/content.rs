@@ -240,6 +240,97 @@ pub fn plain_text(html: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The text of (sanitized) HTML as an e-mail's plain part reads it: paragraphs, headings,
+/// quotes and code blocks apart by a blank line, list items on lines of their own ("- "), line
+/// breaks kept; within a line, whitespace collapsed.
+pub fn plain_text_blocks(html: &str) -> String {
+    const BLOCKS: [&str; 13] = [
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "table",
+        "figure",
+    ];
+    let mut text = String::with_capacity(html.len());
+    let mut rest = html;
+    // Line breaks in the source are spaces, but in `<pre>`.
+    let mut in_pre = false;
+    let push = |text: &mut String, s: &str, in_pre: bool| match in_pre {
+        true => text.push_str(s),
+        false => text.push_str(&s.replace(['\n', '\r'], " ")),
+    };
+    while let Some(open) = rest.find('<') {
+        push(&mut text, &rest[..open], in_pre);
+        let tag_end = tag_end(&rest[open..]).map_or(rest.len(), |e| open + e);
+        let tag = &rest[open + 1..tag_end.saturating_sub(1).max(open + 1)];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name == "pre" {
+            in_pre = !closing;
+        }
+        match name.as_str() {
+            "br" => text.push('\n'),
+            "li" if !closing => text.push_str("\n- "),
+            "tr" => text.push('\n'),
+            n if BLOCKS.contains(&n) => text.push_str("\n\n"),
+            _ => text.push(' '),
+        }
+        rest = &rest[tag_end..];
+    }
+    push(&mut text, rest, in_pre);
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", " ")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let mut out = String::with_capacity(text.len());
+    let mut blank = true;
+    for line in text.lines() {
+        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if line.is_empty() {
+            if !blank {
+                out.push('\n');
+            }
+            blank = true;
+            continue;
+        }
+        out.push_str(&line);
+        out.push('\n');
+        blank = false;
+    }
+    out.trim_end().to_string()
+}
+
+/// Where the tag starting `s` (at its `<`) ends, after its `>`: quoted values may hold `>`.
+fn tag_end(s: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    for (i, c) in s.char_indices().skip(1) {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '>') => return Some(i + 1),
+            (None, _) => {}
+        }
+    }
+    None
+}
+
 pub fn word_count(text: &str) -> i32 {
     i32::try_from(text.split_whitespace().count()).unwrap_or(i32::MAX)
 }
@@ -422,6 +513,17 @@ mod tests {
         // Footnote links point at the prefixed ids.
         assert!(html.contains(r##"href="#post-1""##), "{html}");
         assert!(html.contains(r#"id="post-1""#), "{html}");
+    }
+
+    #[test]
+    fn block_text_keeps_paragraphs_and_list_items_apart() {
+        assert_eq!(
+            plain_text_blocks(
+                "<h2>What worked</h2>\n<ul>\n<li>A day</li>\n<li>A <em>template</em></li>\n</ul>\n\
+                 <p>x &amp; y<br>z</p><pre><code>ffmpeg -i a</code></pre>"
+            ),
+            "What worked\n\n- A day\n- A template\n\nx & y\nz\n\nffmpeg -i a"
+        );
     }
 
     #[test]

@@ -120,9 +120,20 @@ pub fn newsletter(n: &Newsletter<'_>, unsubscribe_url: &str) -> Message {
         public_url,
     } = n;
     let base = public_url.trim_end_matches('/');
+    // Mail clients drop style sheets: the few elements that need it get inline styles.
     let absolute = html
         .replace("src=\"/", &format!("src=\"{base}/"))
-        .replace("href=\"/", &format!("href=\"{base}/"));
+        .replace("href=\"/", &format!("href=\"{base}/"))
+        .replace("<img ", "<img style=\"max-width:100%;height:auto\" ")
+        .replace(
+            "<pre>",
+            "<pre style=\"white-space:pre-wrap;word-wrap:break-word;background:#f6f6f6;\
+             padding:12px;font-size:14px;line-height:1.4\">",
+        )
+        .replace(
+            "<blockquote>",
+            "<blockquote style=\"margin:16px 0;padding:0 16px;border-left:4px solid #ddd;color:#555\">",
+        );
     let (site, title, url, unsubscribe) = (
         escape(site_title),
         escape(post_title),

@@ -226,7 +226,7 @@ fn render(
     public_url: &str,
     unsubscribe_url: &str,
 ) -> templates::Message {
-    let text = crate::content::plain_text(&post.html);
+    let text = crate::content::plain_text_blocks(&post.html);
     let post_url = super::site::post_url(&site.url, &post.slug);
     templates::newsletter(
         &templates::Newsletter {
