@@ -17,7 +17,7 @@ use crate::services::{self, newsletters};
 use super::{RetryPolicy, Step};
 
 /// Copies in flight at once (each SMTP exchange mostly waits on the network).
-pub const SENDERS: usize = 4;
+pub const SENDERS: usize = 8;
 
 /// Spaces sends evenly: each takes the next free slot, `interval` after the one before.
 pub struct Pace {

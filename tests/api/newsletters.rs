@@ -167,7 +167,18 @@ async fn a_post_goes_out_once_unless_resent_and_a_test_reaches_one_address() {
     let post = app.publish(&admin, "Once", "body").await;
     let id = post["id"].as_str().expect("id");
 
+    let receiver = crate::helpers::Receiver::start(vec![]).await;
+    app.post(
+        "/api/v1/webhooks",
+        &json!({"url": receiver.url, "events": ["newsletter.sent"]}),
+        Some(&admin),
+    )
+    .await;
     assert_eq!(send(&app, &admin, json!({"post": id})).await.status(), 202);
+    // Transactional e-mail has its own lane: a sign-up's confirmation goes while copies wait.
+    reader(&app, &smtp, "new@example.com", false).await;
+    assert_eq!(smtp.to("new@example.com").len(), 1, "not stuck behind the newsletter");
+    assert!(copies(&smtp, "ann@example.com", "Once").is_empty());
     assert_problem(send(&app, &admin, json!({"post": id})).await, 409).await;
     assert_eq!(
         send(
@@ -182,6 +193,9 @@ async fn a_post_goes_out_once_unless_resent_and_a_test_reaches_one_address() {
     app.drain_newsletters().await;
     assert_eq!(copies(&smtp, "ann@example.com", "Once").len(), 1);
     assert_eq!(copies(&smtp, "ann@example.com", "Once more").len(), 1);
+    app.drain_webhooks().await;
+    let events: Vec<String> = receiver.received().into_iter().map(|r| r.event).collect();
+    assert_eq!(events, ["newsletter.sent", "newsletter.sent"], "one per newsletter");
 
     let res = app
         .post(
