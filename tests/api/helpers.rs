@@ -428,3 +428,41 @@ impl Receiver {
         self.received.lock().expect("lock").clone()
     }
 }
+
+/// The real `byline` binary over the database in `dir`, on `port`, with the admin
+/// `admin@example.com` / `admin password` and `env` on top (for kill-and-restart tests).
+pub fn start_binary(
+    dir: &std::path::Path,
+    port: u16,
+    env: &[(&str, String)],
+) -> tokio::process::Child {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_byline"));
+    command
+        .env("BYLINE_DATABASE_URL", dir.join("byline.db"))
+        .env("BYLINE_BIND", format!("127.0.0.1:{port}"))
+        .env("BYLINE_MEDIA_DIR", dir.join("media"))
+        .env("BYLINE_ADMIN_EMAIL", "admin@example.com")
+        .env("BYLINE_ADMIN_PASSWORD", "admin password")
+        .env("RUST_LOG", "warn");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn")
+}
+
+/// Waits (up to 30 s) until the server at `base` answers `/healthz`.
+pub async fn wait_up(client: &reqwest::Client, base: &str) {
+    let started = std::time::Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "server did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -177,7 +177,11 @@ async fn a_post_goes_out_once_unless_resent_and_a_test_reaches_one_address() {
     assert_eq!(send(&app, &admin, json!({"post": id})).await.status(), 202);
     // Transactional e-mail has its own lane: a sign-up's confirmation goes while copies wait.
     reader(&app, &smtp, "new@example.com", false).await;
-    assert_eq!(smtp.to("new@example.com").len(), 1, "not stuck behind the newsletter");
+    assert_eq!(
+        smtp.to("new@example.com").len(),
+        1,
+        "not stuck behind the newsletter"
+    );
     assert!(copies(&smtp, "ann@example.com", "Once").is_empty());
     assert_problem(send(&app, &admin, json!({"post": id})).await, 409).await;
     assert_eq!(
@@ -195,7 +199,11 @@ async fn a_post_goes_out_once_unless_resent_and_a_test_reaches_one_address() {
     assert_eq!(copies(&smtp, "ann@example.com", "Once more").len(), 1);
     app.drain_webhooks().await;
     let events: Vec<String> = receiver.received().into_iter().map(|r| r.event).collect();
-    assert_eq!(events, ["newsletter.sent", "newsletter.sent"], "one per newsletter");
+    assert_eq!(
+        events,
+        ["newsletter.sent", "newsletter.sent"],
+        "one per newsletter"
+    );
 
     let res = app
         .post(
@@ -410,38 +418,17 @@ async fn a_newsletter_cut_off_by_sigkill_finishes_after_restart_one_message_per_
     const READERS: usize = 60;
     let smtp = SmtpServer::start().await;
     let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("news.db");
+    let db = dir.path().join("byline.db");
     let port = crate::helpers::free_port();
-    let start = || {
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_byline"))
-            .env("BYLINE_DATABASE_URL", &db)
-            .env("BYLINE_BIND", format!("127.0.0.1:{port}"))
-            .env("BYLINE_MEDIA_DIR", dir.path().join("media"))
-            .env("BYLINE_SMTP_URL", smtp.url())
-            .env("BYLINE_NEWSLETTER_PER_SECOND", "40")
-            .env("BYLINE_ADMIN_EMAIL", "admin@example.com")
-            .env("BYLINE_ADMIN_PASSWORD", "admin password")
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn")
-    };
+    let env = [
+        ("BYLINE_SMTP_URL", smtp.url()),
+        ("BYLINE_NEWSLETTER_PER_SECOND", "40".to_string()),
+    ];
+    let start = || crate::helpers::start_binary(dir.path(), port, &env);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let wait_up = || async {
-        let started = Instant::now();
-        while client.get(format!("{base}/healthz")).send().await.is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "server did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
     let mut child = start();
-    wait_up().await;
+    crate::helpers::wait_up(&client, &base).await;
     // Confirmed readers, written straight into the database.
     let mut conn = byline::db::connect(db.to_str().expect("path")).expect("db");
     let rows: Vec<String> = (0..READERS)
@@ -506,7 +493,7 @@ async fn a_newsletter_cut_off_by_sigkill_finishes_after_restart_one_message_per_
     );
 
     let _restarted = start();
-    wait_up().await;
+    crate::helpers::wait_up(&client, &base).await;
     let url = format!(
         "{base}/api/v1/newsletters/{}",
         news["id"].as_str().expect("id")

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_problem, free_port, spawn_app, spawn_app_with};
+use crate::helpers::{assert_problem, free_port, spawn_app, spawn_app_with, start_binary, wait_up};
 
 #[tokio::test]
 async fn two_patches_with_the_same_etag_one_wins() {
@@ -140,39 +140,19 @@ struct Check {
 #[tokio::test]
 async fn sigkill_mid_write_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("crash.db");
+    let db = dir.path().join("byline.db");
     let port = free_port();
-    let start = || {
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_byline"))
-            .env("BYLINE_DATABASE_URL", &db)
-            .env("BYLINE_BIND", format!("127.0.0.1:{port}"))
-            .env("BYLINE_MEDIA_DIR", dir.path().join("media"))
-            .env("BYLINE_ADMIN_EMAIL", "admin@example.com")
-            .env("BYLINE_ADMIN_PASSWORD", "admin password")
-            .env("BYLINE_SUBSCRIBERS_PER_MINUTE", "100000")
-            .env("BYLINE_COMMENTS_PER_MINUTE", "100000")
-            .env("BYLINE_COMMENTS_PER_POST_PER_MINUTE", "100000")
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn")
-    };
+    let limits = [
+        "BYLINE_SUBSCRIBERS_PER_MINUTE",
+        "BYLINE_COMMENTS_PER_MINUTE",
+        "BYLINE_COMMENTS_PER_POST_PER_MINUTE",
+    ]
+    .map(|name| (name, "100000".to_string()));
+    let start = || start_binary(dir.path(), port, &limits);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let wait_up = || async {
-        let started = Instant::now();
-        while client.get(format!("{base}/healthz")).send().await.is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "server did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
     let mut child = start();
-    wait_up().await;
+    wait_up(&client, &base).await;
     let login = client
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"email": "admin@example.com", "password": "admin password"}))
@@ -287,7 +267,7 @@ async fn sigkill_mid_write_loses_nothing_acknowledged() {
 
     // After a restart the outbox drains (no SMTP configured: e-mails go to the log).
     let mut child = start();
-    wait_up().await;
+    wait_up(&client, &base).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let mut conn = byline::db::connect(&db.to_string_lossy()).expect("open");
