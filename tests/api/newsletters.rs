@@ -277,7 +277,7 @@ async fn cancel_stops_the_rest_and_a_reader_who_leaves_first_gets_nothing() {
     assert_eq!(state["status"], "cancelled");
     assert_eq!(state["sent"], 1);
 
-    // Queued, then the reader unsubscribes (here: is erased) before the copy goes.
+    // Queued, then one reader is erased and another unsubscribes before their copies go.
     let other = app.publish(&admin, "Second", "body").await;
     send(&app, &admin, json!({"post": other["id"]})).await;
     let list: Value = app
@@ -299,9 +299,32 @@ async fn cancel_stops_the_rest_and_a_reader_who_leaves_first_gets_nothing() {
         )
         .await;
     assert_eq!(res.status(), 204);
+    let welcome = smtp
+        .to("r1@example.com")
+        .into_iter()
+        .find(|m| m.contains("Subject: Welcome"))
+        .expect("welcome");
+    let unsubscribe = link(
+        &welcome,
+        &format!("{}/api/v1/subscribers/unsubscribe?token=", app.address),
+    );
+    let res = app
+        .client
+        .post(&unsubscribe)
+        .send()
+        .await
+        .expect("unsubscribe");
+    assert_eq!(res.status(), 200);
     app.drain_newsletters().await;
-    assert!(copies(&smtp, "r0@example.com", "Second").is_empty());
-    assert_eq!(copies(&smtp, "r1@example.com", "Second").len(), 1);
+    assert!(
+        copies(&smtp, "r0@example.com", "Second").is_empty(),
+        "erased"
+    );
+    assert!(
+        copies(&smtp, "r1@example.com", "Second").is_empty(),
+        "unsubscribed"
+    );
+    assert_eq!(copies(&smtp, "r2@example.com", "Second").len(), 1);
 }
 
 #[tokio::test]
