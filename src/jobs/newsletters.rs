@@ -16,8 +16,10 @@ use crate::services::{self, newsletters};
 
 use super::{RetryPolicy, Step};
 
-/// Copies in flight at once (each SMTP exchange mostly waits on the network).
-pub const SENDERS: usize = 8;
+/// Copies in flight at once: each SMTP exchange mostly waits on the relay, so throughput grows
+/// with this until the relay's own limit (against a local relay: 8 → 121/s, 16 → 199/s,
+/// 32 → 236/s). At the default pace only one or two are ever busy.
+pub const SENDERS: usize = 32;
 
 /// Spaces sends evenly: each takes the next free slot, `interval` after the one before.
 pub struct Pace {
