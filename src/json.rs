@@ -37,7 +37,11 @@ pub fn parse_json_all<T: DeserializeOwned>(body: &[u8]) -> Result<T, BadShape<T>
         });
     };
     let mut rest = None;
-    while map.remove(top_level(&field)).is_some() {
+    // Each pass reads the whole body again: a body of thousands of unknown keys gets its first
+    // `MAX_NAMED` named, not a pass per key.
+    let mut passes = 0;
+    while passes < MAX_NAMED && map.remove(top_level(&field)).is_some() {
+        passes += 1;
         match serde_path_to_error::deserialize::<_, T>(Value::Object(map.clone())) {
             Ok(value) => {
                 rest = Some(value);
@@ -58,6 +62,9 @@ pub fn parse_json_all<T: DeserializeOwned>(body: &[u8]) -> Result<T, BadShape<T>
         rest,
     })
 }
+
+/// The most bad fields one answer names (a body's own fields are far fewer).
+pub const MAX_NAMED: usize = 32;
 
 /// `gift.url` and `tags[0]` are in the body's `gift` and `tags`.
 fn top_level(field: &str) -> &str {

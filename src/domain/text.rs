@@ -43,14 +43,10 @@ impl<const MIN: usize, const MAX: usize, const LINE: bool> Text<MIN, MAX, LINE> 
 
     /// For optional form fields: blank text means the field was left empty.
     pub fn parse_optional(raw: &str) -> Result<Option<Self>, String> {
-        let text = Self::parse(raw).or_else(|e| {
-            if raw.trim().is_empty() && MIN > 0 {
-                Ok(Text(String::new()))
-            } else {
-                Err(e)
-            }
-        })?;
-        Ok((!text.0.is_empty()).then_some(text))
+        if raw.trim().is_empty() && raw.chars().count() <= MAX {
+            return Ok(None);
+        }
+        Self::parse(raw).map(Some)
     }
 
     pub fn as_str(&self) -> &str {

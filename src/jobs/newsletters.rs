@@ -97,6 +97,7 @@ impl NewsletterJob {
                 return Ok(Some(Step::Skipped(id)));
             }
         };
+        let newsletter_id = message.newsletter_id.clone().unwrap_or_default();
         let (settle, error) = match self.mailer.send(&message).await {
             Ok(()) => (Settle::Done, None),
             Err(error) => (
@@ -112,8 +113,8 @@ impl NewsletterJob {
             move |c, id| {
                 services::outbox::record_error(c, id, error)?;
                 match settle {
-                    Settle::Done => newsletters::count_copy(c, id, true),
-                    Settle::Failed => newsletters::count_copy(c, id, false),
+                    Settle::Done => newsletters::count_copy(c, &newsletter_id, true),
+                    Settle::Failed => newsletters::count_copy(c, &newsletter_id, false),
                     Settle::RetryAt(_) => Ok(()),
                 }
             },

@@ -183,10 +183,7 @@ pub fn get(conn: &mut Conn, id: &str) -> Result<Newsletter, AppError> {
 pub fn cancel(conn: &mut Conn, id: &str, now: NaiveDateTime) -> Result<Newsletter, AppError> {
     db::write_transaction(conn, |conn| {
         let newsletter = get(conn, id)?;
-        if !matches!(
-            newsletter.status,
-            NewsletterStatus::Queued | NewsletterStatus::Sending
-        ) {
+        if !OPEN.contains(&newsletter.status) {
             return Err(AppError::Conflict(format!(
                 "This newsletter is {} already.",
                 newsletter.status
@@ -318,27 +315,16 @@ pub fn skip_copy(conn: &mut Conn, id: &str) -> Result<(), AppError> {
 
 /// Counts a copy that went out (or failed for good) on its newsletter; the first one makes it
 /// `sending`. Call in the transaction that settles the copy.
-pub fn count_copy(conn: &mut Conn, copy_id: &str, sent: bool) -> Result<(), AppError> {
-    let newsletter_id: Option<String> = outbox_table::table
-        .find(copy_id)
-        .select(outbox_table::newsletter_id)
-        .first(conn)?;
-    let Some(newsletter_id) = newsletter_id else {
-        return Ok(());
-    };
-    let row = newsletters::table.find(&newsletter_id);
-    if sent {
-        diesel::update(row)
-            .set(newsletters::sent.eq(newsletters::sent + 1))
-            .execute(conn)?;
-    } else {
-        diesel::update(row)
-            .set(newsletters::failed.eq(newsletters::failed + 1))
-            .execute(conn)?;
-    }
+pub fn count_copy(conn: &mut Conn, newsletter_id: &str, sent: bool) -> Result<(), AppError> {
+    diesel::update(newsletters::table.find(newsletter_id))
+        .set((
+            newsletters::sent.eq(newsletters::sent + i32::from(sent)),
+            newsletters::failed.eq(newsletters::failed + i32::from(!sent)),
+        ))
+        .execute(conn)?;
     diesel::update(
         newsletters::table
-            .find(&newsletter_id)
+            .find(newsletter_id)
             .filter(newsletters::status.eq(NewsletterStatus::Queued)),
     )
     .set(newsletters::status.eq(NewsletterStatus::Sending))
@@ -346,14 +332,23 @@ pub fn count_copy(conn: &mut Conn, copy_id: &str, sent: bool) -> Result<(), AppE
     Ok(())
 }
 
+/// The states of a newsletter with copies still to go.
+const OPEN: [NewsletterStatus; 2] = [NewsletterStatus::Queued, NewsletterStatus::Sending];
+
 /// Newsletters with no copy left to send become `sent` (and `newsletter.sent` is announced).
 /// The scheduler calls this every second; only unfinished newsletters are looked at.
 pub fn finish_done(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppError> {
+    // Most seconds nothing is open: a read, not the writer's lock.
+    let any_open: bool = diesel::select(diesel::dsl::exists(
+        newsletters::table.filter(newsletters::status.eq_any(OPEN)),
+    ))
+    .get_result(conn)?;
+    if !any_open {
+        return Ok(0);
+    }
     db::write_transaction(conn, |conn| {
         let open: Vec<Newsletter> = newsletters::table
-            .filter(
-                newsletters::status.eq_any([NewsletterStatus::Queued, NewsletterStatus::Sending]),
-            )
+            .filter(newsletters::status.eq_any(OPEN))
             .select(Newsletter::as_select())
             .load(conn)?;
         let mut finished = 0;

@@ -609,3 +609,22 @@ async fn every_bad_field_of_a_body_is_named_at_once() {
         assert_eq!(named.len(), fields.len(), "{path}: {problem}");
     }
 }
+
+/// Naming every bad field reads the body once per field named: a body of thousands of unknown
+/// keys gets a bounded answer (the first 32 passes), not a pass per key.
+#[tokio::test]
+async fn a_body_of_thousands_of_unknown_fields_names_a_bounded_few() {
+    let app = spawn_app().await;
+    let mut body = serde_json::Map::new();
+    body.insert("email".into(), json!("reader@example.com"));
+    body.insert("message".into(), json!("hello"));
+    for i in 0..5000 {
+        body.insert(format!("extra{i:04}"), json!(i));
+    }
+    let res = app
+        .post("/api/v1/contact", &Value::Object(body), None)
+        .await;
+    let problem = assert_problem(res, 422).await;
+    let named = problem["errors"].as_object().expect("errors").len();
+    assert!((2..=33).contains(&named), "{named} fields named");
+}

@@ -188,6 +188,7 @@ async fn sigkill_mid_write_loses_nothing_acknowledged() {
     let mut acknowledged = Vec::new();
     let kill_at = Instant::now() + Duration::from_millis(700);
     let mut i = 0;
+    let mut comments_acknowledged = 0i64;
     while Instant::now() < kill_at {
         let email = format!("crash{i}@example.com");
         let ok = client
@@ -203,8 +204,13 @@ async fn sigkill_mid_write_loses_nothing_acknowledged() {
             .json(&json!({"author_name": "N", "body": format!("comment {i}")}))
             .send()
             .await;
+        // A loaded machine may answer 503 (over the time budget, nothing written): that is a
+        // refusal, not a loss. What was acknowledged must be there after the crash.
         let status = c.map(|r| r.status().as_u16());
-        assert!(matches!(status, Ok(201)), "comment {i}: {status:?}");
+        assert!(matches!(status, Ok(201 | 503)), "comment {i}: {status:?}");
+        if matches!(status, Ok(201)) {
+            comments_acknowledged += 1;
+        }
         i += 1;
     }
     child.start_kill().expect("SIGKILL");
@@ -246,9 +252,10 @@ async fn sigkill_mid_write_loses_nothing_acknowledged() {
         0,
         "no post without its tags"
     );
-    assert_eq!(
-        count(&mut conn, "SELECT count(*) AS n FROM comments"),
-        i64::from(i)
+    let comments = count(&mut conn, "SELECT count(*) AS n FROM comments");
+    assert!(
+        (comments_acknowledged..=i64::from(i)).contains(&comments) && comments_acknowledged > 0,
+        "{comments} comments kept, {comments_acknowledged} acknowledged of {i}"
     );
     for email in &acknowledged {
         let n = count(
