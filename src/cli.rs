@@ -33,12 +33,20 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
-    /// Import posts from a JSON array or NDJSON file (upserted by slug), as the given user.
+    /// Import posts from a JSON array or NDJSON file (upserted by slug), or move in a whole
+    /// Blogger backup or WordPress export (posts, tags, authors and comments), as the given user.
     Import {
         file: PathBuf,
+        /// What FILE is: Byline's own JSON/NDJSON, a Blogger backup, or a WordPress export.
+        #[arg(long, value_enum, default_value_t = ImportFrom::Byline)]
+        from: ImportFrom,
         /// E-mail of the user the posts are imported as (default: the first admin).
         #[arg(long = "as")]
         as_user: Option<String>,
+        /// Blogger and WordPress: write the full report (one line per item, as the API answers
+        /// it) to this file.
+        #[arg(long)]
+        report: Option<PathBuf>,
     },
     /// Write every post as NDJSON (re-importable) to FILE, or to stdout.
     Export { file: Option<PathBuf> },
@@ -49,6 +57,14 @@ pub enum Command {
     /// Newsletters: e-mail a live post to the confirmed subscribers.
     #[command(subcommand)]
     Newsletter(NewsletterCommand),
+}
+
+/// The kinds of file `byline import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFrom {
+    Byline,
+    Blogger,
+    Wordpress,
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,14 +129,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(cmd) => user(&mut open(&Settings::from_env()?)?, cmd),
-        Command::Import { file, as_user } => {
+        Command::Import {
+            file,
+            from,
+            as_user,
+            report,
+        } => {
             let settings = Settings::from_env()?;
-            import(
-                &mut open(&settings)?,
-                &file,
-                as_user,
-                settings.post_max_bytes,
-            )
+            let mut conn = open(&settings)?;
+            let caller = importer(&mut conn, as_user)?;
+            match from {
+                ImportFrom::Byline => import(&mut conn, &file, &caller, settings.post_max_bytes),
+                ImportFrom::Blogger => {
+                    let format = crate::services::moving_in::Format::Blogger;
+                    move_in(&mut conn, &settings, &file, format, caller, report)
+                }
+                ImportFrom::Wordpress => {
+                    let format = crate::services::moving_in::Format::WordPress;
+                    move_in(&mut conn, &settings, &file, format, caller, report)
+                }
+            }
         }
         Command::Export { file } => export(&mut open(&Settings::from_env()?)?, file),
         Command::Newsletter(NewsletterCommand::Send {
@@ -246,21 +274,85 @@ fn user(conn: &mut Conn, cmd: UserCommand) -> anyhow::Result<()> {
 }
 
 fn describe(e: AppError) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
+    match &e {
+        AppError::Validation(fields) => {
+            anyhow::anyhow!("{e} {}", serde_json::to_string(fields).unwrap_or_default())
+        }
+        _ => anyhow::anyhow!("{e}"),
+    }
 }
 
 /// Items per transaction, so progress shows and memory stays flat on large files.
 const IMPORT_CHUNK: usize = 500;
 
-fn import(
+/// Moves a Blogger backup or WordPress export in, with a progress line on stderr; prints each
+/// failed or skipped item and the totals, and writes the full report to `report` if given.
+fn move_in(
     conn: &mut Conn,
+    settings: &Settings,
     file: &std::path::Path,
-    as_user: Option<String>,
-    max_body_bytes: usize,
+    format: crate::services::moving_in::Format,
+    caller: Caller,
+    report: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let body = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let is_array = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
-    let items = post_import::parse_items(&body, !is_array, max_body_bytes).map_err(describe)?;
+    use crate::services::moving_in::{self, ItemKind, Outcome, ReportWriter, Rules, Run, Writer};
+    use std::io::Write;
+    let input =
+        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut input = std::io::BufReader::with_capacity(1 << 16, input);
+    let out: Box<dyn Write> = match &report {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => Box::new(std::io::sink()),
+    };
+    let mut full = ReportWriter::new(out)?;
+    let rules = Rules {
+        max_body_bytes: settings.post_max_bytes,
+        max_comment_depth: settings.comment_max_depth,
+    };
+    let now = crate::services::now();
+    let mut writer = Writer::new(caller, &rules, now);
+    let mut write = |batch, orphans_at_top| writer.write(conn, batch, orphans_at_top);
+    let mut push = |line: &moving_in::ReportLine| {
+        let noteworthy = line.kind == ItemKind::Skipped || line.outcome == Some(Outcome::Error);
+        if noteworthy {
+            eprintln!("\r{}", serde_json::to_string(line).unwrap_or_default());
+        }
+        full.push(line)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot write the report: {e}")))
+    };
+    let mut progress = |p: moving_in::Progress<'_>| {
+        let percent = (p.position * 100).checked_div(p.length).unwrap_or(100);
+        eprint!(
+            "\rpass {}: {percent:>3}% · posts {} · comments {} · skipped {}   ",
+            p.pass,
+            p.totals.posts.created + p.totals.posts.updated + p.totals.posts.unchanged,
+            p.totals.comments.created + p.totals.comments.updated + p.totals.comments.unchanged,
+            p.totals.skipped,
+        );
+    };
+    let totals = moving_in::import(
+        &mut input,
+        Run {
+            format,
+            rules: rules.clone(),
+            now,
+            write: &mut write,
+            report: &mut push,
+            progress: &mut progress,
+        },
+    )
+    .map_err(describe)?;
+    eprintln!();
+    full.finish()?;
+    println!("{}", serde_json::to_string_pretty(&totals)?);
+    Ok(())
+}
+
+/// The user an import runs as: `--as`, else the first admin.
+fn importer(conn: &mut Conn, as_user: Option<String>) -> anyhow::Result<Caller> {
     let user = match as_user {
         Some(email) => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--as {e}"))?;
@@ -272,17 +364,28 @@ fn import(
             .map_err(describe)?
             .context("no admin yet: run `byline serve` once or `byline user create`")?,
     };
-    let caller = Caller {
+    Ok(Caller {
         role: user.role,
         user_id: user.id,
         api_key: None,
-    };
+    })
+}
+
+fn import(
+    conn: &mut Conn,
+    file: &std::path::Path,
+    caller: &Caller,
+    max_body_bytes: usize,
+) -> anyhow::Result<()> {
+    let body = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let is_array = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let items = post_import::parse_items(&body, !is_array, max_body_bytes).map_err(describe)?;
     let total = items.len();
     let mut outcomes = Vec::with_capacity(total);
     let mut items = items.into_iter().peekable();
     while items.peek().is_some() {
         let chunk: Vec<_> = items.by_ref().take(IMPORT_CHUNK).collect();
-        let done = crate::services::posts::import(conn, &caller, chunk, crate::services::now())
+        let done = crate::services::posts::import(conn, caller, chunk, crate::services::now())
             .map_err(describe)?;
         outcomes.extend(done);
         eprintln!("imported {}/{total}", outcomes.len());

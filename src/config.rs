@@ -23,6 +23,8 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     pub json_limit: usize,
     pub import_limit: usize,
+    /// The largest Blogger or WordPress export `POST /import/...` takes, in bytes.
+    pub move_in_limit: usize,
     pub media_limit: usize,
     /// Where uploaded files are kept.
     pub media_dir: PathBuf,
@@ -129,6 +131,7 @@ impl Settings {
                 .unwrap_or_default(),
             json_limit: number("BYLINE_JSON_LIMIT", 1 << 20, 1024, 1 << 30)?,
             import_limit: number("BYLINE_IMPORT_LIMIT", 32 << 20, 1024, 1 << 32)?,
+            move_in_limit: number("BYLINE_MOVE_IN_LIMIT", 256 << 20, 1024, 1 << 40)?,
             media_limit: number("BYLINE_MEDIA_LIMIT", 10 << 20, 1024, 1 << 32)?,
             media_dir: PathBuf::from(var("BYLINE_MEDIA_DIR")?.unwrap_or_else(|| "media".into())),
             site: match var("BYLINE_SITE_DIR")? {
@@ -198,6 +201,7 @@ impl Settings {
             cors_origins: vec![],
             json_limit: 1 << 20,
             import_limit: 32 << 20,
+            move_in_limit: 256 << 20,
             media_limit: 10 << 20,
             login_per_minute: 10,
             comments_per_minute: 20,

@@ -34,6 +34,7 @@ messages as a JSON API. Errors are `application/problem+json` (RFC 9457). Collec
         (name = "comments", description = "The comment form, threads and moderation"),
         (name = "subscribers", description = "The gift sign-up: double opt-in, confirmation, unsubscribe, export"),
         (name = "contact", description = "The contact form and the editors' inbox"),
+        (name = "import", description = "Moving in from Blogger or WordPress (editors)"),
         (name = "newsletters", description = "A post e-mailed to the confirmed subscribers, each exactly once (editors)"),
         (name = "outbox", description = "E-mails sent and waiting (admins)"),
         (name = "media", description = "Uploads and the files they serve"),
@@ -69,7 +70,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut value = serde_json::to_value(&doc).unwrap_or_default();
     flatten_described_all_of(&mut value);
     // An upload's form has the one field the server reads.
-    value["components"]["schemas"]["UploadForm"]["additionalProperties"] = json!(false);
+    for form in ["UploadForm", "ExportForm"] {
+        value["components"]["schemas"][form]["additionalProperties"] = json!(false);
+    }
     add_error_responses(&mut value);
     value["info"]["version"] = json!(env!("CARGO_PKG_VERSION"));
     // Relative: the API is served by the same origin as this document.

@@ -108,6 +108,8 @@ pub struct Post {
     pub updated_at: NaiveDateTime,
     /// E-mail it to the subscribers (once) when it goes live.
     pub email_subscribers: bool,
+    /// Where a post moved in from Blogger or WordPress was published before.
+    pub source_url: Option<String>,
 }
 
 /// Everything a post's author writes; shared by insert and full update.
@@ -188,6 +190,8 @@ pub struct Comment {
     pub html: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The comment's id in the export it moved in from.
+    pub source_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -32,6 +32,7 @@ diesel::table! {
         html -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        source_id -> Nullable<Text>,
     }
 }
 
@@ -153,6 +154,8 @@ diesel::table! {
         html -> Text,
         announced_at -> Nullable<Timestamp>,
         email_subscribers -> Bool,
+        source_id -> Nullable<Text>,
+        source_url -> Nullable<Text>,
     }
 }
 

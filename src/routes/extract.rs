@@ -130,6 +130,37 @@ pub fn read_body(
     within(deadline, read)
 }
 
+/// Reads the multipart field `file`, handing each chunk to `on_chunk` (which enforces the
+/// limit); answers the file's name, or `None` when no field came. Any other field is refused:
+/// nothing else is read, and a field sent for nothing is a client's mistake.
+pub async fn read_file_field(
+    mut form: actix_multipart::Multipart,
+    mut on_chunk: impl FnMut(&[u8]) -> Result<(), AppError>,
+) -> Result<Option<String>, AppError> {
+    let mut received = None;
+    while let Some(field) = form.next().await {
+        let mut field = field
+            .map_err(|e| AppError::BadRequest(format!("The multipart body is not valid: {e}")))?;
+        if field.name() != Some("file") || received.is_some() {
+            return Err(AppError::BadRequest(
+                "Send one field, `file`, holding the upload.".into(),
+            ));
+        }
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .unwrap_or("upload")
+            .to_string();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk
+                .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
+            on_chunk(&chunk)?;
+        }
+        received = Some(filename);
+    }
+    Ok(received)
+}
+
 /// How long a client may take to send a request's body.
 pub fn body_deadline(req: &HttpRequest) -> std::time::Duration {
     let ms = req

@@ -5,7 +5,6 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -71,38 +70,21 @@ fn too_large(limit: usize) -> AppError {
     ))
 }
 
-/// The name and bytes of the multipart field `file`, read up to `limit` bytes. Any other
-/// field is refused: nothing else is read, and a field sent for nothing is a client's mistake.
+/// The name and bytes of the multipart field `file`, read up to `limit` bytes.
 async fn read_file_field(
-    mut form: Multipart,
+    form: Multipart,
     limit: usize,
 ) -> Result<Option<(String, Vec<u8>)>, AppError> {
-    let mut received = None;
-    while let Some(field) = form.next().await {
-        let mut field = field
-            .map_err(|e| AppError::BadRequest(format!("The multipart body is not valid: {e}")))?;
-        if field.name() != Some("file") || received.is_some() {
-            return Err(AppError::BadRequest(
-                "Send one field, `file`, holding the upload.".into(),
-            ));
+    let mut bytes = Vec::new();
+    let name = super::extract::read_file_field(form, |chunk| {
+        if bytes.len() + chunk.len() > limit {
+            return Err(too_large(limit));
         }
-        let filename = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .unwrap_or("upload")
-            .to_string();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk
-                .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
-            if bytes.len() + chunk.len() > limit {
-                return Err(too_large(limit));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        received = Some((filename, bytes));
-    }
-    Ok(received)
+        bytes.extend_from_slice(chunk);
+        Ok(())
+    })
+    .await?;
+    Ok(name.map(|name| (name, bytes)))
 }
 
 /// Uploads one file in the multipart field `file` (authors and up). Its type is decided from

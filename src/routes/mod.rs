@@ -10,6 +10,7 @@ pub mod extract;
 pub mod feeds;
 pub mod health;
 pub mod media;
+pub mod moving_in;
 pub mod newsletters;
 pub mod outbox;
 pub mod pagination;
@@ -55,6 +56,8 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(users::delete)
                 .service(site::get)
                 .service(site::update)
+                .service(moving_in::blogger)
+                .service(moving_in::wordpress)
                 // `import` before `{post}` so the literal path wins.
                 .service(posts::import)
                 .service(posts::list)

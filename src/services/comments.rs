@@ -120,6 +120,136 @@ fn recount(conn: &mut Conn, post_id: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Where a new comment `id` goes in its thread: its parent, depth and path. Past the depth
+/// limit a reply becomes a sibling of its parent: the deepest allowed level.
+fn placement(id: &str, parent: Option<&Comment>, max_depth: i32) -> (Option<String>, i32, String) {
+    match parent {
+        None => (None, 0, id.to_string()),
+        Some(p) if p.depth + 1 >= max_depth => {
+            let prefix = p.path.rsplit_once('/').map(|(prefix, _)| prefix);
+            let path = prefix.map_or_else(|| id.to_string(), |prefix| format!("{prefix}/{id}"));
+            (p.parent_id.clone(), p.depth, path)
+        }
+        Some(p) => (Some(p.id.clone()), p.depth + 1, format!("{}/{id}", p.path)),
+    }
+}
+
+/// A comment moved in from another blog, each field valid.
+#[derive(Debug, Clone)]
+pub struct MovedComment {
+    pub source_id: String,
+    pub post_source_id: String,
+    pub parent_source_id: Option<String>,
+    pub author_name: String,
+    pub author_email: Option<Email>,
+    pub ip: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub status: CommentStatus,
+    /// The plain text and its HTML (`content::render_comment`), made before the transaction.
+    pub body: String,
+    pub html: String,
+}
+
+/// What became of a moved-in comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MovedOutcome {
+    Created {
+        id: String,
+        post_id: String,
+    },
+    Updated {
+        id: String,
+        post_id: String,
+    },
+    Unchanged {
+        id: String,
+    },
+    /// Its post is not on this site (not in the file, or it failed).
+    NoPost,
+    /// Its parent has not moved in yet; `orphans_at_top` was false.
+    NoParentYet,
+}
+
+/// Writes a moved-in comment under its post (found by source id) and parent: once, however
+/// often the file is imported; a changed status is taken over. A reply whose parent is not here
+/// waits (`NoParentYet`) unless `orphans_at_top`, when it becomes a top-level comment. No
+/// webhook or e-mail: these comments are old. The caller recounts the post's comments.
+pub fn move_in(
+    conn: &mut Conn,
+    moved: MovedComment,
+    max_depth: i32,
+    orphans_at_top: bool,
+) -> Result<MovedOutcome, AppError> {
+    let existing: Option<Comment> = comments::table
+        .filter(comments::source_id.eq(&moved.source_id))
+        .select(Comment::as_select())
+        .first(conn)
+        .optional()?;
+    if let Some(existing) = existing {
+        if existing.status == moved.status || existing.deleted {
+            return Ok(MovedOutcome::Unchanged { id: existing.id });
+        }
+        diesel::update(comments::table.find(&existing.id))
+            .set(comments::status.eq(moved.status))
+            .execute(conn)?;
+        return Ok(MovedOutcome::Updated {
+            id: existing.id,
+            post_id: existing.post_id,
+        });
+    }
+    let post_id: Option<String> = posts::table
+        .filter(posts::source_id.eq(&moved.post_source_id))
+        .select(posts::id)
+        .first(conn)
+        .optional()?;
+    let Some(post_id) = post_id else {
+        return Ok(MovedOutcome::NoPost);
+    };
+    let parent: Option<Comment> = match &moved.parent_source_id {
+        None => None,
+        Some(parent) => comments::table
+            .filter(comments::source_id.eq(parent))
+            .filter(comments::post_id.eq(&post_id))
+            .select(Comment::as_select())
+            .first(conn)
+            .optional()?,
+    };
+    if parent.is_none() && moved.parent_source_id.is_some() && !orphans_at_top {
+        return Ok(MovedOutcome::NoParentYet);
+    }
+    let id = new_id();
+    let (parent_id, depth, path) = placement(&id, parent.as_ref(), max_depth);
+    let comment = Comment {
+        id: id.clone(),
+        post_id: post_id.clone(),
+        parent_id,
+        path,
+        depth,
+        status: moved.status,
+        deleted: false,
+        author_name: moved.author_name,
+        author_email: moved.author_email.map(Email::into_inner),
+        user_id: None,
+        ip: moved.ip,
+        user_agent: None,
+        fingerprint: fingerprint(&post_id, &moved.body),
+        body: moved.body,
+        html: moved.html,
+        created_at: moved.created_at,
+        updated_at: moved.created_at,
+        source_id: Some(moved.source_id),
+    };
+    diesel::insert_into(comments::table)
+        .values(&comment)
+        .execute(conn)?;
+    Ok(MovedOutcome::Created { id, post_id })
+}
+
+/// Sets a post's `comment_count` from its comments (after a batch of moved-in ones).
+pub fn recount_post(conn: &mut Conn, post_id: &str) -> Result<(), AppError> {
+    recount(conn, post_id)
+}
+
 /// Stores a new comment. Spam is stored as `spam` and otherwise treated like any comment, so the
 /// sender learns nothing; the caller shows it as `pending`.
 pub fn submit(
@@ -197,16 +327,7 @@ pub fn submit(
             CommentStatus::Pending
         };
         let id = new_id();
-        // Past the depth limit a reply becomes a sibling of its parent: the deepest allowed level.
-        let (parent_id, depth, path) = match &parent {
-            None => (None, 0, id.clone()),
-            Some(p) if p.depth + 1 >= rules.max_depth => {
-                let prefix = p.path.rsplit_once('/').map(|(prefix, _)| prefix);
-                let path = prefix.map_or_else(|| id.clone(), |prefix| format!("{prefix}/{id}"));
-                (p.parent_id.clone(), p.depth, path)
-            }
-            Some(p) => (Some(p.id.clone()), p.depth + 1, format!("{}/{id}", p.path)),
-        };
+        let (parent_id, depth, path) = placement(&id, parent.as_ref(), rules.max_depth);
         let comment = Comment {
             id,
             post_id: post.id.clone(),
@@ -225,6 +346,7 @@ pub fn submit(
             body: draft.body,
             created_at: now,
             updated_at: now,
+            source_id: None,
         };
         let stored = diesel::insert_into(comments::table)
             .values(&comment)

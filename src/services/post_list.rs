@@ -82,6 +82,8 @@ pub struct PostFilter {
     pub status: Option<PostStatus>,
     pub q: Option<String>,
     pub sort: Option<Sort>,
+    /// Only the post(s) that moved in from this old URL.
+    pub source_url: Option<String>,
 }
 
 /// One page of a listing.
@@ -212,7 +214,7 @@ pub fn list(
     now: NaiveDateTime,
 ) -> Result<PostPage, AppError> {
     let per_page = i64::from(paging.per_page());
-    if let (Some(q), None) = (filter.q.as_deref(), filter.sort) {
+    if let (Some(q), None, None) = (filter.q.as_deref(), filter.sort, &filter.source_url) {
         return ranked_page(conn, viewer, filter, q, paging, now);
     }
     let sort = filter.sort.unwrap_or(Sort::PublishedAtDesc);
@@ -239,6 +241,22 @@ pub fn list(
     let matches = match filter.q.as_deref() {
         Some(q) => Some(search::ranked(conn, q, live_only.then_some(now))?),
         None => None,
+    };
+    let matches = match filter.source_url.as_deref() {
+        Some(url) => {
+            let found = moved_from(conn, url)?;
+            Some(match matches {
+                Some(m) => search::Matches {
+                    ids: m.ids.into_iter().filter(|id| found.contains(id)).collect(),
+                    capped: m.capped,
+                },
+                None => search::Matches {
+                    ids: found,
+                    capped: false,
+                },
+            })
+        }
+        None => matches,
     };
     let bound = if live_only {
         live_bound(sort, cursor, now)?
@@ -313,6 +331,27 @@ pub fn list(
         total_is_lower_bound,
         next_cursor,
     })
+}
+
+/// The posts that moved in from `url`, however the link was written: `http` or `https`, with or
+/// without a trailing slash. A handful of index lookups.
+fn moved_from(conn: &mut Conn, url: &str) -> Result<Vec<String>, AppError> {
+    let url = url.trim();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or(url);
+    let bare = rest.trim_end_matches('/');
+    let mut spellings = vec![url.to_string()];
+    for scheme in ["https://", "http://"] {
+        spellings.push(format!("{scheme}{bare}"));
+        spellings.push(format!("{scheme}{bare}/"));
+    }
+    Ok(posts::table
+        .filter(posts::source_url.eq_any(spellings))
+        .select(posts::id)
+        .limit(20)
+        .load(conn)?)
 }
 
 /// A search without `sort`: best match first among the ranked matches the viewer may see.

@@ -425,7 +425,6 @@ fn insert(
     rendered: &Rendered,
     now: NaiveDateTime,
 ) -> Result<PostView, AppError> {
-    let author_id = caller.user_id.as_str();
     let slug = match &draft.slug {
         Some(slug) => match by_slug(conn, slug.as_str())? {
             None => slug.to_string(),
@@ -436,23 +435,119 @@ fn insert(
         },
         None => unique_slug(conn, &draft.title)?,
     };
-    let content = compose(draft, rendered, slug, now)?;
-    let id = new_id();
-    let post = diesel::insert_into(posts::table)
-        .values((
-            &content,
-            posts::id.eq(&id),
-            posts::author_id.eq(author_id),
-            posts::created_at.eq(now),
-            posts::updated_at.eq(now),
-        ))
-        .returning(Post::as_returning())
-        .get_result(conn)?;
-    write_tags_and_index(conn, &post, draft, &rendered.text)?;
+    let post = insert_row(conn, &caller.user_id, slug, draft, rendered, None, now)?;
     if post.is_live(now) {
         announce(conn, &post, now)?;
     }
     view(conn, post)
+}
+
+/// Where a moved-in post came from.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The post's id in its export: re-importing the same file finds the post by it.
+    pub source_id: String,
+    /// Its old public URL.
+    pub source_url: Option<String>,
+}
+
+fn insert_row(
+    conn: &mut Conn,
+    author_id: &str,
+    slug: String,
+    draft: &PostDraft,
+    rendered: &Rendered,
+    origin: Option<&Origin>,
+    now: NaiveDateTime,
+) -> Result<Post, AppError> {
+    let content = compose(draft, rendered, slug, now)?;
+    let post = diesel::insert_into(posts::table)
+        .values((
+            &content,
+            posts::id.eq(new_id()),
+            posts::author_id.eq(author_id),
+            posts::created_at.eq(now),
+            posts::updated_at.eq(now),
+            posts::source_id.eq(origin.map(|o| o.source_id.as_str())),
+            posts::source_url.eq(origin.and_then(|o| o.source_url.as_deref())),
+        ))
+        .returning(Post::as_returning())
+        .get_result(conn)?;
+    write_tags_and_index(conn, &post, draft, &rendered.text)?;
+    Ok(post)
+}
+
+/// Writes a post moved in from another blog: the post with the same source id is kept when
+/// nothing changed, else rewritten (with a revision); a new one takes its slug, or the next free
+/// one. Posts that are already live are old news: marked announced, no webhook or newsletter.
+pub fn move_in(
+    conn: &mut Conn,
+    author_id: &str,
+    origin: &Origin,
+    mut draft: PostDraft,
+    rendered: &Rendered,
+    now: NaiveDateTime,
+) -> Result<ImportOutcome, AppError> {
+    let existing: Option<Post> = posts::table
+        .filter(posts::source_id.eq(&origin.source_id))
+        .select(Post::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(existing) = existing else {
+        let wanted = draft
+            .slug
+            .as_ref()
+            .map_or_else(|| content::slugify(&draft.title), Slug::to_string);
+        let slug = match by_slug(conn, &wanted)? {
+            None => wanted,
+            Some(_) => unique_slug(conn, &wanted)?,
+        };
+        let post = insert_row(conn, author_id, slug, &draft, rendered, Some(origin), now)?;
+        if post.is_live(now) {
+            diesel::update(posts::table.find(&post.id))
+                .set(posts::announced_at.eq(now))
+                .execute(conn)?;
+        }
+        return Ok(ImportOutcome::Created {
+            id: post.id,
+            slug: post.slug,
+        });
+    };
+    // The post keeps the slug it was given (perhaps with a suffix) when it moved in.
+    draft.slug = Slug::parse(&existing.slug).ok();
+    let current = view(conn, existing)?;
+    if is_unchanged(&current, &draft, rendered, now)? && current.post.author_id == author_id {
+        return Ok(ImportOutcome::Unchanged {
+            id: current.post.id,
+            slug: current.post.slug,
+        });
+    }
+    let updated = rewrite(conn, &current, &draft, rendered, None, now)?;
+    if updated.post.author_id != author_id {
+        diesel::update(posts::table.find(&updated.post.id))
+            .set(posts::author_id.eq(author_id))
+            .execute(conn)?;
+    }
+    Ok(ImportOutcome::Updated {
+        id: updated.post.id,
+        slug: updated.post.slug,
+    })
+}
+
+/// Writing `draft` over `current` would store what is stored already.
+fn is_unchanged(
+    current: &PostView,
+    draft: &PostDraft,
+    rendered: &Rendered,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let wanted = compose(draft, rendered, current.post.slug.clone(), now)?;
+    let same_tags = current
+        .tags
+        .iter()
+        .map(|t| t.slug.as_str())
+        .eq(draft.tags.iter().map(|t| t.slug.as_str()));
+    Ok(wanted == stored_content(&current.post) && same_tags)
 }
 
 /// Emits `post.published` and records that it was said, so the scheduler does not repeat it;
@@ -811,29 +906,7 @@ fn render_all(items: Vec<Result<PostDraft, FieldErrors>>) -> Vec<Result<Prepared
             (draft, rendered)
         })
     };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if threads < 2 || items.len() < 64 {
-        return items.into_iter().map(render).collect();
-    }
-    let per_thread = items.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<Result<PostDraft, FieldErrors>>> = Vec::new();
-    let mut items = items.into_iter().peekable();
-    while items.peek().is_some() {
-        chunks.push(items.by_ref().take(per_thread).collect());
-    }
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| scope.spawn(move || chunk.into_iter().map(render).collect::<Vec<_>>()))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
+    super::map_on_all_cores(items, render)
 }
 
 fn import_one(
@@ -863,14 +936,7 @@ fn import_one(
         draft.published_at = existing.published_at;
     }
     let current = view(conn, existing)?;
-    let wanted = compose(&draft, rendered, slug.to_string(), now)?;
-    let stored = stored_content(&current.post);
-    let same_tags = current
-        .tags
-        .iter()
-        .map(|t| t.slug.as_str())
-        .eq(draft.tags.iter().map(|t| t.slug.as_str()));
-    if wanted == stored && same_tags {
+    if is_unchanged(&current, &draft, rendered, now)? {
         return Ok(ImportOutcome::Unchanged {
             id: current.post.id,
             slug: current.post.slug,

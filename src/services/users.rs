@@ -71,6 +71,44 @@ pub fn create(conn: &mut Conn, draft: UserDraft) -> Result<User, AppError> {
         .map_err(map_unique)
 }
 
+/// What a user without a password holds instead of a hash: no password verifies against it.
+const NO_PASSWORD: &str = "!";
+
+/// A user who cannot sign in until `byline user set-password` gives them a password (authors
+/// moved in from another blog).
+pub fn create_without_password(
+    conn: &mut Conn,
+    email: &Email,
+    name: &str,
+    role: Role,
+) -> Result<User, AppError> {
+    let now = super::now();
+    let row = NewUser {
+        id: new_id(),
+        email: email.as_str().to_string(),
+        name: name.to_string(),
+        role,
+        password_hash: NO_PASSWORD.to_string(),
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(users::table)
+        .values(&row)
+        .returning(User::as_returning())
+        .get_result(conn)
+        .map_err(map_unique)
+}
+
+/// The oldest user with exactly this name, if any.
+pub fn find_by_name(conn: &mut Conn, name: &str) -> Result<Option<User>, AppError> {
+    Ok(users::table
+        .filter(users::name.eq(name))
+        .order((users::created_at, users::id))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn find(conn: &mut Conn, id: &str) -> Result<Option<User>, AppError> {
     Ok(users::table
         .find(id)

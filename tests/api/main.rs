@@ -12,6 +12,7 @@ mod helpers;
 mod import;
 mod layers;
 mod media;
+mod moving_in;
 mod newsletters;
 mod openapi;
 mod posts;

@@ -38,6 +38,8 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/site", Need::Public),
     ("PATCH", "/api/v1/site", Need::Admin),
     ("POST", "/api/v1/posts/import", Need::Author),
+    ("POST", "/api/v1/import/blogger", Need::Editor),
+    ("POST", "/api/v1/import/wordpress", Need::Editor),
     ("GET", "/api/v1/posts", Need::Public),
     ("POST", "/api/v1/posts", Need::Author),
     ("GET", "/api/v1/posts/{post}", Need::Public),

@@ -80,12 +80,23 @@ pub async fn list(
         ),
         None => None,
     };
+    if query
+        .source_url
+        .as_ref()
+        .is_some_and(|u| u.chars().count() > crate::domain::MAX_URL_CHARS)
+    {
+        return Err(AppError::BadRequest(format!(
+            "source_url must be at most {} characters",
+            crate::domain::MAX_URL_CHARS
+        )));
+    }
     let filter = PostFilter {
         tag: query.tag,
         author,
         status: query.status,
         q: query.q,
         sort: query.sort.map(Sort::from),
+        source_url: query.source_url,
     };
     let now = now();
     let list_viewer = viewer.clone();

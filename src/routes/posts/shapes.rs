@@ -60,6 +60,9 @@ pub struct PostResponse {
     pub comments_enabled: bool,
     /// Approved comments.
     pub comment_count: i32,
+    /// Where a post moved in from Blogger or WordPress was published before (a frontend can
+    /// redirect old links: `GET /posts?source_url=`); null for posts written here.
+    pub source_url: Option<String>,
 }
 
 impl PostResponse {
@@ -94,6 +97,7 @@ impl PostResponse {
             meta_description: p.meta_description,
             comments_enabled: p.comments_enabled,
             comment_count: p.comment_count,
+            source_url: p.source_url,
         }
     }
 }
@@ -120,9 +124,10 @@ pub enum PostField {
     ReadingTime,
     CommentsEnabled,
     CommentCount,
+    SourceUrl,
 }
 
-const FIELD_NAMES: [&str; 18] = [
+const FIELD_NAMES: [&str; 19] = [
     "id",
     "slug",
     "title",
@@ -141,6 +146,7 @@ const FIELD_NAMES: [&str; 18] = [
     "reading_time",
     "comments_enabled",
     "comment_count",
+    "source_url",
 ];
 
 /// The fields a list shows: those asked for (unknown names are a 400), or by default every
@@ -225,6 +231,7 @@ pub struct PostSummary {
     pub reading_time: Option<i32>,
     pub comments_enabled: Option<bool>,
     pub comment_count: Option<i32>,
+    pub source_url: Option<String>,
 }
 
 /// The selected fields of a post, for lists.
@@ -316,6 +323,10 @@ pub struct PostsQuery {
     pub fields: Option<String>,
     /// Signed-in callers only: filter by status.
     pub status: Option<PostStatus>,
+    /// Only the post that moved in (from Blogger or WordPress) from this URL, whether written
+    /// with `http` or `https`, with or without a trailing slash: for redirecting old links.
+    #[param(max_length = 2000)]
+    pub source_url: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
