@@ -54,12 +54,28 @@ pub fn create(conn: &mut Conn, draft: UserDraft) -> Result<User, AppError> {
     check_strength(draft.role, Some(&draft.password))?;
     // Hash before touching the database: no write lock is held during the slow part.
     let password_hash = password::hash(&draft.password)?;
+    insert(
+        conn,
+        draft.email.into_inner(),
+        draft.name,
+        draft.role,
+        password_hash,
+    )
+}
+
+fn insert(
+    conn: &mut Conn,
+    email: String,
+    name: String,
+    role: Role,
+    password_hash: String,
+) -> Result<User, AppError> {
     let now = super::now();
     let row = NewUser {
         id: new_id(),
-        email: draft.email.into_inner(),
-        name: draft.name,
-        role: draft.role,
+        email,
+        name,
+        role,
         password_hash,
         created_at: now,
         updated_at: now,
@@ -82,21 +98,13 @@ pub fn create_without_password(
     name: &str,
     role: Role,
 ) -> Result<User, AppError> {
-    let now = super::now();
-    let row = NewUser {
-        id: new_id(),
-        email: email.as_str().to_string(),
-        name: name.to_string(),
+    insert(
+        conn,
+        email.as_str().to_string(),
+        name.to_string(),
         role,
-        password_hash: NO_PASSWORD.to_string(),
-        created_at: now,
-        updated_at: now,
-    };
-    diesel::insert_into(users::table)
-        .values(&row)
-        .returning(User::as_returning())
-        .get_result(conn)
-        .map_err(map_unique)
+        NO_PASSWORD.to_string(),
+    )
 }
 
 /// The oldest user with exactly this name, if any.
