@@ -316,6 +316,73 @@ pub fn plain_text_blocks(html: &str) -> String {
     out.trim_end().to_string()
 }
 
+/// What an excerpt is made of: the text of (sanitized) HTML's paragraphs, outside headings,
+/// lists, tables, code blocks, quotes and figures, inline markup adding no space
+/// (`<em>quality</em>.` → `quality.`); paragraphs one space apart. A body with no such
+/// paragraph (only a list, say) gives all of its text.
+pub fn prose(html: &str) -> String {
+    const NOT_PROSE: [&str; 13] = [
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "pre",
+        "ul",
+        "ol",
+        "table",
+        "blockquote",
+        "figure",
+        "dl",
+    ];
+    let mut text = String::with_capacity(html.len().min(64 * 1024));
+    let mut rest = html;
+    let mut in_paragraph = 0usize;
+    let mut outside_prose = 0usize;
+    while let Some(open) = rest.find('<') {
+        if in_paragraph > 0 && outside_prose == 0 {
+            text.push_str(&rest[..open]);
+        }
+        let tag_end = tag_end(&rest[open..]).map_or(rest.len(), |e| open + e);
+        let tag = &rest[open + 1..tag_end.saturating_sub(1).max(open + 1)];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match name.as_str() {
+            "p" if closing => {
+                in_paragraph = in_paragraph.saturating_sub(1);
+                text.push(' ');
+            }
+            "p" => in_paragraph += 1,
+            n if NOT_PROSE.contains(&n) && closing => {
+                outside_prose = outside_prose.saturating_sub(1);
+            }
+            n if NOT_PROSE.contains(&n) => outside_prose += 1,
+            "br" => text.push(' '),
+            _ => {}
+        }
+        rest = &rest[tag_end..];
+    }
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", " ")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        plain_text(html)
+    } else {
+        text
+    }
+}
+
 /// Where the tag starting `s` (at its `<`) ends, after its `>`: quoted values may hold `>`.
 fn tag_end(s: &str) -> Option<usize> {
     let mut quote: Option<char> = None;
@@ -646,6 +713,18 @@ mod tests {
             plain_text("<p>Fish &amp; chips</p><p>b&lt;c</p>"),
             "Fish & chips b<c"
         );
+    }
+
+    #[test]
+    fn prose_is_paragraphs_with_their_punctuation() {
+        let html = "<h2>Why</h2>\n<p>Consistency beats <em>quality</em>.</p>\n<h3>What worked</h3>\n<ul>\n<li>A fixed recording day</li>\n</ul>\n<pre><code>ffmpeg -i master.mov\n</code></pre>\n<p>Run <code>make</code> once,<br>then rest.</p><blockquote><p>Quoted</p></blockquote><table><tr><td><p>cell</p></td></tr></table>";
+        assert_eq!(
+            prose(html),
+            "Consistency beats quality. Run make once, then rest."
+        );
+        // Nothing but a list: its text, rather than no excerpt.
+        assert_eq!(prose("<ul><li>one</li><li>two</li></ul>"), "one two");
+        assert_eq!(prose("<p>Fish &amp; chips</p>"), "Fish & chips");
     }
 
     #[test]

@@ -209,7 +209,9 @@ async fn prepare_database(
             Some((email, None)) => log::info!("created the first admin {email}"),
             None => {}
         }
-        services::site::default_url(&mut conn, &public_url)?;
+        let post_url = (settings.site == crate::config::SiteSource::Embedded)
+            .then_some(services::site::EXAMPLE_BLOG_POST_URL);
+        services::site::default_url(&mut conn, &public_url, post_url)?;
         let released = db::queue::release_claims(&mut conn, services::now())?;
         if released > 0 {
             log::warn!("{released} e-mail or webhook deliveries were cut short by the last stop; sending them again");

@@ -83,6 +83,8 @@ pub struct Site {
     pub gift_url: String,
     pub comments_moderated: bool,
     pub updated_at: NaiveDateTime,
+    /// Where the frontend shows a post (`/posts/{slug}`; see `services::site::PostUrls`).
+    pub post_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]

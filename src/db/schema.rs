@@ -193,6 +193,7 @@ diesel::table! {
         gift_url -> Text,
         comments_moderated -> Bool,
         updated_at -> Timestamp,
+        post_url -> Text,
     }
 }
 

@@ -99,6 +99,22 @@ url_rule!(
     "must be an absolute http(s) URL or a path starting with /"
 );
 
+/// A post's address on the frontend: an absolute http(s) URL, or a path under the site's URL,
+/// that holds `{slug}` or `{id}` (or both).
+fn post_url_template() -> String {
+    let host =
+        format!(r"https?://(?:(?:{LABEL}\.)*{TOP_LABEL}|(?:{OCTET}\.){{3}}{OCTET}){PORT}[/?#]");
+    format!(r"(?:{host}{URL_CHARS}*|/(?:[!-.0-\[\]-~]{URL_CHARS}*)?)\{{(?:slug|id)\}}{URL_CHARS}*")
+}
+
+url_rule!(
+    /// Where the site's frontend shows a post, e.g. `/posts/{slug}`, `/post.html?slug={slug}` or
+    /// `https://blog.example/{id}`.
+    PostUrlTemplate,
+    whole(&post_url_template()),
+    "must be a path starting with / or an absolute http(s) URL, holding {slug} or {id}"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +143,30 @@ mod tests {
             "https://example.com/\\evil",
         ] {
             assert!(HttpUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn post_url_templates_hold_a_slug_or_an_id() {
+        for good in [
+            "/posts/{slug}",
+            "/post.html?slug={slug}",
+            "/{id}",
+            "https://blog.example/{slug}/",
+            "http://localhost:3000/p/{id}-{slug}",
+        ] {
+            assert!(PostUrlTemplate::parse(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "/posts/",
+            "posts/{slug}",
+            "//evil.example/{slug}",
+            "https://blog.example{slug}",
+            "/posts/{title}",
+            "/a b/{slug}",
+            "javascript:{slug}",
+        ] {
+            assert!(PostUrlTemplate::parse(bad).is_err(), "{bad}");
         }
     }
 

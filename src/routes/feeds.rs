@@ -11,7 +11,7 @@ use crate::domain::{Page, Paging};
 use crate::error::AppError;
 use crate::http_cache;
 use crate::services::posts::{self, PostFilter, PostView, Viewer};
-use crate::services::site::post_url;
+use crate::services::site::PostUrls;
 use crate::services::{self, site};
 use crate::state::AppState;
 
@@ -82,11 +82,7 @@ pub async fn atom(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                 entry.set_id(format!("urn:uuid:{}", p.id));
                 entry.set_updated(fixed(p.updated_at));
                 entry.set_published(p.published_at.map(fixed));
-                entry.set_links(vec![link(
-                    post_url(&site.url, &p.slug),
-                    "alternate",
-                    Some("text/html"),
-                )]);
+                entry.set_links(vec![link(v.url, "alternate", Some("text/html"))]);
                 entry.set_summary(Some(Text::plain(p.excerpt)));
                 let mut content = Content::default();
                 content.set_content_type(Some("html".to_string()));
@@ -141,7 +137,7 @@ pub async fn json_feed(
         .map(|v| {
             let p = v.post;
             Item {
-                url: post_url(&site.url, &p.slug),
+                url: v.url,
                 id: p.id,
                 title: p.title,
                 content_html: p.html,
@@ -222,6 +218,7 @@ const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 fn stream_urlset(
     state: web::Data<AppState>,
     site_url: String,
+    urls: PostUrls,
     file: SitemapFile,
     latest: String,
     now: chrono::NaiveDateTime,
@@ -239,6 +236,7 @@ fn stream_urlset(
     futures_util::stream::unfold(Some(start), move |walk| {
         let state = state.clone();
         let site_url = site_url.clone();
+        let urls = urls.clone();
         let latest = latest.clone();
         async move {
             let mut walk = walk?;
@@ -271,7 +269,7 @@ fn stream_urlset(
             let mut xml = String::with_capacity(rows.len() * 120);
             for row in &rows {
                 xml.push_str(&sitemap_url(
-                    &post_url(&site_url, &row.slug),
+                    &urls.post(&row.slug, &row.id),
                     &w3c(row.updated_at),
                 ));
             }
@@ -343,14 +341,18 @@ pub async fn sitemap(
     let (site, live, latest) = sitemap_state(&state, now).await?;
     let max = i64::from(state.settings.sitemap_max_urls);
     let files = sitemap_files(live, max);
-    let version = format!("sitemap/{}/{live}/{latest}/{max}", site.url);
+    let version = format!(
+        "sitemap/{}/{}/{live}/{latest}/{max}",
+        site.url, site.post_url
+    );
     if files <= 1 {
         let file = SitemapFile {
             home: true,
             offset: 0,
             count: live,
         };
-        let body = stream_urlset(state.clone(), site.url, file, latest, now);
+        let urls = PostUrls::of(&site);
+        let body = stream_urlset(state.clone(), site.url, urls, file, latest, now);
         return Ok(sitemap_answer(&req, version, body));
     }
     let mut xml = format!("{XML_HEAD}<sitemapindex xmlns=\"{SITEMAP_NS}\">\n");
@@ -395,7 +397,18 @@ pub async fn sitemap_part(
     if files <= 1 || n > files {
         return Err(AppError::not_found());
     }
-    let version = format!("sitemap-{n}/{}/{live}/{latest}/{max}", site.url);
-    let body = stream_urlset(state.clone(), site.url, sitemap_file(n, max), latest, now);
+    let version = format!(
+        "sitemap-{n}/{}/{}/{live}/{latest}/{max}",
+        site.url, site.post_url
+    );
+    let urls = PostUrls::of(&site);
+    let body = stream_urlset(
+        state.clone(),
+        site.url,
+        urls,
+        sitemap_file(n, max),
+        latest,
+        now,
+    );
     Ok(sitemap_answer(&req, version, body))
 }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::extract::Json;
 use crate::auth::Admin;
 use crate::db::models::Site;
-use crate::domain::{HttpUrl, HttpUrlOrBlank, Line, Text, parse_http_url};
+use crate::domain::{HttpUrl, HttpUrlOrBlank, Line, PostUrlTemplate, Text, parse_http_url};
 use crate::error::{AppError, FieldErrors};
 use crate::http_cache;
 use crate::services::site::{self, SiteUpdate};
@@ -18,7 +18,7 @@ use crate::state::AppState;
 #[schema(example = json!({"title": "Video Training Blog", "description": "Short lessons, every week", "url": "https://blog.example.com",
     "gift": {"title": "Free video training", "description": "Get immediate access to our video training",
              "url": "https://blog.example.com/gift/video-training"},
-    "comments_moderated": true, "updated_at": "2026-11-25T10:00:00Z"}))]
+    "comments_moderated": true, "post_url": "/posts/{slug}", "updated_at": "2026-11-25T10:00:00Z"}))]
 pub struct SiteResponse {
     pub title: String,
     pub description: String,
@@ -27,6 +27,9 @@ pub struct SiteResponse {
     pub gift: Gift,
     /// When true, new comments wait for moderation.
     pub comments_moderated: bool,
+    /// Where the frontend shows a post (default `/posts/{slug}`): every post's `url`, and the
+    /// links in feeds, sitemaps, newsletters and webhooks, come from it.
+    pub post_url: String,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -50,6 +53,7 @@ impl From<Site> for SiteResponse {
                 url: s.gift_url,
             },
             comments_moderated: s.comments_moderated,
+            post_url: s.post_url,
             updated_at: crate::services::utc(s.updated_at),
         }
     }
@@ -71,6 +75,10 @@ pub struct UpdateSiteRequest {
     pub url: Option<String>,
     pub gift: Option<UpdateGiftRequest>,
     pub comments_moderated: Option<bool>,
+    /// Where the frontend shows a post: a path under `url` or an absolute http(s) URL, with
+    /// `{slug}` and/or `{id}` filled in (e.g. `/post.html?slug={slug}`).
+    #[schema(value_type = Option<PostUrlTemplate>, inline)]
+    pub post_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -120,6 +128,9 @@ impl TryFrom<UpdateSiteRequest> for SiteUpdate {
             ),
             gift_url: check("gift.url", gift.url, &|u| site::parse_gift_url(&u)),
             comments_moderated: body.comments_moderated,
+            post_url: check("post_url", body.post_url, &|u| {
+                crate::domain::PostUrlTemplate::parse(&u)
+            }),
         };
         errors.into_result()?;
         Ok(changes)

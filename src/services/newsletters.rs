@@ -224,7 +224,7 @@ fn render(
     unsubscribe_url: &str,
 ) -> templates::Message {
     let text = crate::content::plain_text_blocks(&post.html);
-    let post_url = super::site::post_url(&site.url, &post.slug);
+    let post_url = super::site::PostUrls::of(site).post(&post.slug, &post.id);
     templates::newsletter(
         &templates::Newsletter {
             site_title: &site.title,

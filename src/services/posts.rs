@@ -90,6 +90,8 @@ pub struct PostView {
     pub post: Post,
     pub author_name: String,
     pub tags: Vec<Tag>,
+    /// Where the site's frontend shows it (the site's `post_url`).
+    pub url: String,
 }
 
 /// Who is reading: the public sees live posts only.
@@ -150,11 +152,13 @@ pub(super) fn with_authors_and_tags(
     for (post_id, tag) in tags::for_posts(conn, &ids)? {
         tags_by_post.entry(post_id).or_default().push(tag);
     }
+    let urls = super::site::post_urls(conn)?;
     Ok(rows
         .into_iter()
         .map(|post| PostView {
             author_name: names.get(&post.author_id).cloned().unwrap_or_default(),
             tags: tags_by_post.remove(&post.id).unwrap_or_default(),
+            url: urls.post(&post.slug, &post.id),
             post,
         })
         .collect())
@@ -219,10 +223,12 @@ fn view(conn: &mut Conn, post: Post) -> Result<PostView, AppError> {
         .order(post_tags::position)
         .select(Tag::as_select())
         .load(conn)?;
+    let url = super::site::post_urls(conn)?.post(&post.slug, &post.id);
     Ok(PostView {
         post,
         author_name,
         tags,
+        url,
     })
 }
 
@@ -251,6 +257,8 @@ pub struct Rendered {
     markdown: Option<String>,
     html: String,
     text: String,
+    /// The excerpt a post gets when its author sets none: from its paragraphs.
+    excerpt: String,
 }
 
 impl Rendered {
@@ -265,6 +273,7 @@ impl Rendered {
         let html = content::render_post(source).map_err(|e| FieldErrors::single(field, e))?;
         Ok(Rendered {
             text: content::plain_text(&html),
+            excerpt: content::excerpt(&content::prose(&html)),
             markdown,
             html,
         })
@@ -281,7 +290,7 @@ fn compose(
     let (status, published_at) = resolve_status(draft.status, draft.published_at, now)?;
     let (excerpt, excerpt_is_custom) = match &draft.excerpt {
         Some(e) => (e.clone(), true),
-        None => (content::excerpt(&rendered.text), false),
+        None => (rendered.excerpt.clone(), false),
     };
     Ok(PostContent {
         slug,
@@ -556,7 +565,8 @@ fn announce(conn: &mut Conn, post: &Post, now: NaiveDateTime) -> Result<(), AppE
     diesel::update(posts::table.find(&post.id))
         .set(posts::announced_at.eq(now))
         .execute(conn)?;
-    super::webhooks::emit(conn, WebhookEvent::PostPublished, event_data(post), now)?;
+    let data = event_data(conn, post)?;
+    super::webhooks::emit(conn, WebhookEvent::PostPublished, data, now)?;
     super::newsletters::ensure_for_post(conn, post, now)
 }
 
@@ -588,15 +598,17 @@ pub fn announce_due(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppErr
     })
 }
 
-/// What webhooks say about a post.
-fn event_data(p: &Post) -> serde_json::Value {
-    serde_json::json!({
+/// What webhooks say about a post, its public `url` included.
+fn event_data(conn: &mut Conn, p: &Post) -> Result<serde_json::Value, AppError> {
+    let url = super::site::post_urls(conn)?.post(&p.slug, &p.id);
+    Ok(serde_json::json!({
         "id": p.id,
         "slug": p.slug,
         "title": p.title,
         "status": p.status.as_str(),
         "published_at": p.published_at.map(|t| super::utc(t).to_rfc3339()),
-    })
+        "url": url,
+    }))
 }
 
 /// The draft a stored post corresponds to, for applying a patch or comparing an import.
@@ -778,7 +790,8 @@ fn rewrite(
     match (old.is_live(now), post.is_live(now)) {
         (false, true) => announce(conn, &post, now)?,
         (true, true) => {
-            super::webhooks::emit(conn, WebhookEvent::PostUpdated, event_data(&post), now)?;
+            let data = event_data(conn, &post)?;
+            super::webhooks::emit(conn, WebhookEvent::PostUpdated, data, now)?;
             super::newsletters::ensure_for_post(conn, &post, now)?;
         }
         (true, false) => {
@@ -786,7 +799,8 @@ fn rewrite(
             diesel::update(posts::table.find(&post.id))
                 .set(posts::announced_at.eq(None::<NaiveDateTime>))
                 .execute(conn)?;
-            super::webhooks::emit(conn, WebhookEvent::PostUnpublished, event_data(&post), now)?;
+            let data = event_data(conn, &post)?;
+            super::webhooks::emit(conn, WebhookEvent::PostUnpublished, data, now)?;
         }
         (false, false) => {}
     }
@@ -804,7 +818,8 @@ pub fn delete(
         let gone = view(conn, post)?;
         search::remove(conn, &gone.post.id)?;
         diesel::delete(posts::table.find(&gone.post.id)).execute(conn)?;
-        super::webhooks::emit(conn, WebhookEvent::PostDeleted, event_data(&gone.post), now)?;
+        let data = event_data(conn, &gone.post)?;
+        super::webhooks::emit(conn, WebhookEvent::PostDeleted, data, now)?;
         Ok(gone)
     })
 }

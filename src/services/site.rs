@@ -22,6 +22,7 @@ pub struct SiteUpdate {
     pub gift_description: Option<String>,
     pub gift_url: Option<String>,
     pub comments_moderated: Option<bool>,
+    pub post_url: Option<String>,
 }
 
 /// The gift's address: an absolute http(s) URL, or empty for none.
@@ -46,15 +47,56 @@ pub fn update(conn: &mut Conn, changes: SiteUpdate) -> Result<Site, AppError> {
     })
 }
 
-/// On first start the site's URL is the configured public URL.
-pub fn default_url(conn: &mut Conn, public_url: &str) -> Result<(), AppError> {
-    diesel::update(site::table.filter(site::url.eq("")))
-        .set(site::url.eq(public_url))
-        .execute(conn)?;
+/// The `post_url` of the example blog built into the binary: its post page.
+pub const EXAMPLE_BLOG_POST_URL: &str = "/post.html?slug={slug}";
+
+/// On first start the site's URL is the configured public URL, and posts are where the
+/// frontend `/` serves shows them (`post_url`, when given; else the default `/posts/{slug}`).
+pub fn default_url(
+    conn: &mut Conn,
+    public_url: &str,
+    post_url: Option<&str>,
+) -> Result<(), AppError> {
+    let first_start = site::table.filter(site::url.eq(""));
+    match post_url {
+        Some(template) => diesel::update(first_start)
+            .set((site::url.eq(public_url), site::post_url.eq(template)))
+            .execute(conn)?,
+        None => diesel::update(first_start)
+            .set(site::url.eq(public_url))
+            .execute(conn)?,
+    };
     Ok(())
 }
 
-/// Where a post lives on the site's frontend.
-pub fn post_url(site_url: &str, slug: &str) -> String {
-    format!("{}/posts/{slug}", site_url.trim_end_matches('/'))
+/// Where posts live on the site's frontend: its URL and its `post_url` template.
+#[derive(Debug, Clone)]
+pub struct PostUrls {
+    base: String,
+    template: String,
+}
+
+impl PostUrls {
+    pub fn of(site: &Site) -> PostUrls {
+        PostUrls {
+            base: site.url.trim_end_matches('/').to_string(),
+            template: site.post_url.clone(),
+        }
+    }
+
+    /// A post's public URL: the template with its slug and id filled in, under the site's URL
+    /// when the template is a path.
+    pub fn post(&self, slug: &str, id: &str) -> String {
+        let filled = self.template.replace("{slug}", slug).replace("{id}", id);
+        if filled.starts_with('/') {
+            format!("{}{filled}", self.base)
+        } else {
+            filled
+        }
+    }
+}
+
+/// The site's `PostUrls`: one read of the one-row table.
+pub fn post_urls(conn: &mut Conn) -> Result<PostUrls, AppError> {
+    Ok(PostUrls::of(&get(conn)?))
 }

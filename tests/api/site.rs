@@ -97,3 +97,85 @@ async fn only_admins_change_the_site() {
     assert_problem(app.patch("/api/v1/site", &body, Some(&editor)).await, 403).await;
     assert_problem(app.patch("/api/v1/site", &body, None).await, 401).await;
 }
+
+#[tokio::test]
+async fn the_post_url_template_is_every_post_url_feeds_and_sitemap_included() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let res = app.get("/api/v1/site", None).await;
+    let site: Value = res.json().await.expect("json");
+    assert_eq!(site["post_url"], "/posts/{slug}");
+    let base = site["url"]
+        .as_str()
+        .expect("url")
+        .trim_end_matches('/')
+        .to_string();
+    let post = app.publish(&admin, "Hello there", "Body").await;
+    let id = post["id"].as_str().expect("id").to_string();
+    assert_eq!(post["url"], format!("{base}/posts/hello-there"));
+
+    let res = app
+        .patch(
+            "/api/v1/site",
+            &json!({"post_url": "/post.html?slug={slug}&id={id}"}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let site: Value = res.json().await.expect("json");
+    assert_eq!(site["post_url"], "/post.html?slug={slug}&id={id}");
+    let expected = format!("{base}/post.html?slug=hello-there&id={id}");
+    let res = app.get("/api/v1/posts/hello-there", None).await;
+    let read: Value = res.json().await.expect("json");
+    assert_eq!(read["url"], expected);
+    let res = app.get("/api/v1/posts?fields=url", None).await;
+    let list: Value = res.json().await.expect("json");
+    assert_eq!(list["data"][0]["url"], expected);
+    let res = app.get("/feed.json", None).await;
+    let feed: Value = res.json().await.expect("json");
+    assert_eq!(feed["items"][0]["url"], expected);
+    let escaped = expected.replace('&', "&amp;");
+    let atom = app
+        .get("/feed.atom", None)
+        .await
+        .text()
+        .await
+        .expect("atom");
+    assert!(atom.contains(&escaped), "{atom}");
+    let sitemap = app
+        .get("/sitemap.xml", None)
+        .await
+        .text()
+        .await
+        .expect("xml");
+    assert!(
+        sitemap.contains(&format!("<loc>{escaped}</loc>")),
+        "{sitemap}"
+    );
+
+    // An absolute template is used as it is.
+    let res = app
+        .patch(
+            "/api/v1/site",
+            &json!({"post_url": "https://front.example/{slug}/"}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app.get("/api/v1/posts/hello-there", None).await;
+    let read: Value = res.json().await.expect("json");
+    assert_eq!(read["url"], "https://front.example/hello-there/");
+
+    for bad in [
+        "/posts/",
+        "posts/{slug}",
+        "//evil.example/{slug}",
+        "/p/{title}",
+    ] {
+        let res = app
+            .patch("/api/v1/site", &json!({"post_url": bad}), Some(&admin))
+            .await;
+        let problem = assert_problem(res, 422).await;
+        assert!(problem["errors"]["post_url"].is_array(), "{bad}: {problem}");
+    }
+}

@@ -34,7 +34,7 @@ pub struct TagRefResponse {
     "published_at": "2026-11-25T10:00:00Z", "created_at": "2026-11-25T09:00:00Z", "updated_at": "2026-11-25T10:00:00Z",
     "author": {"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d11", "name": "Ann Author"},
     "tags": [{"slug": "news", "name": "News"}], "feature_image": null, "meta_title": null, "meta_description": null,
-    "reading_time": 1, "comments_enabled": true, "comment_count": 0
+    "reading_time": 1, "comments_enabled": true, "comment_count": 0, "url": "https://blog.example.com/posts/hello-world", "source_url": null
 }))]
 pub struct PostResponse {
     #[schema(format = Uuid)]
@@ -60,6 +60,8 @@ pub struct PostResponse {
     pub comments_enabled: bool,
     /// Approved comments.
     pub comment_count: i32,
+    /// Where the site's frontend shows the post: the site's `post_url` filled in.
+    pub url: String,
     /// Where a post moved in from Blogger or WordPress was published before (a frontend can
     /// redirect old links: `GET /posts?source_url=`); null for posts written here.
     pub source_url: Option<String>,
@@ -98,6 +100,7 @@ impl PostResponse {
             comments_enabled: p.comments_enabled,
             comment_count: p.comment_count,
             source_url: p.source_url,
+            url: v.url,
         }
     }
 }
@@ -125,9 +128,10 @@ pub enum PostField {
     CommentsEnabled,
     CommentCount,
     SourceUrl,
+    Url,
 }
 
-const FIELD_NAMES: [&str; 19] = [
+const FIELD_NAMES: [&str; 20] = [
     "id",
     "slug",
     "title",
@@ -147,6 +151,7 @@ const FIELD_NAMES: [&str; 19] = [
     "comments_enabled",
     "comment_count",
     "source_url",
+    "url",
 ];
 
 /// The fields a list shows: those asked for (unknown names are a 400), or by default every
@@ -207,7 +212,7 @@ fn parse_fields(raw: Option<&str>) -> Result<Vec<String>, AppError> {
     "created_at": "2026-11-25T09:00:00Z", "updated_at": "2026-11-25T10:00:00Z",
     "author": {"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d11", "name": "Ann Author"},
     "tags": [{"slug": "news", "name": "News"}], "feature_image": null, "meta_title": null, "meta_description": null,
-    "reading_time": 1, "comments_enabled": true, "comment_count": 0
+    "reading_time": 1, "comments_enabled": true, "comment_count": 0, "url": "https://blog.example.com/posts/hello-world", "source_url": null
 }))]
 pub struct PostSummary {
     #[schema(format = Uuid)]
@@ -231,6 +236,7 @@ pub struct PostSummary {
     pub reading_time: Option<i32>,
     pub comments_enabled: Option<bool>,
     pub comment_count: Option<i32>,
+    pub url: Option<String>,
     pub source_url: Option<String>,
 }
 
@@ -258,7 +264,8 @@ pub(super) fn post_version(view: &PostView, now: NaiveDateTime) -> String {
         .map(|t| format!("{}:{}", t.slug, t.name))
         .collect();
     format!(
-        "{}|{}|{}|{}|{}|{}",
+        "{}|{}|{}|{}|{}|{}|{}",
+        view.url,
         p.id,
         p.updated_at.and_utc().timestamp_micros(),
         p.comment_count,
