@@ -231,34 +231,13 @@ pub fn plain_text(html: &str) -> String {
             (true, None, _) => {}
         }
     }
-    unescape(&text)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The entities the sanitizer writes, back to their characters.
-fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
+    let text = text
+        .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&nbsp;", " ")
         .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
-/// The tag starting at `open` in `rest`: where it ends (after its `>`), whether it closes, and
-/// its lower-case name.
-fn tag_at(rest: &str, open: usize) -> (usize, bool, String) {
-    let end = tag_end(&rest[open..]).map_or(rest.len(), |e| open + e);
-    let tag = &rest[open + 1..end.saturating_sub(1).max(open + 1)];
-    let name = tag
-        .trim_start_matches('/')
-        .chars()
-        .take_while(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    (end, tag.starts_with('/'), name)
+        .replace("&amp;", "&");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The text of (sanitized) HTML as an e-mail's plain part reads it: paragraphs, headings,
@@ -290,7 +269,15 @@ pub fn plain_text_blocks(html: &str) -> String {
     };
     while let Some(open) = rest.find('<') {
         push(&mut text, &rest[..open], in_pre);
-        let (tag_end, closing, name) = tag_at(rest, open);
+        let tag_end = tag_end(&rest[open..]).map_or(rest.len(), |e| open + e);
+        let tag = &rest[open + 1..tag_end.saturating_sub(1).max(open + 1)];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
         if name == "pre" {
             in_pre = !closing;
         }
@@ -304,7 +291,13 @@ pub fn plain_text_blocks(html: &str) -> String {
         rest = &rest[tag_end..];
     }
     push(&mut text, rest, in_pre);
-    let text = unescape(&text);
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", " ")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
     let mut out = String::with_capacity(text.len());
     let mut blank = true;
     for line in text.lines() {
@@ -351,7 +344,15 @@ pub fn prose(html: &str) -> String {
         if in_paragraph > 0 && outside_prose == 0 {
             text.push_str(&rest[..open]);
         }
-        let (tag_end, closing, name) = tag_at(rest, open);
+        let tag_end = tag_end(&rest[open..]).map_or(rest.len(), |e| open + e);
+        let tag = &rest[open + 1..tag_end.saturating_sub(1).max(open + 1)];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
         match name.as_str() {
             "p" if closing => {
                 in_paragraph = in_paragraph.saturating_sub(1);
@@ -367,7 +368,13 @@ pub fn prose(html: &str) -> String {
         }
         rest = &rest[tag_end..];
     }
-    let text = unescape(&text);
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", " ")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.is_empty() {
         plain_text(html)
