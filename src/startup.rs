@@ -209,9 +209,9 @@ async fn prepare_database(
             Some((email, None)) => log::info!("created the first admin {email}"),
             None => {}
         }
-        let post_url = (settings.site == crate::config::SiteSource::Embedded)
-            .then_some(services::site::EXAMPLE_BLOG_POST_URL);
-        services::site::default_url(&mut conn, &public_url, post_url)?;
+        let pages = (settings.site == crate::config::SiteSource::Embedded)
+            .then_some(services::site::EXAMPLE_BLOG);
+        services::site::default_url(&mut conn, &public_url, pages)?;
         let released = db::queue::release_claims(&mut conn, services::now())?;
         if released > 0 {
             log::warn!("{released} e-mail or webhook deliveries were cut short by the last stop; sending them again");

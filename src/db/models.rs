@@ -85,6 +85,9 @@ pub struct Site {
     pub updated_at: NaiveDateTime,
     /// Where the frontend shows a post (`/posts/{slug}`; see `services::site::PostUrls`).
     pub post_url: String,
+    /// Where the e-mailed links lead (`{token}` filled in); empty for the API's endpoints.
+    pub confirm_url: String,
+    pub unsubscribe_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]

@@ -194,6 +194,8 @@ diesel::table! {
         comments_moderated -> Bool,
         updated_at -> Timestamp,
         post_url -> Text,
+        confirm_url -> Text,
+        unsubscribe_url -> Text,
     }
 }
 

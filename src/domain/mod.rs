@@ -27,7 +27,9 @@ pub use states::{
     SubscriberStatus, TokenPurpose, WebhookEvent,
 };
 pub use text::{AnyChars, Line, NO_NUL, Name, Text, Title};
-pub use url::{HttpUrl, HttpUrlOrBlank, ImageUrl, MAX_URL_CHARS, PostUrlTemplate};
+pub use url::{
+    HttpUrl, HttpUrlOrBlank, ImageUrl, MAX_URL_CHARS, PostUrlTemplate, TokenUrlTemplate, url_under,
+};
 
 /// A new time-ordered id (UUID v7) as stored and served.
 pub fn new_id() -> String {

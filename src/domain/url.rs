@@ -99,20 +99,39 @@ url_rule!(
     "must be an absolute http(s) URL or a path starting with /"
 );
 
-/// A post's address on the frontend: an absolute http(s) URL, or a path under the site's URL,
-/// that holds `{slug}` or `{id}` (or both).
-fn post_url_template() -> String {
+/// A page on the frontend: an absolute http(s) URL, or a path under the site's URL, that holds
+/// one of the `placeholders` (e.g. `slug|id`).
+fn page_template(placeholders: &str) -> String {
     let host =
         format!(r"https?://(?:(?:{LABEL}\.)*{TOP_LABEL}|(?:{OCTET}\.){{3}}{OCTET}){PORT}[/?#]");
-    format!(r"(?:{host}{URL_CHARS}*|/(?:[!-.0-\[\]-~]{URL_CHARS}*)?)\{{(?:slug|id)\}}{URL_CHARS}*")
+    format!(
+        r"(?:{host}{URL_CHARS}*|/(?:[!-.0-\[\]-~]{URL_CHARS}*)?)\{{(?:{placeholders})\}}{URL_CHARS}*"
+    )
+}
+
+/// A filled-in template as an absolute URL: a path is put under `base` (the site's URL).
+pub fn url_under(base: &str, filled: String) -> String {
+    if filled.starts_with('/') {
+        format!("{}{filled}", base.trim_end_matches('/'))
+    } else {
+        filled
+    }
 }
 
 url_rule!(
     /// Where the site's frontend shows a post, e.g. `/posts/{slug}`, `/post.html?slug={slug}` or
     /// `https://blog.example/{id}`.
     PostUrlTemplate,
-    whole(&post_url_template()),
+    whole(&page_template("slug|id")),
     "must be a path starting with / or an absolute http(s) URL, holding {slug} or {id}"
+);
+
+url_rule!(
+    /// Where an e-mailed link leads on the frontend, e.g. `/confirm.html?token={token}`, or
+    /// blank for the API's own endpoint.
+    TokenUrlTemplate,
+    whole(&format!("{}|", page_template("token"))),
+    "must be a path starting with / or an absolute http(s) URL holding {token}, or empty"
 );
 
 #[cfg(test)]
@@ -168,6 +187,28 @@ mod tests {
         ] {
             assert!(PostUrlTemplate::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn token_url_templates_hold_a_token_or_are_blank() {
+        for good in [
+            "/unsubscribe.html?token={token}",
+            "https://b.example/c/{token}",
+            " ",
+        ] {
+            assert!(TokenUrlTemplate::parse(good).is_ok(), "{good}");
+        }
+        for bad in ["/confirm.html", "/p/{slug}", "//evil.example/{token}"] {
+            assert!(TokenUrlTemplate::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            url_under("https://b.example/", "/c?t=1".into()),
+            "https://b.example/c?t=1"
+        );
+        assert_eq!(
+            url_under("https://b.example", "https://o.example/".into()),
+            "https://o.example/"
+        );
     }
 
     #[test]

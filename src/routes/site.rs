@@ -8,7 +8,9 @@ use utoipa::ToSchema;
 use super::extract::Json;
 use crate::auth::Admin;
 use crate::db::models::Site;
-use crate::domain::{HttpUrl, HttpUrlOrBlank, Line, PostUrlTemplate, Text, parse_http_url};
+use crate::domain::{
+    HttpUrl, HttpUrlOrBlank, Line, PostUrlTemplate, Text, TokenUrlTemplate, parse_http_url,
+};
 use crate::error::{AppError, FieldErrors};
 use crate::http_cache;
 use crate::services::site::{self, SiteUpdate};
@@ -18,7 +20,8 @@ use crate::state::AppState;
 #[schema(example = json!({"title": "Video Training Blog", "description": "Short lessons, every week", "url": "https://blog.example.com",
     "gift": {"title": "Free video training", "description": "Get immediate access to our video training",
              "url": "https://blog.example.com/gift/video-training"},
-    "comments_moderated": true, "post_url": "/posts/{slug}", "updated_at": "2026-11-25T10:00:00Z"}))]
+    "comments_moderated": true, "post_url": "/posts/{slug}", "confirm_url": "/confirm.html?token={token}",
+    "unsubscribe_url": "", "updated_at": "2026-11-25T10:00:00Z"}))]
 pub struct SiteResponse {
     pub title: String,
     pub description: String,
@@ -30,6 +33,12 @@ pub struct SiteResponse {
     /// Where the frontend shows a post (default `/posts/{slug}`): every post's `url`, and the
     /// links in feeds, sitemaps, newsletters and webhooks, come from it.
     pub post_url: String,
+    /// Where the e-mailed confirmation link leads, `{token}` filled in; empty for the API's own
+    /// `GET /api/v1/subscribers/confirm`.
+    pub confirm_url: String,
+    /// Where the unsubscribe link in e-mails leads, `{token}` filled in; empty for the API's own
+    /// `GET /api/v1/subscribers/unsubscribe`. The `List-Unsubscribe` header always names the API.
+    pub unsubscribe_url: String,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -54,6 +63,8 @@ impl From<Site> for SiteResponse {
             },
             comments_moderated: s.comments_moderated,
             post_url: s.post_url,
+            confirm_url: s.confirm_url,
+            unsubscribe_url: s.unsubscribe_url,
             updated_at: crate::services::utc(s.updated_at),
         }
     }
@@ -79,6 +90,15 @@ pub struct UpdateSiteRequest {
     /// `{slug}` and/or `{id}` filled in (e.g. `/post.html?slug={slug}`).
     #[schema(value_type = Option<PostUrlTemplate>, inline)]
     pub post_url: Option<String>,
+    /// The frontend's page for the e-mailed confirmation link, holding `{token}` (e.g.
+    /// `/confirm.html?token={token}`); the page POSTs the token to
+    /// `/api/v1/subscribers/confirm`. Empty for the API's own endpoint.
+    #[schema(value_type = Option<TokenUrlTemplate>, inline)]
+    pub confirm_url: Option<String>,
+    /// The frontend's page for the e-mailed unsubscribe link, holding `{token}`; the page POSTs
+    /// the token to `/api/v1/subscribers/unsubscribe`. Empty for the API's own endpoint.
+    #[schema(value_type = Option<TokenUrlTemplate>, inline)]
+    pub unsubscribe_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -128,8 +148,12 @@ impl TryFrom<UpdateSiteRequest> for SiteUpdate {
             ),
             gift_url: check("gift.url", gift.url, &|u| site::parse_gift_url(&u)),
             comments_moderated: body.comments_moderated,
-            post_url: check("post_url", body.post_url, &|u| {
-                crate::domain::PostUrlTemplate::parse(&u)
+            post_url: check("post_url", body.post_url, &|u| PostUrlTemplate::parse(&u)),
+            confirm_url: check("confirm_url", body.confirm_url, &|u| {
+                TokenUrlTemplate::parse(&u)
+            }),
+            unsubscribe_url: check("unsubscribe_url", body.unsubscribe_url, &|u| {
+                TokenUrlTemplate::parse(&u)
             }),
         };
         errors.into_result()?;

@@ -297,11 +297,18 @@ pub fn load_copy(
         }
         _ => return Ok(Copy::Skip(message.id)),
     };
-    let unsubscribe = super::subscribers::unsubscribe_url(conn, &reader, links, super::now())?;
-    let rendered = render(&post, &site, &newsletter.subject, public_url, &unsubscribe);
+    let unsubscribe =
+        super::subscribers::unsubscribe_links(conn, &reader, &links.for_site(&site), super::now())?;
+    let rendered = render(
+        &post,
+        &site,
+        &newsletter.subject,
+        public_url,
+        &unsubscribe.page,
+    );
     message.body = rendered.text;
     message.html = rendered.html;
-    message.list_unsubscribe = Some(unsubscribe);
+    message.list_unsubscribe = Some(unsubscribe.one_click);
     Ok(Copy::Send(Box::new(message)))
 }
 

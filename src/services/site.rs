@@ -23,6 +23,8 @@ pub struct SiteUpdate {
     pub gift_url: Option<String>,
     pub comments_moderated: Option<bool>,
     pub post_url: Option<String>,
+    pub confirm_url: Option<String>,
+    pub unsubscribe_url: Option<String>,
 }
 
 /// The gift's address: an absolute http(s) URL, or empty for none.
@@ -47,20 +49,38 @@ pub fn update(conn: &mut Conn, changes: SiteUpdate) -> Result<Site, AppError> {
     })
 }
 
-/// The `post_url` of the example blog built into the binary: its post page.
-pub const EXAMPLE_BLOG_POST_URL: &str = "/post.html?slug={slug}";
+/// Where the frontend served at `/` shows posts and the e-mailed links' pages.
+#[derive(Debug, Clone, Copy)]
+pub struct FrontendPages {
+    pub post_url: &'static str,
+    pub confirm_url: &'static str,
+    pub unsubscribe_url: &'static str,
+}
 
-/// On first start the site's URL is the configured public URL, and posts are where the
-/// frontend `/` serves shows them (`post_url`, when given; else the default `/posts/{slug}`).
+/// The pages of the example blog built into the binary.
+pub const EXAMPLE_BLOG: FrontendPages = FrontendPages {
+    post_url: "/post.html?slug={slug}",
+    confirm_url: "/confirm.html?token={token}",
+    unsubscribe_url: "/unsubscribe.html?token={token}",
+};
+
+/// On first start the site's URL is the configured public URL, and posts and the e-mailed
+/// links lead to the pages of the frontend `/` serves, when it is known (else the defaults:
+/// `/posts/{slug}` and the API's own endpoints).
 pub fn default_url(
     conn: &mut Conn,
     public_url: &str,
-    post_url: Option<&str>,
+    pages: Option<FrontendPages>,
 ) -> Result<(), AppError> {
     let first_start = site::table.filter(site::url.eq(""));
-    match post_url {
-        Some(template) => diesel::update(first_start)
-            .set((site::url.eq(public_url), site::post_url.eq(template)))
+    match pages {
+        Some(p) => diesel::update(first_start)
+            .set((
+                site::url.eq(public_url),
+                site::post_url.eq(p.post_url),
+                site::confirm_url.eq(p.confirm_url),
+                site::unsubscribe_url.eq(p.unsubscribe_url),
+            ))
             .execute(conn)?,
         None => diesel::update(first_start)
             .set(site::url.eq(public_url))
@@ -88,11 +108,7 @@ impl PostUrls {
     /// when the template is a path.
     pub fn post(&self, slug: &str, id: &str) -> String {
         let filled = self.template.replace("{slug}", slug).replace("{id}", id);
-        if filled.starts_with('/') {
-            format!("{}{filled}", self.base)
-        } else {
-            filled
-        }
+        crate::domain::url_under(&self.base, filled)
     }
 }
 

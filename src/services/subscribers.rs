@@ -53,29 +53,41 @@ fn new_token(
     Ok(token)
 }
 
-/// The subscriber's own unsubscribe link (it never expires: old e-mails keep working).
-pub fn unsubscribe_url(
+/// A subscriber's way out of one e-mail, by one token that never expires (old e-mails keep
+/// working).
+pub struct Unsubscribe {
+    /// The link in the text: the site's unsubscribe page (`Links::for_site`).
+    pub page: String,
+    /// The `List-Unsubscribe` header's URL, which mail clients POST to.
+    pub one_click: String,
+}
+
+/// A new unsubscribe token of `s`'s; `links` already the site's.
+pub fn unsubscribe_links(
     conn: &mut Conn,
     s: &Subscriber,
     links: &Links,
     now: NaiveDateTime,
-) -> Result<String, AppError> {
+) -> Result<Unsubscribe, AppError> {
     let token = new_token(conn, &s.id, TokenPurpose::Unsubscribe, None, now)?;
-    Ok(links.unsubscribe(&token))
+    Ok(Unsubscribe {
+        page: links.unsubscribe(&token),
+        one_click: links.one_click(&token),
+    })
 }
 
 /// Queues `message` to a subscriber, with their one-click unsubscribe header.
 fn send(
     conn: &mut Conn,
     s: &Subscriber,
-    unsubscribe: String,
+    unsubscribe: Unsubscribe,
     message: templates::Message,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let envelope = Envelope {
         to: s.email.clone(),
         reply_to: None,
-        list_unsubscribe: Some(unsubscribe),
+        list_unsubscribe: Some(unsubscribe.one_click),
         subscriber_id: Some(s.id.clone()),
     };
     outbox::enqueue(conn, envelope, message, now)?;
@@ -89,6 +101,7 @@ fn send_confirmation(
     links: &Links,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
+    let links = links.for_site(site);
     let token = new_token(
         conn,
         &s.id,
@@ -96,13 +109,13 @@ fn send_confirmation(
         Some(now + Duration::hours(CONFIRM_HOURS)),
         now,
     )?;
-    let unsubscribe = unsubscribe_url(conn, s, links, now)?;
+    let unsubscribe = unsubscribe_links(conn, s, &links, now)?;
     let message = templates::confirm_subscription(
         &site.title,
         &site.gift_title,
         s.name.as_deref(),
         &links.confirm(&token),
-        &unsubscribe,
+        &unsubscribe.page,
     );
     send(conn, s, unsubscribe, message, now)
 }
@@ -222,13 +235,13 @@ pub fn confirm(
             now,
         )?;
         let site = super::site::get(conn)?;
-        let unsubscribe = unsubscribe_url(conn, &s, links, now)?;
+        let unsubscribe = unsubscribe_links(conn, &s, &links.for_site(&site), now)?;
         let gift = (!site.gift_url.is_empty()).then(|| Gift {
             title: &site.gift_title,
             url: &site.gift_url,
             description: &site.gift_description,
         });
-        let message = templates::welcome(&site.title, gift, &unsubscribe);
+        let message = templates::welcome(&site.title, gift, &unsubscribe.page);
         send(conn, &s, unsubscribe, message, now)?;
         Ok((s, site))
     })

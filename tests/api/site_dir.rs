@@ -109,6 +109,14 @@ async fn the_blog_built_into_the_binary_is_served_at_the_root() {
         .expect("get");
     assert_eq!(again.status(), 304);
     assert_problem(app.get("/no-such-page.html", None).await, 404).await;
-    // The API is still the API.
-    assert_eq!(app.get("/api/v1/site", None).await.status(), 200);
+    // The API is still the API, and the site knows the blog's pages from its first start.
+    let site: serde_json::Value = app
+        .get("/api/v1/site", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(site["post_url"], "/post.html?slug={slug}");
+    assert_eq!(site["confirm_url"], "/confirm.html?token={token}");
+    assert_eq!(site["unsubscribe_url"], "/unsubscribe.html?token={token}");
 }

@@ -399,3 +399,79 @@ async fn an_email_is_marked_failed_after_the_last_attempt() {
     assert_eq!(failed["meta"]["total"], 1);
     assert_eq!(failed["data"][0]["attempts"], 2);
 }
+
+#[tokio::test]
+async fn the_emailed_links_lead_to_the_sites_own_pages() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(&smtp).await;
+    let admin = app.admin_token().await;
+    for (field, bad) in [
+        ("confirm_url", "/confirm.html"),
+        ("unsubscribe_url", "//evil.example/{token}"),
+    ] {
+        let problem = assert_problem(
+            app.patch("/api/v1/site", &json!({ field: bad }), Some(&admin))
+                .await,
+            422,
+        )
+        .await;
+        assert!(problem["errors"][field].is_array(), "{problem}");
+    }
+    let res = app
+        .patch(
+            "/api/v1/site",
+            &json!({"url": "https://blog.example", "confirm_url": "/welcome?t={token}",
+                    "unsubscribe_url": "https://lists.example/leave/{token}"}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let site: Value = res.json().await.expect("json");
+    assert_eq!(site["confirm_url"], "/welcome?t={token}");
+
+    subscribe(&app, json!({"email": "reader@example.com"})).await;
+    app.drain_outbox().await;
+    let confirmation = &smtp.to("reader@example.com")[0];
+    let page = link(confirmation, "https://blog.example/welcome?t=");
+    let token = page.rsplit('=').next().expect("token");
+    let leave = link(confirmation, "https://lists.example/leave/");
+    // The header stays the API's: mail clients POST to it without opening a page.
+    let one_click = link(
+        confirmation,
+        &format!("<{}/api/v1/subscribers/unsubscribe?token=", app.address),
+    );
+    assert!(one_click.ends_with(leave.rsplit('/').next().expect("token")));
+
+    // The page hands the token to the API.
+    let res = app
+        .post(
+            &format!("/api/v1/subscribers/confirm?token={token}"),
+            &json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    app.drain_outbox().await;
+    let mails = smtp.to("reader@example.com");
+    let welcome = mails
+        .iter()
+        .find(|m| m.contains("Subject: Welcome"))
+        .expect("welcome");
+    link(welcome, "https://lists.example/leave/");
+
+    // Empty again: the API's own endpoints.
+    let res = app
+        .patch(
+            "/api/v1/site",
+            &json!({"confirm_url": "", "unsubscribe_url": ""}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    subscribe(&app, json!({"email": "other@example.com"})).await;
+    app.drain_outbox().await;
+    link(
+        &smtp.to("other@example.com")[0],
+        &format!("{}/api/v1/subscribers/confirm?token=", app.address),
+    );
+}

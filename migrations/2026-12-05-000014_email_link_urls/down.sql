@@ -1,0 +1,2 @@
+ALTER TABLE site DROP COLUMN unsubscribe_url;
+ALTER TABLE site DROP COLUMN confirm_url;
