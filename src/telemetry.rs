@@ -27,6 +27,14 @@ fn request_id(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
+/// The path as logged: a preview link's token is a secret, like the query string.
+fn loggable(path: &str) -> String {
+    match path.strip_prefix("/api/v1/preview/") {
+        Some(_) => "/api/v1/preview/…".to_string(),
+        None => path.to_string(),
+    }
+}
+
 pub async fn request_id_and_log(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -34,7 +42,7 @@ pub async fn request_id_and_log(
     let started = Instant::now();
     let id = request_id(&req);
     let method = req.method().clone();
-    let path = req.path().to_string();
+    let path = loggable(req.path());
     let header_value = HeaderValue::from_str(&id).ok();
     let result: Result<ServiceResponse<BoxBody>, Error> = match next.call(req).await {
         Ok(mut res) => {

@@ -88,6 +88,8 @@ pub struct Site {
     /// Where the e-mailed links lead (`{token}` filled in); empty for the API's endpoints.
     pub confirm_url: String,
     pub unsubscribe_url: String,
+    /// The frontend's draft preview page; empty for the API's `GET /api/v1/preview/{token}`.
+    pub preview_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]

@@ -196,6 +196,17 @@ diesel::table! {
         post_url -> Text,
         confirm_url -> Text,
         unsubscribe_url -> Text,
+        preview_url -> Text,
+    }
+}
+
+diesel::table! {
+    preview_links (token_hash) {
+        token_hash -> Text,
+        post_id -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
     }
 }
 
@@ -286,6 +297,7 @@ diesel::joinable!(newsletters -> posts (post_id));
 diesel::joinable!(outbox -> newsletters (newsletter_id));
 diesel::joinable!(outbox -> subscribers (subscriber_id));
 diesel::joinable!(posts -> users (author_id));
+diesel::joinable!(preview_links -> posts (post_id));
 diesel::joinable!(subscriber_tokens -> subscribers (subscriber_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
@@ -301,6 +313,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_revisions,
     post_tags,
     posts,
+    preview_links,
     settings,
     site,
     subscriber_tokens,

@@ -9,6 +9,8 @@ pub struct Links {
     confirm: String,
     /// Where the unsubscribe link in an e-mail's text leads, `{token}` to fill in.
     unsubscribe: String,
+    /// Where a draft preview link leads, `{token}` to fill in.
+    preview: String,
     /// The API's one-click endpoint (RFC 8058), `?token=` to follow: mail clients POST to it.
     one_click: String,
     /// The moderation address of one comment, without the id.
@@ -26,6 +28,7 @@ impl Links {
                 format!("{base}/api/v1/subscribers/confirm?token={{token}}")
             },
             unsubscribe: format!("{base}/api/v1/subscribers/unsubscribe?token={{token}}"),
+            preview: format!("{base}/api/v1/preview/{{token}}"),
             one_click: format!("{base}/api/v1/subscribers/unsubscribe?token="),
             comments: format!("{base}/api/v1/comments/"),
         }
@@ -41,6 +44,7 @@ impl Links {
         Links {
             confirm: page(&site.confirm_url, &self.confirm),
             unsubscribe: page(&site.unsubscribe_url, &self.unsubscribe),
+            preview: page(&site.preview_url, &self.preview),
             ..self.clone()
         }
     }
@@ -52,6 +56,11 @@ impl Links {
     /// The link in an e-mail's text: a page that unsubscribes when opened.
     pub fn unsubscribe(&self, token: &str) -> String {
         self.unsubscribe.replace("{token}", token)
+    }
+
+    /// A draft preview link: the site's preview page, or the API's read of it.
+    pub fn preview(&self, token: &str) -> String {
+        self.preview.replace("{token}", token)
     }
 
     /// The `List-Unsubscribe` header's URL: always the API, which mail clients POST to.
@@ -101,10 +110,12 @@ mod tests {
             post_url: "/posts/{slug}".into(),
             confirm_url: "/welcome?t={token}".into(),
             unsubscribe_url: String::new(),
+            preview_url: String::new(),
         };
         let links = Links::new("http://api.example", false);
         let own = links.for_site(&site);
         assert_eq!(own.confirm("t"), "https://blog.example/welcome?t=t");
+        assert_eq!(own.preview("p"), "http://api.example/api/v1/preview/p");
         assert_eq!(
             own.unsubscribe("u"),
             "http://api.example/api/v1/subscribers/unsubscribe?token=u"

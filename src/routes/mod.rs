@@ -66,6 +66,9 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(posts::update)
                 .service(posts::delete)
                 .service(posts::revisions)
+                .service(posts::create_preview_link)
+                .service(posts::revoke_preview_links)
+                .service(posts::preview)
                 .service(comments::create)
                 .service(comments::thread)
                 // `bulk` before `{id}`.

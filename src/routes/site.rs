@@ -21,7 +21,7 @@ use crate::state::AppState;
     "gift": {"title": "Free video training", "description": "Get immediate access to our video training",
              "url": "https://blog.example.com/gift/video-training"},
     "comments_moderated": true, "post_url": "/posts/{slug}", "confirm_url": "/confirm.html?token={token}",
-    "unsubscribe_url": "", "updated_at": "2026-11-25T10:00:00Z"}))]
+    "unsubscribe_url": "", "preview_url": "/preview.html?token={token}", "updated_at": "2026-11-25T10:00:00Z"}))]
 pub struct SiteResponse {
     pub title: String,
     pub description: String,
@@ -39,6 +39,9 @@ pub struct SiteResponse {
     /// Where the unsubscribe link in e-mails leads, `{token}` filled in; empty for the API's own
     /// `GET /api/v1/subscribers/unsubscribe`. The `List-Unsubscribe` header always names the API.
     pub unsubscribe_url: String,
+    /// Where draft preview links lead, `{token}` filled in; empty for the API's own
+    /// `GET /api/v1/preview/{token}`.
+    pub preview_url: String,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -65,6 +68,7 @@ impl From<Site> for SiteResponse {
             post_url: s.post_url,
             confirm_url: s.confirm_url,
             unsubscribe_url: s.unsubscribe_url,
+            preview_url: s.preview_url,
             updated_at: crate::services::utc(s.updated_at),
         }
     }
@@ -99,6 +103,11 @@ pub struct UpdateSiteRequest {
     /// the token to `/api/v1/subscribers/unsubscribe`. Empty for the API's own endpoint.
     #[schema(value_type = Option<TokenUrlTemplate>, inline)]
     pub unsubscribe_url: Option<String>,
+    /// The frontend's page for draft preview links, holding `{token}` (e.g.
+    /// `/preview.html?token={token}`); the page reads `GET /api/v1/preview/{token}`. Empty for
+    /// the API's own endpoint.
+    #[schema(value_type = Option<TokenUrlTemplate>, inline)]
+    pub preview_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -153,6 +162,9 @@ impl TryFrom<UpdateSiteRequest> for SiteUpdate {
                 TokenUrlTemplate::parse(&u)
             }),
             unsubscribe_url: check("unsubscribe_url", body.unsubscribe_url, &|u| {
+                TokenUrlTemplate::parse(&u)
+            }),
+            preview_url: check("preview_url", body.preview_url, &|u| {
                 TokenUrlTemplate::parse(&u)
             }),
         };

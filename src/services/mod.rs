@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod post_input;
 pub mod post_list;
 pub mod posts;
+pub mod previews;
 pub mod search;
 pub mod secrets;
 pub mod site;

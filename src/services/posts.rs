@@ -210,7 +210,7 @@ pub fn find_id(conn: &mut Conn, reference: &str) -> Result<Option<String>, AppEr
 }
 
 /// One post's author and tags, with fixed SQL (prepared once per connection).
-fn view(conn: &mut Conn, post: Post) -> Result<PostView, AppError> {
+pub(super) fn view(conn: &mut Conn, post: Post) -> Result<PostView, AppError> {
     let author_name = users::table
         .find(&post.author_id)
         .select(users::name)
@@ -233,7 +233,7 @@ fn view(conn: &mut Conn, post: Post) -> Result<PostView, AppError> {
 }
 
 /// A post the caller may change: 404 if they cannot even see it, 403 if they see but may not edit.
-fn editable(
+pub(super) fn editable(
     conn: &mut Conn,
     caller: &Caller,
     reference: &str,

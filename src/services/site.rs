@@ -25,6 +25,7 @@ pub struct SiteUpdate {
     pub post_url: Option<String>,
     pub confirm_url: Option<String>,
     pub unsubscribe_url: Option<String>,
+    pub preview_url: Option<String>,
 }
 
 /// The gift's address: an absolute http(s) URL, or empty for none.
@@ -55,6 +56,7 @@ pub struct FrontendPages {
     pub post_url: &'static str,
     pub confirm_url: &'static str,
     pub unsubscribe_url: &'static str,
+    pub preview_url: &'static str,
 }
 
 /// The pages of the example blog built into the binary.
@@ -62,6 +64,7 @@ pub const EXAMPLE_BLOG: FrontendPages = FrontendPages {
     post_url: "/post.html?slug={slug}",
     confirm_url: "/confirm.html?token={token}",
     unsubscribe_url: "/unsubscribe.html?token={token}",
+    preview_url: "/preview.html?token={token}",
 };
 
 /// On first start the site's URL is the configured public URL, and posts and the e-mailed
@@ -80,6 +83,7 @@ pub fn default_url(
                 site::post_url.eq(p.post_url),
                 site::confirm_url.eq(p.confirm_url),
                 site::unsubscribe_url.eq(p.unsubscribe_url),
+                site::preview_url.eq(p.preview_url),
             ))
             .execute(conn)?,
         None => diesel::update(first_start)

@@ -16,6 +16,7 @@ mod moving_in;
 mod newsletters;
 mod openapi;
 mod posts;
+mod previews;
 mod process;
 mod robustness;
 mod roles;

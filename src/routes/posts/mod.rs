@@ -4,7 +4,9 @@ mod shapes;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub use self::shapes::{
     AuthorRef, PostField, PostResponse, PostSort, PostSummary, PostsQuery, RevisionResponse,
@@ -22,6 +24,7 @@ use crate::services::idempotency::{self, Replay};
 use crate::services::import::{self as post_import, ImportReport};
 use crate::services::post_input::{CreatePostRequest, UpdatePostRequest};
 use crate::services::posts::{self, PostFilter, Sort, Viewer};
+use crate::services::previews;
 use crate::state::AppState;
 
 fn viewer(auth: MaybeAuthUser) -> Viewer {
@@ -394,4 +397,120 @@ pub async fn import(
     let outcomes =
         crate::db::run_long(&state.db, move |c| posts::import(c, &auth, items, now)).await?;
     Ok(HttpResponse::Ok().json(post_import::report(outcomes)))
+}
+
+/// How long a new preview link works.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PreviewLinkQuery {
+    /// Days until the link stops working, 1 to 90 (default 7).
+    #[param(minimum = 1, maximum = 90, example = 7)]
+    pub expires_in_days: Option<i64>,
+}
+
+/// A new preview link. The token is shown only here: Byline keeps its hash.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"url": "https://blog.example.com/preview.html?token=kq3V0cT1Yk7x9mB2pZ8wL4nR6sD0fH5j",
+    "token": "kq3V0cT1Yk7x9mB2pZ8wL4nR6sD0fH5j", "expires_at": "2026-12-09T10:00:00Z"}))]
+pub struct PreviewLinkResponse {
+    /// The frontend's preview page for it (the site's `preview_url`), or the API's own read.
+    pub url: String,
+    /// Read the post with it at `GET /api/v1/preview/{token}`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Makes a draft preview link (editors, or the post's author): whoever holds it reads the post
+/// in any status, until it expires or is revoked, without signing in.
+#[utoipa::path(
+    operation_id = "createPreviewLink",
+    tag = "posts",
+    security(("bearer" = [])),
+    params(("post" = String, Path, description = "The post's id or slug"), PreviewLinkQuery),
+    responses(
+        (status = 201, description = "The new link", body = PreviewLinkResponse,
+            headers(("Cache-Control" = String, description = "`no-store`: the token is a secret"))),
+        (status = 400, description = "`expires_in_days` out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/posts/{post}/preview-links")]
+pub async fn create_preview_link(
+    auth: Caller,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+    query: web::Query<PreviewLinkQuery>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Author)?;
+    let days = query.expires_in_days.unwrap_or(previews::DEFAULT_DAYS);
+    if !(1..=previews::MAX_DAYS).contains(&days) {
+        return Err(AppError::BadRequest(format!(
+            "expires_in_days must be from 1 to {}.",
+            previews::MAX_DAYS
+        )));
+    }
+    let reference = reference.into_inner();
+    let links = state.links.clone();
+    let link = crate::db::run(&state.db, move |c| {
+        previews::create(c, &auth, &reference, days, &links, now())
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(PreviewLinkResponse {
+            url: link.url,
+            token: link.token,
+            expires_at: crate::services::utc(link.expires_at),
+        }))
+}
+
+/// Revokes every preview link of a post (editors, or the post's author).
+#[utoipa::path(
+    operation_id = "revokePreviewLinks",
+    tag = "posts",
+    security(("bearer" = [])),
+    params(("post" = String, Path, description = "The post's id or slug")),
+    responses((status = 204, description = "Revoked (also when there were none)"))
+)]
+#[delete("/posts/{post}/preview-links")]
+pub async fn revoke_preview_links(
+    auth: Caller,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Role::Author)?;
+    let reference = reference.into_inner();
+    crate::db::run(&state.db, move |c| {
+        previews::revoke_all(c, &auth, &reference, now())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A post through its preview link, in whatever status it is: the shape of `GET
+/// /api/v1/posts/{post}`, never cached, never indexed. No sign-in: the token is the key.
+#[utoipa::path(
+    operation_id = "getPreview",
+    tag = "posts",
+    security(()),
+    params(("token" = String, Path, description = "The preview link's token")),
+    responses(
+        (status = 200, description = "The post", body = PostResponse,
+            headers(("Cache-Control" = String, description = "`private, no-store`"),
+                    ("X-Robots-Tag" = String, description = "`noindex`"))),
+        (status = 404, description = "Not a valid link (never made, revoked, or its post deleted)", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The link has expired", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/preview/{token}")]
+pub async fn preview(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let now = now();
+    let view = crate::db::read_point(&state.db, move |c| previews::read(c, &token, now)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header(("X-Robots-Tag", "noindex"))
+        .json(PostResponse::new(view, now)))
 }
