@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Upload throughput: N uploads of a SIZE-byte PNG-typed file through POST /api/v1/media, one
+# Upload throughput: N uploads of a SIZE-byte PDF-typed file through POST /api/v1/media, one
 # after another from one client, and the time to serve them back.
 #
 #   bash bench/media.sh           # N=200 SIZE=1048576 by default
@@ -24,13 +24,13 @@ base = f"http://127.0.0.1:{port}"
 req = urllib.request.Request(base + "/api/v1/auth/login",
     json.dumps({"email": "bench@example.com", "password": "bench-password"}).encode(), {"content-type": "application/json"})
 token = json.loads(urllib.request.urlopen(req).read())["access_token"]
-png_header = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000400000003000806000000")
+pdf_header = b"%PDF-1.4\n"  # stored as it comes: this measures the file path, not resizing
 urls = []
 start = time.time()
 for i in range(n):
-    data = png_header + os.urandom(size - len(png_header))  # distinct content each time
+    data = pdf_header + os.urandom(size - len(pdf_header))  # distinct content each time
     boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f{i}.png\"\r\n"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f{i}.pdf\"\r\n"
             f"Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
     r = urllib.request.Request(base + "/api/v1/media", body, {"content-type": f"multipart/form-data; boundary={boundary}",
                                                             "authorization": f"Bearer {token}"})

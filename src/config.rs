@@ -28,6 +28,10 @@ pub struct Settings {
     pub media_limit: usize,
     /// Where uploaded files are kept.
     pub media_dir: PathBuf,
+    /// The widths of the resized copies of uploaded photos (only those narrower are made).
+    pub media_widths: Vec<u32>,
+    /// The most pixels an uploaded photo may have (it is decoded to make its copies).
+    pub media_max_pixels: u64,
     /// The site served at `/`; e-mail links then open its pages.
     pub site: SiteSource,
     /// Login attempts per client IP per minute.
@@ -134,6 +138,11 @@ impl Settings {
             move_in_limit: number("BYLINE_MOVE_IN_LIMIT", 256 << 20, 1024, 1 << 40)?,
             media_limit: number("BYLINE_MEDIA_LIMIT", 10 << 20, 1024, 1 << 32)?,
             media_dir: PathBuf::from(var("BYLINE_MEDIA_DIR")?.unwrap_or_else(|| "media".into())),
+            media_widths: match var("BYLINE_MEDIA_WIDTHS")? {
+                Some(list) => parse_widths(&list).context("BYLINE_MEDIA_WIDTHS")?,
+                None => DEFAULT_MEDIA_WIDTHS.to_vec(),
+            },
+            media_max_pixels: number("BYLINE_MEDIA_MAX_PIXELS", 40_000_000, 1, 1 << 32)?,
             site: match var("BYLINE_SITE_DIR")? {
                 None => SiteSource::Embedded,
                 Some(dir) if dir == "none" => SiteSource::None,
@@ -203,6 +212,8 @@ impl Settings {
             import_limit: 32 << 20,
             move_in_limit: 256 << 20,
             media_limit: 10 << 20,
+            media_widths: DEFAULT_MEDIA_WIDTHS.to_vec(),
+            media_max_pixels: 40_000_000,
             login_per_minute: 10,
             comments_per_minute: 20,
             comments_per_post_per_minute: 60,
@@ -275,6 +286,23 @@ fn boolean(name: &str, default: bool) -> anyhow::Result<bool> {
         Some("0" | "false" | "no" | "off") => Ok(false),
         Some(other) => bail!("{name} must be true or false, got {other:?}"),
     }
+}
+
+const DEFAULT_MEDIA_WIDTHS: [u32; 4] = [320, 640, 1280, 1920];
+
+/// `320,640,1280`: up to 8 widths from 16 to 8192 pixels; empty for no copies.
+fn parse_widths(list: &str) -> anyhow::Result<Vec<u32>> {
+    let widths = split_list(list)
+        .iter()
+        .map(|w| match w.parse::<u32>() {
+            Ok(n) if (16..=8192).contains(&n) => Ok(n),
+            _ => bail!("{w:?} is not a width from 16 to 8192"),
+        })
+        .collect::<anyhow::Result<Vec<u32>>>()?;
+    if widths.len() > 8 {
+        bail!("at most 8 widths");
+    }
+    Ok(widths)
 }
 
 fn split_list(s: &str) -> Vec<String> {

@@ -309,4 +309,6 @@ pub struct Media {
     pub alt: String,
     pub uploaded_by: Option<String>,
     pub created_at: NaiveDateTime,
+    /// JSON: the resized copies (`services::media::Variant`), widest first.
+    pub variants: String,
 }

@@ -75,6 +75,7 @@ diesel::table! {
         alt -> Text,
         uploaded_by -> Nullable<Text>,
         created_at -> Timestamp,
+        variants -> Text,
     }
 }
 

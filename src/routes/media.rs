@@ -17,11 +17,29 @@ use crate::error::{AppError, FieldErrors, Problem};
 use crate::services::media;
 use crate::state::AppState;
 
+/// A resized copy of an image, for `srcset`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"width": 640, "height": 336,
+    "url": "https://blog.example.com/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08-640w.png",
+    "bytes": 20417}))]
+pub struct VariantResponse {
+    pub width: u32,
+    pub height: u32,
+    pub url: String,
+    pub bytes: u64,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d80",
     "url": "https://blog.example.com/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.png",
     "filename": "cover.png", "content_type": "image/png", "bytes": 48213, "width": 1200, "height": 630,
-    "alt": "The cover", "uploaded_by": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d11", "created_at": "2026-11-25T10:00:00Z"}))]
+    "alt": "The cover", "uploaded_by": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d11", "created_at": "2026-11-25T10:00:00Z",
+    "variants": [
+        {"width": 640, "height": 336, "bytes": 20417,
+         "url": "https://blog.example.com/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08-640w.png"},
+        {"width": 320, "height": 168, "bytes": 6120,
+         "url": "https://blog.example.com/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08-320w.png"}
+    ]}))]
 pub struct MediaResponse {
     #[schema(format = Uuid)]
     pub id: String,
@@ -38,10 +56,22 @@ pub struct MediaResponse {
     #[schema(format = Uuid)]
     pub uploaded_by: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Resized copies of a JPEG, PNG or WebP image at the `BYLINE_MEDIA_WIDTHS` narrower than
+    /// it, widest first: same format, upright, without EXIF/GPS. Empty for other files.
+    pub variants: Vec<VariantResponse>,
 }
 
 fn response(m: Media, public_url: &str) -> MediaResponse {
     MediaResponse {
+        variants: media::variants_of(&m)
+            .into_iter()
+            .map(|v| VariantResponse {
+                url: format!("{public_url}/media/{}", v.name),
+                width: v.width,
+                height: v.height,
+                bytes: v.bytes,
+            })
+            .collect(),
         url: format!("{public_url}/media/{}", m.name),
         id: m.id,
         filename: m.filename,
@@ -88,7 +118,9 @@ async fn read_file_field(
 }
 
 /// Uploads one file in the multipart field `file` (authors and up). Its type is decided from
-/// its bytes; other types are a 415, files over the limit a 413.
+/// its bytes; other types are a 415, files over the limit a 413. JPEG, PNG and WebP images get
+/// resized `variants`; one with more than `BYLINE_MEDIA_MAX_PIXELS` pixels is a 422, as is one
+/// that cannot be decoded. Metadata (EXIF, GPS) is removed from the stored original too.
 #[utoipa::path(
     operation_id = "uploadMedia",
     tag = "media",
@@ -98,6 +130,8 @@ async fn read_file_field(
         (status = 201, description = "Stored", body = MediaResponse, headers(("Location" = String))),
         (status = 400, description = "No `file` field", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Over BYLINE_MEDIA_LIMIT", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An image with more pixels than BYLINE_MEDIA_MAX_PIXELS, or one that cannot be decoded (`errors.file`)",
+            body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not multipart, or not an accepted type", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -129,8 +163,16 @@ pub async fn upload(
     let upload = super::extract::within(deadline, read_file_field(form, limit)).await?;
     let (filename, bytes) = upload.ok_or_else(|| FieldErrors::single("file", "is required"))?;
     let dir = state.settings.media_dir.clone();
+    let rules = media::ImageRules {
+        widths: state.settings.media_widths.clone(),
+        max_pixels: state.settings.media_max_pixels,
+    };
+    // Decoding and resizing hold no database connection.
+    let prepared = web::block(move || media::prepare(&dir, &bytes, &rules))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
     let stored = crate::db::run(&state.db, move |c| {
-        media::store(c, &dir, &auth, &filename, &bytes)
+        media::record(c, &auth, &filename, prepared)
     })
     .await?;
     Ok(HttpResponse::Created()

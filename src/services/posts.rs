@@ -278,6 +278,12 @@ impl Rendered {
             html,
         })
     }
+
+    /// Gives each image that is one of our uploads a `srcset` of its resized copies.
+    pub fn with_image_copies(mut self, conn: &mut Conn) -> Result<Rendered, AppError> {
+        self.html = super::media::with_srcset(conn, &self.html)?;
+        Ok(self)
+    }
 }
 
 /// What is stored for a draft whose body is already rendered.
@@ -412,7 +418,7 @@ pub fn create_idempotent(
     now: NaiveDateTime,
     answer: impl FnOnce(PostView) -> Result<Replay, AppError>,
 ) -> Result<Replay, AppError> {
-    let rendered = Rendered::of(draft.body.as_ref())?;
+    let rendered = Rendered::of(draft.body.as_ref())?.with_image_copies(conn)?;
     db::write_transaction(conn, |c| {
         if let Some(key) = key
             && let Some(previous) = idempotency::find(c, &caller.user_id, key, request_hash)?
@@ -716,7 +722,7 @@ pub fn update(
             let before = editable_view(conn, caller, reference, now)?;
             precondition(&before)?;
             let draft = patch.clone().apply(draft_of(&before, now));
-            let rendered = Rendered::of(draft.body.as_ref())?;
+            let rendered = Rendered::of(draft.body.as_ref())?.with_image_copies(conn)?;
             Some((before, draft, rendered))
         } else {
             None
@@ -733,7 +739,7 @@ pub fn update(
                 }
                 None => {
                     let draft = patch.clone().apply(draft_of(&current, now));
-                    let rendered = Rendered::of(draft.body.as_ref())?;
+                    let rendered = Rendered::of(draft.body.as_ref())?.with_image_copies(conn)?;
                     (draft, rendered)
                 }
             };

@@ -537,10 +537,13 @@ async fn the_rest_of_the_table() {
     assert_problem(res, 409).await;
 
     // A range past the file's end is a 416 in problem+json.
-    let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\0\0\x01\x01\x00\x05\x18\xd8N\0\0\0\0IEND\xaeB`\x82";
+    let mut png = Vec::new();
+    image::DynamicImage::new_rgb8(1, 1)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
     let form = reqwest::multipart::Form::new().part(
         "file",
-        reqwest::multipart::Part::bytes(png.to_vec()).file_name("p.png"),
+        reqwest::multipart::Part::bytes(png).file_name("p.png"),
     );
     let uploaded: Value = app
         .request(Method::POST, "/api/v1/media", Some(&admin))

@@ -7,7 +7,6 @@ use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_app_with};
 
 const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 const GIF: &str = "R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==";
-const JPEG: &str = "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=";
 const WEBP: &str = "UklGRiIAAABXRUJQVlA4IBYAAAAwAQCdASoBAAEADsD+JaQAA3AAAAAA";
 
 fn bytes(b64: &str) -> Vec<u8> {
@@ -31,7 +30,7 @@ async fn each_accepted_type_is_stored_and_served() {
     for (name, data, mime, size) in [
         ("a.png", bytes(PNG), "image/png", Some(1)),
         ("b.gif", bytes(GIF), "image/gif", Some(1)),
-        ("c.jpg", bytes(JPEG), "image/jpeg", Some(1)),
+        ("c.jpg", jpeg_1x1(), "image/jpeg", Some(1)),
         ("d.webp", bytes(WEBP), "image/webp", Some(1)),
         ("e.pdf", pdf, "application/pdf", None),
     ] {
@@ -220,4 +219,285 @@ async fn alt_text_and_deletion_follow_ownership() {
         404
     );
     assert_problem(app.get("/api/v1/media", None).await, 401).await;
+}
+
+/// A picture with a gradient, so resizing has something to average.
+fn picture(width: u32, height: u32) -> image::DynamicImage {
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, 120])
+    }))
+}
+
+fn encoded(picture: &image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
+    let mut out = Vec::new();
+    picture
+        .write_to(&mut std::io::Cursor::new(&mut out), format)
+        .expect("encode");
+    out
+}
+
+/// A JPEG as a phone takes it: EXIF saying "rotate 90° clockwise to view", and a GPS position.
+fn phone_photo(width: u32, height: u32) -> Vec<u8> {
+    let jpeg = encoded(&picture(width, height), image::ImageFormat::Jpeg);
+    let mut tiff: Vec<u8> = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
+    tiff.extend([0, 2]); // IFD0: two entries
+    tiff.extend([0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]); // Orientation = 6
+    tiff.extend([0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 38]); // GPS IFD at 38
+    tiff.extend([0, 0, 0, 0]);
+    tiff.extend([0, 1]); // GPS IFD: one entry
+    tiff.extend([0, 1, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]); // GPSLatitudeRef = "N"
+    tiff.extend([0, 0, 0, 0]);
+    let mut app1 = b"Exif\x00\x00".to_vec();
+    app1.extend(tiff);
+    let length = u16::try_from(app1.len() + 2).expect("short");
+    let mut photo = jpeg[..2].to_vec(); // SOI
+    photo.extend([0xff, 0xe1]);
+    photo.extend(length.to_be_bytes());
+    photo.extend(app1);
+    photo.extend(&jpeg[2..]);
+    photo
+}
+
+fn jpeg_1x1() -> Vec<u8> {
+    encoded(&picture(1, 1), image::ImageFormat::Jpeg)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+async fn fetch_bytes(app: &TestApp, url: &str) -> Vec<u8> {
+    let res = app.client.get(url).send().await.expect("get file");
+    assert_eq!(res.status(), 200, "{url}");
+    res.bytes().await.expect("body").to_vec()
+}
+
+#[tokio::test]
+async fn photos_get_copies_at_the_widths_narrower_than_them() {
+    let app = spawn_app().await;
+    let (_, author) = app.user_with_role("author").await;
+    let original = encoded(&picture(1000, 500), image::ImageFormat::Png);
+    let res = upload(&app, &author, "wide.png", original.clone()).await;
+    assert_eq!(res.status(), 201);
+    let item: Value = res.json().await.expect("json");
+    assert_eq!(
+        (item["width"].clone(), item["height"].clone()),
+        (json!(1000), json!(500))
+    );
+    let variants = item["variants"].as_array().expect("variants");
+    let sizes: Vec<(u64, u64)> = variants
+        .iter()
+        .map(|v| {
+            (
+                v["width"].as_u64().unwrap_or(0),
+                v["height"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sizes,
+        [(640, 320), (320, 160)],
+        "widest first, 1280 and 1920 skipped"
+    );
+    for variant in variants {
+        let url = variant["url"].as_str().expect("url");
+        let served = fetch_bytes(&app, url).await;
+        assert_eq!(variant["bytes"], served.len());
+        assert_eq!(
+            image::guess_format(&served).expect("format"),
+            image::ImageFormat::Png
+        );
+        let decoded = image::load_from_memory(&served).expect("decodes");
+        assert_eq!(
+            (u64::from(decoded.width()), u64::from(decoded.height())),
+            (
+                variant["width"].as_u64().unwrap_or(0),
+                variant["height"].as_u64().unwrap_or(0)
+            )
+        );
+    }
+    // Without metadata, the original is kept byte for byte.
+    assert_eq!(
+        fetch_bytes(&app, item["url"].as_str().expect("url")).await,
+        original
+    );
+    let one: Value = app
+        .get(
+            &format!("/api/v1/media/{}", item["id"].as_str().expect("id")),
+            Some(&author),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(one["variants"], item["variants"]);
+
+    let small = upload(
+        &app,
+        &author,
+        "small.png",
+        encoded(&picture(300, 200), image::ImageFormat::Png),
+    )
+    .await;
+    let small: Value = small.json().await.expect("json");
+    assert_eq!(small["variants"], json!([]), "narrower than every width");
+    let gif: Value = upload(&app, &author, "a.gif", bytes(GIF))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(gif["variants"], json!([]));
+
+    let webp = encoded(&picture(700, 350), image::ImageFormat::WebP);
+    let webp: Value = upload(&app, &author, "w.webp", webp)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(webp["variants"].as_array().map(Vec::len), Some(2));
+    let copy = fetch_bytes(&app, webp["variants"][0]["url"].as_str().expect("url")).await;
+    assert_eq!(
+        image::guess_format(&copy).expect("format"),
+        image::ImageFormat::WebP
+    );
+
+    // Deleting the upload removes its copies too.
+    let names: Vec<String> = variants
+        .iter()
+        .map(|v| {
+            v["url"]
+                .as_str()
+                .unwrap_or("")
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    let path = format!("/api/v1/media/{}", item["id"].as_str().expect("id"));
+    assert_eq!(app.delete(&path, Some(&author)).await.status(), 204);
+    for name in names {
+        assert!(!app.dir.path().join("media").join(name).exists());
+    }
+}
+
+#[tokio::test]
+async fn phone_photos_are_turned_upright_and_lose_their_exif() {
+    let app = spawn_app().await;
+    let (_, author) = app.user_with_role("author").await;
+    let photo = phone_photo(1000, 400);
+    assert!(contains(&photo, b"Exif"), "the test photo carries EXIF");
+    let res = upload(&app, &author, "IMG_0001.jpg", photo).await;
+    assert_eq!(res.status(), 201);
+    let item: Value = res.json().await.expect("json");
+    assert_eq!(
+        (item["width"].clone(), item["height"].clone()),
+        (json!(400), json!(1000))
+    );
+    assert_eq!(item["content_type"], "image/jpeg");
+    let variants = item["variants"].as_array().expect("variants");
+    assert_eq!(variants.len(), 1);
+    assert_eq!(
+        (variants[0]["width"].clone(), variants[0]["height"].clone()),
+        (json!(320), json!(800))
+    );
+    for url in [item["url"].as_str(), variants[0]["url"].as_str()] {
+        let served = fetch_bytes(&app, url.expect("url")).await;
+        assert!(
+            !contains(&served, b"Exif"),
+            "no EXIF (or GPS) left in {url:?}"
+        );
+        assert_eq!(
+            image::guess_format(&served).expect("format"),
+            image::ImageFormat::Jpeg
+        );
+        let decoded = image::load_from_memory(&served).expect("decodes");
+        assert!(decoded.height() > decoded.width(), "upright: {url:?}");
+    }
+    assert_eq!(
+        item["bytes"],
+        fetch_bytes(&app, item["url"].as_str().expect("url"))
+            .await
+            .len()
+    );
+}
+
+#[tokio::test]
+async fn images_too_large_to_decode_safely_are_refused() {
+    let app = spawn_app().await;
+    let (_, author) = app.user_with_role("author").await;
+    // A 1×1 PNG whose header claims 30000×30000 pixels: 3.6 GB once decoded.
+    let mut bomb = encoded(&picture(1, 1), image::ImageFormat::Png);
+    bomb[16..20].copy_from_slice(&30_000u32.to_be_bytes());
+    bomb[20..24].copy_from_slice(&30_000u32.to_be_bytes());
+    let body = assert_problem(upload(&app, &author, "bomb.png", bomb).await, 422).await;
+    let message = body["errors"]["file"][0].as_str().unwrap_or("");
+    assert!(message.contains("30000×30000"), "{body}");
+
+    let mut broken = encoded(&picture(400, 400), image::ImageFormat::Png);
+    broken.truncate(broken.len() / 2);
+    let body = assert_problem(upload(&app, &author, "half.png", broken).await, 422).await;
+    assert!(
+        body["errors"]["file"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("not a readable image"),
+        "{body}"
+    );
+
+    let list: Value = app
+        .get("/api/v1/media", Some(&author))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["meta"]["total"], 0, "nothing recorded");
+    let files = std::fs::read_dir(app.dir.path().join("media")).map_or(0, |d| d.count());
+    assert_eq!(files, 0, "nothing written");
+}
+
+#[tokio::test]
+async fn uploaded_images_in_posts_get_a_srcset_of_their_copies() {
+    let app = spawn_app().await;
+    let (_, author) = app.user_with_role("author").await;
+    let item: Value = upload(
+        &app,
+        &author,
+        "wide.png",
+        encoded(&picture(1000, 500), image::ImageFormat::Png),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let url = item["url"].as_str().expect("url");
+    let markdown = format!(
+        "A wave:\n\n![A wave]({url})\n\nAnd one from elsewhere: ![x](https://example.com/media/{}.png)",
+        "a".repeat(64)
+    );
+    let res = app
+        .post(
+            "/api/v1/posts",
+            &json!({"title": "Waves", "markdown": markdown, "status": "published"}),
+            Some(&author),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let post: Value = app
+        .get("/api/v1/posts/waves", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let html = post["html"].as_str().expect("html");
+    let stem = url.trim_end_matches(".png");
+    let expected = format!(
+        "srcset=\"{stem}-320w.png 320w, {stem}-640w.png 640w, {url} 1000w\" sizes=\"(max-width: 50em) 100vw, 50em\""
+    );
+    assert!(html.contains(&expected), "{html}");
+    assert_eq!(
+        html.matches("srcset=").count(),
+        1,
+        "only our own uploads: {html}"
+    );
 }

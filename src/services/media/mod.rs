@@ -1,0 +1,358 @@
+//! Media: files are named by the SHA-256 of their bytes and typed by their bytes (not by their
+//! name or declared type); rows hold what the API shows. Photos get resized copies (`images`),
+//! named after their original: `<sha256>-<width>w.<ext>`.
+
+mod images;
+
+use std::path::{Path, PathBuf};
+
+use diesel::prelude::*;
+
+use crate::db::models::Media;
+use crate::db::schema::media;
+use crate::db::{self, Conn};
+use crate::domain::{Caller, Listing, Paging, Text, new_id, parse_id};
+use crate::error::{AppError, FieldErrors};
+
+pub use images::ImageRules;
+
+/// A resized copy of an image, as the row keeps it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Variant {
+    pub width: u32,
+    pub height: u32,
+    /// The file's name under the media directory.
+    pub name: String,
+    pub bytes: u64,
+}
+
+/// The copies a row lists; a row written before copies existed has none.
+pub fn variants_of(item: &Media) -> Vec<Variant> {
+    serde_json::from_str(&item.variants).unwrap_or_default()
+}
+
+/// The types accepted, as detected from the bytes, with the extension they are stored under.
+const ALLOWED: [(&str, &str); 6] = [
+    ("image/jpeg", "jpg"),
+    ("image/png", "png"),
+    ("image/gif", "gif"),
+    ("image/webp", "webp"),
+    ("image/avif", "avif"),
+    ("application/pdf", "pdf"),
+];
+
+/// Text for readers who cannot see the image.
+pub type AltText = Text<0, 500>;
+
+/// The type of a file from its first bytes; `None` for anything not accepted (SVG included:
+/// it can carry scripts).
+pub fn detect(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    let kind = infer::get(bytes)?;
+    ALLOWED
+        .iter()
+        .copied()
+        .find(|(mime, _)| *mime == kind.mime_type())
+}
+
+/// A stored file's name: 64 hex digits, for a copy `-<width>w`, a dot, a known extension.
+/// Anything else (`..`, slashes) can never name a file.
+pub fn valid_name(name: &str) -> bool {
+    let Some((stem, ext)) = name.split_once('.') else {
+        return false;
+    };
+    let hash = match stem.split_once('-') {
+        Some((hash, width)) => match width.strip_suffix('w') {
+            Some(digits)
+                if (1..=5).contains(&digits.len())
+                    && digits.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                hash
+            }
+            _ => return false,
+        },
+        None => stem,
+    };
+    hash.len() == 64
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && ALLOWED.iter().any(|(_, e)| *e == ext)
+}
+
+pub fn path_of(dir: &Path, name: &str) -> Option<PathBuf> {
+    valid_name(name).then(|| dir.join(name))
+}
+
+/// An upload whose files are written, ready to be recorded.
+#[derive(Debug)]
+pub struct Prepared {
+    name: String,
+    content_type: &'static str,
+    bytes: usize,
+    size: Option<(u32, u32)>,
+    variants: Vec<Variant>,
+}
+
+/// Checks the type, makes the copies and writes every file: the slow part of an upload, done
+/// before any database work. A photo too large to decode safely, or not decodable, is a 422.
+pub fn prepare(dir: &Path, bytes: &[u8], rules: &ImageRules) -> Result<Prepared, AppError> {
+    let (content_type, ext) = detect(bytes).ok_or_else(|| {
+        AppError::UnsupportedMediaType(
+            "Upload a JPEG, PNG, GIF, WebP or AVIF image, or a PDF.".into(),
+        )
+    })?;
+    let processed = match images::format_of(content_type) {
+        Some(format) => Some(
+            images::process(bytes, format, rules)
+                .map_err(|e| FieldErrors::single("file", e.to_string()))?,
+        ),
+        None => None,
+    };
+    let original = processed.as_ref().map_or(bytes, |p| &p.original.bytes);
+    let hash = crate::crypto::sha256_hex(original);
+    let name = format!("{hash}.{ext}");
+    write_once(dir, &name, original)?;
+    let mut variants = Vec::new();
+    for copy in processed.iter().flat_map(|p| &p.variants) {
+        let name = format!("{hash}-{}w.{ext}", copy.width);
+        write_once(dir, &name, &copy.bytes)?;
+        variants.push(Variant {
+            width: copy.width,
+            height: copy.height,
+            name,
+            bytes: copy.bytes.len() as u64,
+        });
+    }
+    let size = match &processed {
+        Some(p) => Some((p.original.width, p.original.height)),
+        None if content_type.starts_with("image/") => imagesize::blob_size(bytes)
+            .ok()
+            .and_then(|s| Some((u32::try_from(s.width).ok()?, u32::try_from(s.height).ok()?))),
+        None => None,
+    };
+    Ok(Prepared {
+        name,
+        content_type,
+        bytes: original.len(),
+        size,
+        variants,
+    })
+}
+
+/// Writes a file under its content-derived name unless it is there already; written aside,
+/// then renamed, so a reader never sees half a file.
+fn write_once(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), AppError> {
+    let path = dir.join(name);
+    if path.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).map_err(|e| AppError::Internal(e.into()))?;
+    let partial = dir.join(format!(".{name}.{}", new_id()));
+    std::fs::write(&partial, bytes).map_err(|e| AppError::Internal(e.into()))?;
+    std::fs::rename(&partial, &path).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(())
+}
+
+/// Records an upload whose files `prepare` wrote.
+pub fn record(
+    conn: &mut Conn,
+    uploader: &Caller,
+    filename: &str,
+    prepared: Prepared,
+) -> Result<Media, AppError> {
+    let (width, height) = match prepared.size {
+        Some((w, h)) => (i32::try_from(w).ok(), i32::try_from(h).ok()),
+        None => (None, None),
+    };
+    let filename: String = Path::new(filename)
+        .file_name()
+        .and_then(|f| f.to_str())
+        .unwrap_or("upload")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(255)
+        .collect();
+    Ok(diesel::insert_into(media::table)
+        .values(&Media {
+            id: new_id(),
+            name: prepared.name,
+            filename,
+            content_type: prepared.content_type.into(),
+            bytes: i64::try_from(prepared.bytes).unwrap_or(i64::MAX),
+            width,
+            height,
+            alt: String::new(),
+            uploaded_by: Some(uploader.user_id.clone()),
+            created_at: super::now(),
+            variants: serde_json::to_string(&prepared.variants)
+                .map_err(|e| AppError::Internal(e.into()))?,
+        })
+        .returning(Media::as_returning())
+        .get_result(conn)?)
+}
+
+/// How wide an image in a post is shown, for the browser to pick a copy: the full width of a
+/// phone, a text column (about 50em) elsewhere.
+const SIZES: &str = "(max-width: 50em) 100vw, 50em";
+
+/// Adds `srcset` and `sizes` to each `<img>` of sanitized HTML whose `src` is an upload with
+/// resized copies (the first 100 images; one query for all of them).
+pub fn with_srcset(conn: &mut Conn, html: &str) -> Result<String, AppError> {
+    const MAX_IMAGES: usize = 100;
+    // (where the tag's `>` is, the src as written, the file name)
+    let mut images: Vec<(usize, &str, &str)> = Vec::new();
+    let mut from = 0;
+    while images.len() < MAX_IMAGES {
+        let Some(start) = html[from..].find("<img ").map(|i| i + from) else {
+            break;
+        };
+        let Some(end) = html[start..].find('>').map(|i| i + start) else {
+            break;
+        };
+        from = end;
+        let tag = &html[start..end];
+        let Some(src) = tag
+            .split_once(" src=\"")
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .map(|(src, _)| src)
+        else {
+            continue;
+        };
+        if let Some((base, name)) = src.rsplit_once('/')
+            && base.ends_with("/media")
+            && valid_name(name)
+            && !name.contains('-')
+        {
+            images.push((end, src, name));
+        }
+    }
+    if images.is_empty() {
+        return Ok(html.to_string());
+    }
+    let names: Vec<&str> = images.iter().map(|(_, _, name)| *name).collect();
+    let rows: Vec<(String, Option<i32>, String)> = media::table
+        .filter(media::name.eq_any(&names))
+        .select((media::name, media::width, media::variants))
+        .load(conn)?;
+    let mut out = String::with_capacity(html.len() + images.len() * 200);
+    let mut copied = 0;
+    for (end, src, name) in images {
+        let Some((_, width, variants)) = rows.iter().find(|(n, _, _)| n == name) else {
+            continue;
+        };
+        let copies: Vec<Variant> = serde_json::from_str(variants).unwrap_or_default();
+        let (Some(width), false) = (width, copies.is_empty()) else {
+            continue;
+        };
+        let base = &src[..src.len() - name.len()];
+        let mut srcset: Vec<String> = copies
+            .iter()
+            .rev()
+            .map(|c| format!("{base}{} {}w", c.name, c.width))
+            .collect();
+        srcset.push(format!("{src} {width}w"));
+        out.push_str(&html[copied..end]);
+        out.push_str(&format!(
+            " srcset=\"{}\" sizes=\"{SIZES}\"",
+            srcset.join(", ")
+        ));
+        copied = end;
+    }
+    out.push_str(&html[copied..]);
+    Ok(out)
+}
+
+pub fn list(conn: &mut Conn, paging: &Paging) -> Result<(Vec<Media>, Listing), AppError> {
+    db::paged!(
+        conn,
+        paging,
+        media::table.into_boxed(),
+        "-created_at",
+        (media::created_at, media::id, chrono::NaiveDateTime),
+        desc,
+        Media::as_select(),
+        |r: &Media| (r.created_at, r.id.clone())
+    )
+}
+
+pub fn get(conn: &mut Conn, id: &str) -> Result<Media, AppError> {
+    let id = parse_id(id).ok_or_else(AppError::not_found)?;
+    Ok(media::table
+        .find(id)
+        .select(Media::as_select())
+        .first(conn)?)
+}
+
+fn editable(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Media, AppError> {
+    let item = get(conn, id)?;
+    if !caller.may_change(item.uploaded_by.as_deref()) {
+        return Err(AppError::Forbidden(
+            "Authors may change only their own uploads.".into(),
+        ));
+    }
+    Ok(item)
+}
+
+pub fn set_alt(conn: &mut Conn, caller: &Caller, id: &str, alt: String) -> Result<Media, AppError> {
+    let item = editable(conn, caller, id)?;
+    Ok(diesel::update(media::table.find(&item.id))
+        .set(media::alt.eq(alt))
+        .returning(Media::as_returning())
+        .get_result(conn)?)
+}
+
+/// Deletes the row, and the file when no other upload has the same content.
+pub fn delete(conn: &mut Conn, dir: &Path, caller: &Caller, id: &str) -> Result<(), AppError> {
+    crate::db::write_transaction(conn, |conn| {
+        let item = editable(conn, caller, id)?;
+        diesel::delete(media::table.find(&item.id)).execute(conn)?;
+        let others: i64 = media::table
+            .filter(media::name.eq(&item.name))
+            .count()
+            .get_result(conn)?;
+        if others == 0 {
+            let copies = variants_of(&item).into_iter().map(|v| v.name);
+            for name in std::iter::once(item.name.clone()).chain(copies) {
+                if let Some(path) = path_of(dir, &name) {
+                    let _ = std::fs::remove_file(path);
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_cannot_escape_the_directory() {
+        let good = format!("{}.png", "a".repeat(64));
+        assert!(valid_name(&good));
+        assert!(valid_name(&format!("{}-640w.jpg", "a".repeat(64))));
+        for bad in [
+            "../etc/passwd",
+            "..",
+            &format!("{}.exe", "a".repeat(64)),
+            &format!("{}/x.png", "a".repeat(63)),
+            ".png",
+            &format!("{}-w.png", "a".repeat(64)),
+            &format!("{}-640.png", "a".repeat(64)),
+            &format!("{}-640w-1w.png", "a".repeat(64)),
+            "A".repeat(64).as_str(),
+        ] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn svg_and_executables_are_not_media() {
+        assert!(
+            detect(b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>")
+                .is_none()
+        );
+        assert!(detect(b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00").is_none());
+        assert_eq!(detect(b"%PDF-1.4\n"), Some(("application/pdf", "pdf")));
+    }
+}
