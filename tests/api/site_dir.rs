@@ -47,9 +47,13 @@ async fn the_example_site_is_served_with_etags_and_links_mail_to_its_pages() {
         "/api.js",
         "/sidebar.js",
         "/landing.js",
+        "/render.js",
+        "/preview.js",
         "/style.css",
         "/post.html",
         "/confirm.html",
+        "/unsubscribe.html",
+        "/preview.html",
     ] {
         assert_eq!(app.get(file, None).await.status(), 200, "{file}");
     }
