@@ -75,6 +75,14 @@ async fn every_confirmed_reader_gets_exactly_one_copy_with_their_own_unsubscribe
     assert_eq!(queued["total"], 2, "confirmed readers only: {queued}");
     assert_eq!(queued["status"], "queued");
     assert_eq!(queued["subject"], "Video tips");
+    // The post's page is the frontend's, whenever the copies go out.
+    let site = json!({"post_url": "https://blog.example/read/{slug}"});
+    assert_eq!(
+        app.patch("/api/v1/site", &site, Some(&admin))
+            .await
+            .status(),
+        200
+    );
 
     app.drain_newsletters().await;
     for email in ["ann@example.com", "bob@example.com"] {
@@ -88,8 +96,9 @@ async fn every_confirmed_reader_gets_exactly_one_copy_with_their_own_unsubscribe
         );
         assert!(mail.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
         assert!(
-            mail.contains("/posts/video-tips"),
-            "the post's link: {mail}"
+            mail.replace("=\r\n", "")
+                .contains("https://blog.example/read/video-tips"),
+            "the post's link from the site's post_url: {mail}"
         );
         assert!(
             mail.replace("=\r\n", "")

@@ -33,6 +33,13 @@ async fn publishing_a_post_delivers_a_signed_event() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     hook(&app, &admin, &receiver.url, json!(["post.published"])).await;
+    let site = json!({"post_url": "https://blog.example/read/{slug}"});
+    assert_eq!(
+        app.patch("/api/v1/site", &site, Some(&admin))
+            .await
+            .status(),
+        200
+    );
     app.create_post(&admin, json!({"title": "Draft only"}))
         .await;
     app.publish(&admin, "Hello hooks", "body").await;
@@ -54,6 +61,10 @@ async fn publishing_a_post_delivers_a_signed_event() {
     assert_eq!(body["event"], "post.published");
     assert_eq!(body["id"], got[0].delivery);
     assert_eq!(body["data"]["slug"], "hello-hooks");
+    assert_eq!(
+        body["data"]["url"], "https://blog.example/read/hello-hooks",
+        "the site's post_url"
+    );
     assert!(body["created_at"].is_string());
 }
 
