@@ -17,7 +17,9 @@ export function renderPost(article, post, site) {
   const meta = text("p", "", "meta");
   meta.append(post.author.name, " · ");
   if (post.published_at) meta.append(dateOf(post.published_at), " · ");
-  meta.append(`${post.reading_time} min read · `, link(plural(post.comment_count, "comment"), "#comments-heading"));
+  meta.append(`${post.reading_time} min read`);
+  // The preview page has no comments to jump to.
+  if (document.getElementById("comments-heading")) meta.append(" · ", link(plural(post.comment_count, "comment"), "#comments-heading"));
   const parts = [text("h1", post.title, "post-title"), meta];
   if (post.tags.length > 0) {
     const tags = text("ul", "", "tags");
