@@ -332,6 +332,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn media_widths_are_a_short_list_of_sane_numbers() {
+        assert_eq!(parse_widths(" 320, 640 ,1280").unwrap(), [320, 640, 1280]);
+        assert_eq!(parse_widths("").unwrap(), Vec::<u32>::new());
+        for bad in ["0", "15", "8193", "wide", "320,,x", "1,2,3,4,5,6,7,8,9"] {
+            assert!(parse_widths(bad).is_err(), "{bad}");
+        }
+        assert!(parse_widths(&"100,".repeat(9)).is_err());
+    }
+
+    #[test]
     fn bind_needs_host_and_numeric_port() {
         assert!(check_bind("127.0.0.1:8080").is_ok());
         assert!(check_bind("localhost:0").is_ok());

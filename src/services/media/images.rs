@@ -14,7 +14,8 @@ use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageFormat, ImageReader, 
 pub struct ImageRules {
     /// The widths of the copies, in pixels; only those narrower than the original are made.
     pub widths: Vec<u32>,
-    /// The most pixels (width × height) an upload may decode to.
+    /// The most pixels (width × height) an upload may decode to; its decoded bytes may be at
+    /// most four per pixel of that (8-bit RGBA), so a 16-bit image counts double.
     pub max_pixels: u64,
 }
 
@@ -36,6 +37,7 @@ pub struct Encoded {
 #[derive(Debug, PartialEq)]
 pub enum ImageProblem {
     TooManyPixels { width: u64, height: u64, max: u64 },
+    TooManyBytes { bytes: u64, max: u64 },
     Unreadable(String),
 }
 
@@ -45,6 +47,12 @@ impl std::fmt::Display for ImageProblem {
             ImageProblem::TooManyPixels { width, height, max } => write!(
                 f,
                 "is {width}×{height} pixels; at most {max} pixels can be decoded safely"
+            ),
+            ImageProblem::TooManyBytes { bytes, max } => write!(
+                f,
+                "decodes to {} MiB; at most {} MiB can be decoded safely",
+                bytes.div_ceil(1 << 20),
+                max >> 20
             ),
             ImageProblem::Unreadable(why) => write!(f, "is not a readable image ({why})"),
         }
@@ -91,6 +99,13 @@ pub fn process(
     let mut decoder = reader.into_decoder().map_err(unreadable)?;
     let (width, height) = decoder.dimensions();
     check_pixels(u64::from(width), u64::from(height), rules.max_pixels)?;
+    let max_bytes = rules.max_pixels.saturating_mul(4);
+    if decoder.total_bytes() > max_bytes {
+        return Err(ImageProblem::TooManyBytes {
+            bytes: decoder.total_bytes(),
+            max: max_bytes,
+        });
+    }
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let has_metadata = decoder.exif_metadata().ok().flatten().is_some()
         || decoder.xmp_metadata().ok().flatten().is_some()
@@ -251,6 +266,26 @@ mod tests {
                 max: 10_000
             }
         );
+    }
+
+    #[test]
+    fn sixteen_bit_images_count_their_bytes_not_only_their_pixels() {
+        let deep = DynamicImage::ImageRgba16(image::ImageBuffer::new(100, 100));
+        let mut png = Vec::new();
+        deep.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        let mut tight = rules(&[32]);
+        tight.max_pixels = 100 * 100;
+        assert_eq!(
+            process(&png, ImageFormat::Png, &tight).unwrap_err(),
+            ImageProblem::TooManyBytes {
+                bytes: 80_000,
+                max: 40_000
+            }
+        );
+        tight.max_pixels = 20_000;
+        let copies = process(&png, ImageFormat::Png, &tight).unwrap().variants;
+        assert_eq!((copies[0].width, copies[0].height), (32, 32));
     }
 
     #[test]
