@@ -57,6 +57,16 @@ pub enum Command {
     /// Newsletters: e-mail a live post to the confirmed subscribers.
     #[command(subcommand)]
     Newsletter(NewsletterCommand),
+    /// Uploaded files.
+    #[command(subcommand)]
+    Media(MediaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MediaCommand {
+    /// Make the resized copies (BYLINE_MEDIA_WIDTHS) of JPEG, PNG and WebP uploads that have
+    /// none: those uploaded before copies existed, or before a width was added.
+    Variants,
 }
 
 /// The kinds of file `byline import` reads.
@@ -151,6 +161,27 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Export { file } => export(&mut open(&Settings::from_env()?)?, file),
+        Command::Media(MediaCommand::Variants) => {
+            let settings = Settings::from_env()?;
+            let rules = crate::services::media::ImageRules {
+                widths: settings.media_widths.clone(),
+                max_pixels: settings.media_max_pixels,
+            };
+            let mut conn = open(&settings)?;
+            let report =
+                crate::services::media::make_missing_copies(&mut conn, &settings.media_dir, &rules)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for (name, why) in &report.failed {
+                eprintln!("skipped {name}: {why}");
+            }
+            println!(
+                "made copies of {} image(s); {} needed none; {} could not be read",
+                report.made,
+                report.none_needed,
+                report.failed.len()
+            );
+            Ok(())
+        }
         Command::Newsletter(NewsletterCommand::Send {
             post,
             subject,

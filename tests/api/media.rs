@@ -501,3 +501,66 @@ async fn uploaded_images_in_posts_get_a_srcset_of_their_copies() {
         "only our own uploads: {html}"
     );
 }
+
+#[tokio::test]
+async fn uploads_from_before_copies_get_them_from_the_command_line() {
+    // As a server from before copies existed would have stored it.
+    let app = spawn_app_with(|s| s.media_widths = vec![]).await;
+    let (_, author) = app.user_with_role("author").await;
+    let old = upload(
+        &app,
+        &author,
+        "old.png",
+        encoded(&picture(1000, 500), image::ImageFormat::Png),
+    )
+    .await;
+    let old: Value = old.json().await.expect("json");
+    assert_eq!(old["variants"], json!([]));
+    upload(
+        &app,
+        &author,
+        "small.png",
+        encoded(&picture(200, 100), image::ImageFormat::Png),
+    )
+    .await;
+    upload(&app, &author, "a.gif", bytes(GIF)).await;
+
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_byline"))
+        .args(["media", "variants"])
+        .env("BYLINE_DATABASE_URL", app.dir.path().join("byline.db"))
+        .env("BYLINE_MEDIA_DIR", app.dir.path().join("media"))
+        .output()
+        .await
+        .expect("run byline media variants");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("made copies of 1 image(s); 1 needed none; 0 could not be read"),
+        "{said}"
+    );
+
+    let now: Value = app
+        .get(
+            &format!("/api/v1/media/{}", old["id"].as_str().expect("id")),
+            Some(&author),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(now["url"], old["url"], "the original keeps its name");
+    let widths: Vec<u64> = now["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .map(|v| v["width"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(widths, [640, 320]);
+    for variant in now["variants"].as_array().expect("variants") {
+        fetch_bytes(&app, variant["url"].as_str().expect("url")).await;
+    }
+}

@@ -112,17 +112,10 @@ pub fn prepare(dir: &Path, bytes: &[u8], rules: &ImageRules) -> Result<Prepared,
     let hash = crate::crypto::sha256_hex(original);
     let name = format!("{hash}.{ext}");
     write_once(dir, &name, original)?;
-    let mut variants = Vec::new();
-    for copy in processed.iter().flat_map(|p| &p.variants) {
-        let name = format!("{hash}-{}w.{ext}", copy.width);
-        write_once(dir, &name, &copy.bytes)?;
-        variants.push(Variant {
-            width: copy.width,
-            height: copy.height,
-            name,
-            bytes: copy.bytes.len() as u64,
-        });
-    }
+    let variants = match &processed {
+        Some(p) => write_copies(dir, &hash, ext, &p.variants)?,
+        None => Vec::new(),
+    };
     let size = match &processed {
         Some(p) => Some((p.original.width, p.original.height)),
         None if content_type.starts_with("image/") => imagesize::blob_size(bytes)
@@ -137,6 +130,89 @@ pub fn prepare(dir: &Path, bytes: &[u8], rules: &ImageRules) -> Result<Prepared,
         size,
         variants,
     })
+}
+
+/// Writes the copies of the file named `<hash>.<ext>`, and lists them.
+fn write_copies(
+    dir: &Path,
+    hash: &str,
+    ext: &str,
+    copies: &[images::Encoded],
+) -> Result<Vec<Variant>, AppError> {
+    copies
+        .iter()
+        .map(|copy| {
+            let name = format!("{hash}-{}w.{ext}", copy.width);
+            write_once(dir, &name, &copy.bytes)?;
+            Ok(Variant {
+                width: copy.width,
+                height: copy.height,
+                name,
+                bytes: copy.bytes.len() as u64,
+            })
+        })
+        .collect()
+}
+
+/// What `make_missing_copies` did.
+#[derive(Debug, Default, PartialEq)]
+pub struct Backfill {
+    /// Images that got copies.
+    pub made: u64,
+    /// Images narrower than every width: nothing to make.
+    pub none_needed: u64,
+    /// Images that could not be read, with why.
+    pub failed: Vec<(String, String)>,
+}
+
+/// Makes the copies of JPEG, PNG and WebP uploads that have none (uploaded before copies
+/// existed, or before `rules.widths` grew), in id order, 100 rows per query. Each stored file
+/// keeps its name, so posts that link it are unchanged; its copies are stripped as usual.
+pub fn make_missing_copies(
+    conn: &mut Conn,
+    dir: &Path,
+    rules: &ImageRules,
+) -> Result<Backfill, AppError> {
+    let mut report = Backfill::default();
+    let mut after = String::new();
+    loop {
+        let batch: Vec<Media> = media::table
+            .filter(media::variants.eq("[]"))
+            .filter(media::content_type.eq_any(["image/jpeg", "image/png", "image/webp"]))
+            .filter(media::id.gt(&after))
+            .order(media::id)
+            .limit(100)
+            .select(Media::as_select())
+            .load(conn)?;
+        let Some(last) = batch.last() else {
+            return Ok(report);
+        };
+        after = last.id.clone();
+        for item in batch {
+            let made = copies_of(dir, &item, rules);
+            match made {
+                Ok(copies) if copies.is_empty() => report.none_needed += 1,
+                Ok(copies) => {
+                    let json =
+                        serde_json::to_string(&copies).map_err(|e| AppError::Internal(e.into()))?;
+                    diesel::update(media::table.filter(media::name.eq(&item.name)))
+                        .set(media::variants.eq(json))
+                        .execute(conn)?;
+                    report.made += 1;
+                }
+                Err(why) => report.failed.push((item.name, why)),
+            }
+        }
+    }
+}
+
+fn copies_of(dir: &Path, item: &Media, rules: &ImageRules) -> Result<Vec<Variant>, String> {
+    let format = images::format_of(&item.content_type).ok_or("not an image")?;
+    let path = path_of(dir, &item.name).ok_or("not a stored file name")?;
+    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let processed = images::process(&bytes, format, rules).map_err(|e| e.to_string())?;
+    let (hash, ext) = item.name.split_once('.').ok_or("not a stored file name")?;
+    write_copies(dir, hash, ext, &processed.variants).map_err(|e| e.to_string())
 }
 
 /// Writes a file under its content-derived name unless it is there already; written aside,
