@@ -36,6 +36,11 @@ export function renderPost(article, post, site) {
     image.src = post.feature_image;
     image.alt = "";
     image.className = "feature";
+    // The copies the server made of an upload: the browser picks the one the screen needs.
+    if (post.feature_image_variants?.length) {
+      image.srcset = post.feature_image_variants.map((v) => `${v.url} ${v.width}w`).join(", ");
+      image.sizes = "(max-width: 50em) 100vw, 50em";
+    }
     parts.push(image);
   }
   const body = document.createElement("div");

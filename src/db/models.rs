@@ -117,6 +117,8 @@ pub struct Post {
     pub email_subscribers: bool,
     /// Where a post moved in from Blogger or WordPress was published before.
     pub source_url: Option<String>,
+    /// JSON: the copies of `feature_image` (`services::media::ImageCopy`), widest first.
+    pub feature_image_variants: String,
 }
 
 /// Everything a post's author writes; shared by insert and full update.
@@ -137,6 +139,7 @@ pub struct PostContent {
     pub word_count: i32,
     pub comments_enabled: bool,
     pub email_subscribers: bool,
+    pub feature_image_variants: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]

@@ -157,6 +157,7 @@ diesel::table! {
         email_subscribers -> Bool,
         source_id -> Nullable<Text>,
         source_url -> Nullable<Text>,
+        feature_image_variants -> Text,
     }
 }
 

@@ -259,6 +259,8 @@ pub struct Rendered {
     text: String,
     /// The excerpt a post gets when its author sets none: from its paragraphs.
     excerpt: String,
+    /// JSON: the copies of the feature image, when it is one of our uploads.
+    feature_image_variants: String,
 }
 
 impl Rendered {
@@ -276,12 +278,19 @@ impl Rendered {
             excerpt: content::excerpt(&content::prose(&html)),
             markdown,
             html,
+            feature_image_variants: "[]".into(),
         })
     }
 
-    /// Gives each image that is one of our uploads a `srcset` of its resized copies.
-    pub fn with_image_copies(mut self, conn: &mut Conn) -> Result<Rendered, AppError> {
+    /// Gives each image that is one of our uploads a `srcset` of its resized copies, and
+    /// looks up the copies of the feature image.
+    pub fn with_image_copies(
+        mut self,
+        conn: &mut Conn,
+        feature_image: Option<&str>,
+    ) -> Result<Rendered, AppError> {
         self.html = super::media::with_srcset(conn, &self.html)?;
+        self.feature_image_variants = super::media::copies_of_url(conn, feature_image)?;
         Ok(self)
     }
 }
@@ -313,6 +322,7 @@ fn compose(
         word_count: content::word_count(&rendered.text),
         comments_enabled: draft.comments_enabled,
         email_subscribers: draft.email_subscribers,
+        feature_image_variants: rendered.feature_image_variants.clone(),
     })
 }
 
@@ -333,6 +343,7 @@ fn stored_content(p: &Post) -> PostContent {
         word_count: p.word_count,
         comments_enabled: p.comments_enabled,
         email_subscribers: p.email_subscribers,
+        feature_image_variants: p.feature_image_variants.clone(),
     }
 }
 
@@ -418,7 +429,8 @@ pub fn create_idempotent(
     now: NaiveDateTime,
     answer: impl FnOnce(PostView) -> Result<Replay, AppError>,
 ) -> Result<Replay, AppError> {
-    let rendered = Rendered::of(draft.body.as_ref())?.with_image_copies(conn)?;
+    let rendered = Rendered::of(draft.body.as_ref())?
+        .with_image_copies(conn, draft.feature_image.as_deref())?;
     db::write_transaction(conn, |c| {
         if let Some(key) = key
             && let Some(previous) = idempotency::find(c, &caller.user_id, key, request_hash)?
@@ -722,7 +734,8 @@ pub fn update(
             let before = editable_view(conn, caller, reference, now)?;
             precondition(&before)?;
             let draft = patch.clone().apply(draft_of(&before, now));
-            let rendered = Rendered::of(draft.body.as_ref())?.with_image_copies(conn)?;
+            let rendered = Rendered::of(draft.body.as_ref())?
+                .with_image_copies(conn, draft.feature_image.as_deref())?;
             Some((before, draft, rendered))
         } else {
             None
@@ -739,7 +752,8 @@ pub fn update(
                 }
                 None => {
                     let draft = patch.clone().apply(draft_of(&current, now));
-                    let rendered = Rendered::of(draft.body.as_ref())?.with_image_copies(conn)?;
+                    let rendered = Rendered::of(draft.body.as_ref())?
+                        .with_image_copies(conn, draft.feature_image.as_deref())?;
                     (draft, rendered)
                 }
             };
@@ -939,6 +953,11 @@ fn import_one(
     now: NaiveDateTime,
 ) -> Result<ImportOutcome, AppError> {
     draft.slug = Some(Slug::parse(slug).map_err(|e| FieldErrors::single("slug", e))?);
+    // As a post written through the API would be (one indexed read, only for our uploads), so
+    // importing a post again finds it unchanged.
+    let rendered = &rendered
+        .clone()
+        .with_image_copies(conn, draft.feature_image.as_deref())?;
     let existing = by_slug(conn, slug)?;
     let Some(existing) = existing else {
         let created = insert(conn, caller, &draft, rendered, now)?;

@@ -478,7 +478,8 @@ async fn uploaded_images_in_posts_get_a_srcset_of_their_copies() {
     let res = app
         .post(
             "/api/v1/posts",
-            &json!({"title": "Waves", "markdown": markdown, "status": "published"}),
+            &json!({"title": "Waves", "markdown": markdown, "status": "published",
+                "feature_image": url}),
             Some(&author),
         )
         .await;
@@ -499,6 +500,52 @@ async fn uploaded_images_in_posts_get_a_srcset_of_their_copies() {
         html.matches("srcset=").count(),
         1,
         "only our own uploads: {html}"
+    );
+    assert_eq!(
+        post["feature_image_variants"],
+        json!([
+            {"width": 640, "height": 320, "url": format!("{stem}-640w.png")},
+            {"width": 320, "height": 160, "url": format!("{stem}-320w.png")},
+        ])
+    );
+    let list: Value = app
+        .get("/api/v1/posts?fields=feature_image_variants", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        list["data"][0]["feature_image_variants"],
+        post["feature_image_variants"]
+    );
+
+    // Importing the same post again finds it unchanged: an import looks the copies up too.
+    let line = json!({"slug": "waves", "title": "Waves", "markdown": markdown,
+        "status": "published", "feature_image": url, "published_at": post["published_at"]});
+    let admin = app.admin_token().await;
+    let report: Value = app
+        .request(reqwest::Method::POST, "/api/v1/posts/import", Some(&admin))
+        .header("content-type", "application/x-ndjson")
+        .body(format!("{line}\n"))
+        .send()
+        .await
+        .expect("import")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(report["items"][0]["outcome"], "unchanged", "{report}");
+
+    // Another image: no copies.
+    let res = app
+        .patch(
+            "/api/v1/posts/waves",
+            &json!({"feature_image": "https://example.com/cover.jpg"}),
+            Some(&author),
+        )
+        .await;
+    assert_eq!(
+        res.json::<Value>().await.expect("json")["feature_image_variants"],
+        json!([])
     );
 }
 

@@ -133,8 +133,8 @@ const lesson = [
   "| Step | Command | Notes |", "|---|---|---|", `| 1 | \`${longLine}\` | encode the master once, then cut |`, "",
   "```", longLine, "```",
 ].join("\n");
-for (const [title, markdown] of [["Getting started", lesson], ["Second lesson", "More to learn."]]) {
-  await call("/posts", { method: "POST", token, body: { title, markdown, status: "published", tags: ["Lessons"] } });
+for (const [title, markdown, cover] of [["Getting started", lesson, image.url], ["Second lesson", "More to learn."]]) {
+  await call("/posts", { method: "POST", token, body: { title, markdown, status: "published", tags: ["Lessons"], feature_image: cover } });
 }
 const draft = await call("/posts", { method: "POST", token, body: { title: "Next week's lesson", markdown: "Still *being written*." } });
 
@@ -167,6 +167,7 @@ try {
   check(await page.title() === "Getting started · Video Training Blog", "the post page is titled after the post and site");
   const srcset = await page.locator("#post .body img").getAttribute("srcset");
   check(/-320w\.png 320w, .*-640w\.png 640w, .* 800w$/.test(srcset || ""), "the image has a srcset of its copies");
+  check(/-640w\.png 640w, .*-320w\.png 320w$/.test(await page.locator("#post img.feature").getAttribute("srcset") || ""), "the feature image has a srcset of its copies");
   check(await page.locator("#post .tags a", { hasText: "Lessons" }).getAttribute("href") === "index.html?tag=lessons", "tags link to their posts");
   check(await page.locator("#no-comments").isVisible(), "no comments yet says so, outside the list");
   check(await page.locator("#comments li").count() === 0, "the empty list has no items");

@@ -11,6 +11,7 @@ use crate::db::models::PostRevision;
 use crate::domain::{Page, PostStatus};
 use crate::error::AppError;
 use crate::http_cache;
+use crate::services::media::ImageCopy;
 use crate::services::posts::{PostView, Sort};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -33,7 +34,7 @@ pub struct TagRefResponse {
     "html": "<h1 id=\"hello\">Hello</h1>\n<p>The first post on this blog.</p>\n", "status": "published",
     "published_at": "2026-11-25T10:00:00Z", "created_at": "2026-11-25T09:00:00Z", "updated_at": "2026-11-25T10:00:00Z",
     "author": {"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d11", "name": "Ann Author"},
-    "tags": [{"slug": "news", "name": "News"}], "feature_image": null, "meta_title": null, "meta_description": null,
+    "tags": [{"slug": "news", "name": "News"}], "feature_image": null, "feature_image_variants": [], "meta_title": null, "meta_description": null,
     "reading_time": 1, "comments_enabled": true, "comment_count": 0, "url": "https://blog.example.com/posts/hello-world", "source_url": null
 }))]
 pub struct PostResponse {
@@ -53,6 +54,9 @@ pub struct PostResponse {
     pub author: AuthorRef,
     pub tags: Vec<TagRefResponse>,
     pub feature_image: Option<String>,
+    /// The resized copies of `feature_image` when it is an upload here, widest first, for
+    /// `srcset` (`GET /api/v1/media` has the same); empty otherwise.
+    pub feature_image_variants: Vec<ImageCopy>,
     pub meta_title: Option<String>,
     pub meta_description: Option<String>,
     /// Minutes, at 200 words a minute.
@@ -95,6 +99,8 @@ impl PostResponse {
             markdown: p.markdown,
             html: p.html,
             feature_image: p.feature_image,
+            feature_image_variants: serde_json::from_str(&p.feature_image_variants)
+                .unwrap_or_default(),
             meta_title: p.meta_title,
             meta_description: p.meta_description,
             comments_enabled: p.comments_enabled,
@@ -122,6 +128,7 @@ pub enum PostField {
     Author,
     Tags,
     FeatureImage,
+    FeatureImageVariants,
     MetaTitle,
     MetaDescription,
     ReadingTime,
@@ -131,7 +138,7 @@ pub enum PostField {
     Url,
 }
 
-const FIELD_NAMES: [&str; 20] = [
+const FIELD_NAMES: [&str; 21] = [
     "id",
     "slug",
     "title",
@@ -145,6 +152,7 @@ const FIELD_NAMES: [&str; 20] = [
     "author",
     "tags",
     "feature_image",
+    "feature_image_variants",
     "meta_title",
     "meta_description",
     "reading_time",
@@ -211,7 +219,7 @@ fn parse_fields(raw: Option<&str>) -> Result<Vec<String>, AppError> {
     "excerpt": "The first post on this blog.", "status": "published", "published_at": "2026-11-25T10:00:00Z",
     "created_at": "2026-11-25T09:00:00Z", "updated_at": "2026-11-25T10:00:00Z",
     "author": {"id": "01936b2e-6a1c-7cc2-9a8e-2f1b5e0c4d11", "name": "Ann Author"},
-    "tags": [{"slug": "news", "name": "News"}], "feature_image": null, "meta_title": null, "meta_description": null,
+    "tags": [{"slug": "news", "name": "News"}], "feature_image": null, "feature_image_variants": [], "meta_title": null, "meta_description": null,
     "reading_time": 1, "comments_enabled": true, "comment_count": 0, "url": "https://blog.example.com/posts/hello-world", "source_url": null
 }))]
 pub struct PostSummary {
@@ -231,6 +239,7 @@ pub struct PostSummary {
     pub author: Option<AuthorRef>,
     pub tags: Option<Vec<TagRefResponse>>,
     pub feature_image: Option<String>,
+    pub feature_image_variants: Option<Vec<ImageCopy>>,
     pub meta_title: Option<String>,
     pub meta_description: Option<String>,
     pub reading_time: Option<i32>,

@@ -267,6 +267,47 @@ pub fn record(
         .get_result(conn)?)
 }
 
+/// A copy of an image as a post lists it: a URL where `Variant` has a file name.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"width": 640, "height": 336,
+    "url": "https://blog.example.com/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08-640w.png"}))]
+pub struct ImageCopy {
+    pub width: u32,
+    pub height: u32,
+    pub url: String,
+}
+
+/// The name of the upload an image URL points at (`…/media/<sha256>.<ext>`), if it is one.
+fn upload_named_in(src: &str) -> Option<(&str, &str)> {
+    let (base, name) = src.rsplit_once('/')?;
+    (base.ends_with("/media") && valid_name(name) && !name.contains('-'))
+        .then(|| (&src[..src.len() - name.len()], name))
+}
+
+/// JSON: the copies of the upload `url` points at, as URLs under the same base; `[]` when it
+/// is none of ours or has none.
+pub fn copies_of_url(conn: &mut Conn, url: Option<&str>) -> Result<String, AppError> {
+    let Some((base, name)) = url.and_then(upload_named_in) else {
+        return Ok("[]".into());
+    };
+    let stored: Option<String> = media::table
+        .filter(media::name.eq(name))
+        .select(media::variants)
+        .first(conn)
+        .optional()?;
+    let copies: Vec<ImageCopy> = stored
+        .map(|json| serde_json::from_str::<Vec<Variant>>(&json).unwrap_or_default())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| ImageCopy {
+            url: format!("{base}{}", v.name),
+            width: v.width,
+            height: v.height,
+        })
+        .collect();
+    serde_json::to_string(&copies).map_err(|e| AppError::Internal(e.into()))
+}
+
 /// How wide an image in a post is shown, for the browser to pick a copy: the full width of a
 /// phone, a text column (about 50em) elsewhere.
 const SIZES: &str = "(max-width: 50em) 100vw, 50em";
@@ -294,11 +335,7 @@ pub fn with_srcset(conn: &mut Conn, html: &str) -> Result<String, AppError> {
         else {
             continue;
         };
-        if let Some((base, name)) = src.rsplit_once('/')
-            && base.ends_with("/media")
-            && valid_name(name)
-            && !name.contains('-')
-        {
+        if let Some((_, name)) = upload_named_in(src) {
             images.push((end, src, name));
         }
     }
