@@ -51,8 +51,9 @@ async function listPosts() {
   for (const post of page.data) {
     const item = document.createElement("li");
     const heading = document.createElement("h3");
-    // The site's post_url template names the page of each post; this blog's is post.html?slug=.
-    heading.append(link(post.title, post.url || `post.html?slug=${encodeURIComponent(post.slug)}`));
+    // A relative link to this blog's own post page (the page `post.url` names too, for feeds
+    // and e-mails), so the blog works under whatever host name a reader reaches it by.
+    heading.append(link(post.title, `post.html?slug=${encodeURIComponent(post.slug)}`));
     const meta = text("p", "", "meta");
     meta.append(dateOf(post.published_at), ` · ${post.reading_time} min read · ${plural(post.comment_count, "comment")}`);
     item.append(heading, meta, text("p", post.excerpt));

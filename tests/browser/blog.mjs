@@ -159,7 +159,9 @@ try {
   check((await page.locator("#posts > li").count()) === 2, "the list shows both posts");
   check(await page.title() === "Video Training Blog", "the index is titled after the site");
   check(await page.locator('meta[name="description"]').getAttribute("content") === "Short lessons every week", "the index has the site's description");
-  check((await page.getByRole("link", { name: "Getting started" }).getAttribute("href")).endsWith("/post.html?slug=getting-started"), "post links come from the post's url");
+  const posts = await call("/posts");
+  check(posts.data.every((p) => p.url === `${base}/post.html?slug=${p.slug}`), "each post's url is the blog's post page");
+  check(await page.getByRole("link", { name: "Getting started" }).getAttribute("href") === "post.html?slug=getting-started", "the list links each post's page");
 
   await page.getByRole("link", { name: "Getting started" }).click();
   await page.getByRole("heading", { name: "Welcome" }).waitFor();
