@@ -24,6 +24,20 @@ function firstPostHelp() {
   return item;
 }
 
+/** A post's feature image in the list: the browser picks the smallest copy that fills it. */
+function cover(post) {
+  const image = document.createElement("img");
+  image.src = post.feature_image;
+  image.alt = "";
+  image.className = "cover";
+  image.loading = "lazy";
+  if (post.feature_image_variants?.length) {
+    image.srcset = post.feature_image_variants.map((v) => `${v.url} ${v.width}w`).join(", ");
+    image.sizes = "(max-width: 50em) 100vw, 44em";
+  }
+  return image;
+}
+
 function pageLink(label, n, rel) {
   const q = new URLSearchParams(params);
   q.set("page", String(n));
@@ -56,6 +70,7 @@ async function listPosts() {
     heading.append(link(post.title, `post.html?slug=${encodeURIComponent(post.slug)}`));
     const meta = text("p", "", "meta");
     meta.append(dateOf(post.published_at), ` · ${post.reading_time} min read · ${plural(post.comment_count, "comment")}`);
+    if (post.feature_image) item.append(cover(post));
     item.append(heading, meta, text("p", post.excerpt));
     list.append(item);
   }

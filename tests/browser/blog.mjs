@@ -162,6 +162,8 @@ try {
   const posts = await call("/posts");
   check(posts.data.every((p) => p.url === `${base}/post.html?slug=${p.slug}`), "each post's url is the blog's post page");
   check(await page.getByRole("link", { name: "Getting started" }).getAttribute("href") === "post.html?slug=getting-started", "the list links each post's page");
+  const chosen = await (await page.waitForFunction(() => document.querySelector("#posts img.cover")?.currentSrc)).jsonValue();
+  check(/-640w\.png$/.test(chosen || ""), `the list's cover loads a copy, not the original (${chosen})`);
 
   await page.getByRole("link", { name: "Getting started" }).click();
   await page.getByRole("heading", { name: "Welcome" }).waitFor();
