@@ -777,3 +777,15 @@ async fn a_user_with_posts_cannot_be_deleted() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn excerpts_come_from_the_prose_not_headings_lists_or_code() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let markdown = "# Why consistency beats quality\n\nConsistency beats *quality*.\n\n## What worked\n\n- A fixed recording day\n- A template\n\n```\nffmpeg -i master.mov -c:v libx264 out.mp4\n```\n\nRecord on **Mondays**, then rest.";
+    let post = app.publish(&admin, "Lessons learned", markdown).await;
+    assert_eq!(
+        post["excerpt"], "Consistency beats quality. Record on Mondays, then rest.",
+        "{post}"
+    );
+}
