@@ -472,7 +472,7 @@ async fn uploaded_images_in_posts_get_a_srcset_of_their_copies() {
     .expect("json");
     let url = item["url"].as_str().expect("url");
     let markdown = format!(
-        "A wave:\n\n![A wave]({url})\n\nAnd one from elsewhere: ![x](https://example.com/media/{}.png)",
+        "A wave:\n\n![A wave > a ripple]({url})\n\nAnd one from elsewhere: ![x](https://example.com/media/{}.png)",
         "a".repeat(64)
     );
     let res = app
@@ -495,7 +495,10 @@ async fn uploaded_images_in_posts_get_a_srcset_of_their_copies() {
     let expected = format!(
         "srcset=\"{stem}-320w.png 320w, {stem}-640w.png 640w, {url} 1000w\" sizes=\"(max-width: 50em) 100vw, 50em\""
     );
-    assert!(html.contains(&expected), "{html}");
+    assert!(
+        html.contains(&format!("{expected}>")),
+        "after the alt text, closing the tag: {html}"
+    );
     assert_eq!(
         html.matches("srcset=").count(),
         1,

@@ -308,6 +308,44 @@ pub fn copies_of_url(conn: &mut Conn, url: Option<&str>) -> Result<String, AppEr
     serde_json::to_string(&copies).map_err(|e| AppError::Internal(e.into()))
 }
 
+/// The `<img>` tags of sanitized HTML that show one of our uploads (the first 100): where each
+/// tag's closing `>` is, its `src` as written, and the upload's file name.
+fn uploads_shown_in(html: &str) -> Vec<(usize, &str, &str)> {
+    const MAX_IMAGES: usize = 100;
+    let mut images = Vec::new();
+    let mut from = 0;
+    while images.len() < MAX_IMAGES {
+        let Some(start) = html[from..].find("<img ").map(|i| i + from) else {
+            break;
+        };
+        // The serializer double-quotes every value and escapes `"` in it, but not `>`
+        // (`alt="before > after"`): the tag ends at the first `>` outside quotes.
+        let mut quoted = false;
+        let Some(end) = html[start..]
+            .bytes()
+            .position(|b| {
+                if b == b'"' {
+                    quoted = !quoted;
+                }
+                b == b'>' && !quoted
+            })
+            .map(|i| i + start)
+        else {
+            break;
+        };
+        from = end;
+        let tag = &html[start..end];
+        let src = tag
+            .split_once(" src=\"")
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .map(|(src, _)| src);
+        if let Some((src, (_, name))) = src.and_then(|s| Some((s, upload_named_in(s)?))) {
+            images.push((end, src, name));
+        }
+    }
+    images
+}
+
 /// How wide an image in a post is shown, for the browser to pick a copy: the full width of a
 /// phone, a text column (about 50em) elsewhere.
 const SIZES: &str = "(max-width: 50em) 100vw, 50em";
@@ -315,30 +353,7 @@ const SIZES: &str = "(max-width: 50em) 100vw, 50em";
 /// Adds `srcset` and `sizes` to each `<img>` of sanitized HTML whose `src` is an upload with
 /// resized copies (the first 100 images; one query for all of them).
 pub fn with_srcset(conn: &mut Conn, html: &str) -> Result<String, AppError> {
-    const MAX_IMAGES: usize = 100;
-    // (where the tag's `>` is, the src as written, the file name)
-    let mut images: Vec<(usize, &str, &str)> = Vec::new();
-    let mut from = 0;
-    while images.len() < MAX_IMAGES {
-        let Some(start) = html[from..].find("<img ").map(|i| i + from) else {
-            break;
-        };
-        let Some(end) = html[start..].find('>').map(|i| i + start) else {
-            break;
-        };
-        from = end;
-        let tag = &html[start..end];
-        let Some(src) = tag
-            .split_once(" src=\"")
-            .and_then(|(_, rest)| rest.split_once('"'))
-            .map(|(src, _)| src)
-        else {
-            continue;
-        };
-        if let Some((_, name)) = upload_named_in(src) {
-            images.push((end, src, name));
-        }
-    }
+    let images = uploads_shown_in(html);
     if images.is_empty() {
         return Ok(html.to_string());
     }
@@ -457,6 +472,27 @@ mod tests {
         ] {
             assert!(!valid_name(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn images_of_uploads_are_found_whatever_their_alt_text_holds() {
+        let name = format!("{}.png", "b".repeat(64));
+        let html = format!(
+            "<p><img src=\"/media/{name}\" alt=\"before > after\"> <img src=\"https://x.example/a.png\">\
+             <img alt=\"&quot; src=&quot;/media/{name}\" src=\"/media/{}-320w.png\"></p>",
+            "b".repeat(64)
+        );
+        let found = uploads_shown_in(&html);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (end, src, found_name) = found[0];
+        assert_eq!(
+            (src, found_name),
+            (format!("/media/{name}").as_str(), name.as_str())
+        );
+        assert!(
+            html[..end].ends_with("after\""),
+            "the tag ends after its alt text"
+        );
     }
 
     #[test]
