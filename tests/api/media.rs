@@ -266,6 +266,16 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// `GET /api/v1/media/{id}` of an upload answer.
+async fn media_item(app: &TestApp, token: &str, item: &Value) -> Value {
+    let path = format!("/api/v1/media/{}", item["id"].as_str().expect("id"));
+    app.get(&path, Some(token))
+        .await
+        .json()
+        .await
+        .expect("json")
+}
+
 async fn fetch_bytes(app: &TestApp, url: &str) -> Vec<u8> {
     let res = app.client.get(url).send().await.expect("get file");
     assert_eq!(res.status(), 200, "{url}");
@@ -321,15 +331,7 @@ async fn photos_get_copies_at_the_widths_narrower_than_them() {
         fetch_bytes(&app, item["url"].as_str().expect("url")).await,
         original
     );
-    let one: Value = app
-        .get(
-            &format!("/api/v1/media/{}", item["id"].as_str().expect("id")),
-            Some(&author),
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let one = media_item(&app, &author, &item).await;
     assert_eq!(one["variants"], item["variants"]);
 
     let small = upload(
@@ -593,15 +595,7 @@ async fn uploads_from_before_copies_get_them_from_the_command_line() {
         "{said}"
     );
 
-    let now: Value = app
-        .get(
-            &format!("/api/v1/media/{}", old["id"].as_str().expect("id")),
-            Some(&author),
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let now = media_item(&app, &author, &old).await;
     assert_eq!(now["url"], old["url"], "the original keeps its name");
     let widths: Vec<u64> = now["variants"]
         .as_array()
