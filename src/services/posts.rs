@@ -900,8 +900,18 @@ pub fn import(
     items: Vec<Result<PostDraft, FieldErrors>>,
     now: NaiveDateTime,
 ) -> Result<Vec<ImportOutcome>, AppError> {
-    // Every body is rendered first, on every core; the transaction only compares and writes.
-    let items = render_all(items);
+    // Every body is rendered first, on every core, and its images' copies looked up as an API
+    // write would (so a re-import finds it unchanged); the transaction only compares and writes.
+    let items: Vec<_> = render_all(items)
+        .into_iter()
+        .map(|item| {
+            item.map(|(draft, rendered)| {
+                let feature = draft.feature_image.clone();
+                let rendered = rendered.and_then(|r| r.with_image_copies(conn, feature.as_deref()));
+                (draft, rendered)
+            })
+        })
+        .collect();
     db::write_transaction(conn, |conn| {
         let mut report = Vec::with_capacity(items.len());
         for item in items {
@@ -953,11 +963,6 @@ fn import_one(
     now: NaiveDateTime,
 ) -> Result<ImportOutcome, AppError> {
     draft.slug = Some(Slug::parse(slug).map_err(|e| FieldErrors::single("slug", e))?);
-    // As a post written through the API would be (one indexed read, only for our uploads), so
-    // importing a post again finds it unchanged.
-    let rendered = &rendered
-        .clone()
-        .with_image_copies(conn, draft.feature_image.as_deref())?;
     let existing = by_slug(conn, slug)?;
     let Some(existing) = existing else {
         let created = insert(conn, caller, &draft, rendered, now)?;

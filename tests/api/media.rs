@@ -568,6 +568,16 @@ async fn uploads_from_before_copies_get_them_from_the_command_line() {
     .await;
     let old: Value = old.json().await.expect("json");
     assert_eq!(old["variants"], json!([]));
+    // The same file uploaded again: one file, so one set of copies for both uploads.
+    let twin = upload(
+        &app,
+        &author,
+        "old-again.png",
+        encoded(&picture(1000, 500), image::ImageFormat::Png),
+    )
+    .await;
+    let twin: Value = twin.json().await.expect("json");
+    assert_eq!(twin["url"], old["url"]);
     upload(
         &app,
         &author,
@@ -597,6 +607,10 @@ async fn uploads_from_before_copies_get_them_from_the_command_line() {
 
     let now = media_item(&app, &author, &old).await;
     assert_eq!(now["url"], old["url"], "the original keeps its name");
+    assert_eq!(
+        media_item(&app, &author, &twin).await["variants"],
+        now["variants"]
+    );
     let widths: Vec<u64> = now["variants"]
         .as_array()
         .expect("variants")

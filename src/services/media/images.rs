@@ -19,10 +19,13 @@ pub struct ImageRules {
     pub max_pixels: u64,
 }
 
-/// An image ready to store: the file to serve as the original, and its copies.
+/// An image ready to store: its upright size, the original re-encoded when it had to be
+/// (`None`: store the upload as it came), and its copies.
 #[derive(Debug)]
 pub struct Processed {
-    pub original: Encoded,
+    pub width: u32,
+    pub height: u32,
+    pub reencoded: Option<Vec<u8>>,
     pub variants: Vec<Encoded>,
 }
 
@@ -114,15 +117,12 @@ pub fn process(
     let mut picture = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
     picture.apply_orientation(orientation);
 
-    let original = if has_metadata || orientation != Orientation::NoTransforms {
-        encode(&picture, format, icc.clone(), JPEG_QUALITY_ORIGINAL)?
+    let reencoded = if has_metadata || orientation != Orientation::NoTransforms {
+        Some(encode(&picture, format, icc.clone(), JPEG_QUALITY_ORIGINAL)?.bytes)
     } else {
-        Encoded {
-            width: picture.width(),
-            height: picture.height(),
-            bytes: bytes.to_vec(),
-        }
+        None
     };
+    let (width, height) = (picture.width(), picture.height());
     let mut widths: Vec<u32> = rules
         .widths
         .iter()
@@ -146,7 +146,12 @@ pub fn process(
         };
         variants.push(encode(&source, format, icc.clone(), JPEG_QUALITY_VARIANT)?);
     }
-    Ok(Processed { original, variants })
+    Ok(Processed {
+        width,
+        height,
+        reencoded,
+        variants,
+    })
 }
 
 fn check_pixels(width: u64, height: u64, max: u64) -> Result<(), ImageProblem> {
@@ -248,9 +253,10 @@ mod tests {
             .map(|v| (v.width, v.height))
             .collect();
         assert_eq!(sizes, [(640, 320), (320, 160)]);
-        assert_eq!(
-            (processed.original.width, processed.original.height),
-            (1000, 500)
+        assert_eq!((processed.width, processed.height), (1000, 500));
+        assert!(
+            processed.reencoded.is_none(),
+            "no metadata: kept as it came"
         );
     }
 

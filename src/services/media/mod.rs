@@ -108,7 +108,10 @@ pub fn prepare(dir: &Path, bytes: &[u8], rules: &ImageRules) -> Result<Prepared,
         ),
         None => None,
     };
-    let original = processed.as_ref().map_or(bytes, |p| &p.original.bytes);
+    let original = processed
+        .as_ref()
+        .and_then(|p| p.reencoded.as_deref())
+        .unwrap_or(bytes);
     let hash = crate::crypto::sha256_hex(original);
     let name = format!("{hash}.{ext}");
     write_once(dir, &name, original)?;
@@ -117,7 +120,7 @@ pub fn prepare(dir: &Path, bytes: &[u8], rules: &ImageRules) -> Result<Prepared,
         None => Vec::new(),
     };
     let size = match &processed {
-        Some(p) => Some((p.original.width, p.original.height)),
+        Some(p) => Some((p.width, p.height)),
         None if content_type.starts_with("image/") => imagesize::blob_size(bytes)
             .ok()
             .and_then(|s| Some((u32::try_from(s.width).ok()?, u32::try_from(s.height).ok()?))),
@@ -157,16 +160,17 @@ fn write_copies(
 /// What `make_missing_copies` did.
 #[derive(Debug, Default, PartialEq)]
 pub struct Backfill {
-    /// Images that got copies.
+    /// Image files that got copies.
     pub made: u64,
-    /// Images narrower than every width: nothing to make.
+    /// Image files narrower than every width: nothing to make.
     pub none_needed: u64,
-    /// Images that could not be read, with why.
+    /// Image files that could not be read, with why.
     pub failed: Vec<(String, String)>,
 }
 
 /// Makes the copies of JPEG, PNG and WebP uploads that have none (uploaded before copies
-/// existed, or before `rules.widths` grew), in id order, 100 rows per query. Each stored file
+/// existed, or before `rules.widths` grew), file by file in name order (the `media_name`
+/// index), 100 files per query; uploads that share a file share its copies. Each stored file
 /// keeps its name, so posts that link it are unchanged; its copies are stripped as usual.
 pub fn make_missing_copies(
     conn: &mut Conn,
@@ -176,42 +180,47 @@ pub fn make_missing_copies(
     let mut report = Backfill::default();
     let mut after = String::new();
     loop {
-        let batch: Vec<Media> = media::table
+        let batch: Vec<(String, String)> = media::table
             .filter(media::variants.eq("[]"))
             .filter(media::content_type.eq_any(["image/jpeg", "image/png", "image/webp"]))
-            .filter(media::id.gt(&after))
-            .order(media::id)
+            .filter(media::name.gt(&after))
+            .order(media::name)
+            .select((media::name, media::content_type))
+            .distinct()
             .limit(100)
-            .select(Media::as_select())
             .load(conn)?;
-        let Some(last) = batch.last() else {
+        let Some((last, _)) = batch.last() else {
             return Ok(report);
         };
-        after = last.id.clone();
-        for item in batch {
-            let made = copies_of(dir, &item, rules);
-            match made {
+        after = last.clone();
+        for (name, content_type) in batch {
+            match copies_of(dir, &name, &content_type, rules) {
                 Ok(copies) if copies.is_empty() => report.none_needed += 1,
                 Ok(copies) => {
                     let json =
                         serde_json::to_string(&copies).map_err(|e| AppError::Internal(e.into()))?;
-                    diesel::update(media::table.filter(media::name.eq(&item.name)))
+                    diesel::update(media::table.filter(media::name.eq(&name)))
                         .set(media::variants.eq(json))
                         .execute(conn)?;
                     report.made += 1;
                 }
-                Err(why) => report.failed.push((item.name, why)),
+                Err(why) => report.failed.push((name, why)),
             }
         }
     }
 }
 
-fn copies_of(dir: &Path, item: &Media, rules: &ImageRules) -> Result<Vec<Variant>, String> {
-    let format = images::format_of(&item.content_type).ok_or("not an image")?;
-    let path = path_of(dir, &item.name).ok_or("not a stored file name")?;
+fn copies_of(
+    dir: &Path,
+    name: &str,
+    content_type: &str,
+    rules: &ImageRules,
+) -> Result<Vec<Variant>, String> {
+    let format = images::format_of(content_type).ok_or("not an image")?;
+    let path = path_of(dir, name).ok_or("not a stored file name")?;
     let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let processed = images::process(&bytes, format, rules).map_err(|e| e.to_string())?;
-    let (hash, ext) = item.name.split_once('.').ok_or("not a stored file name")?;
+    let (hash, ext) = name.split_once('.').ok_or("not a stored file name")?;
     write_copies(dir, hash, ext, &processed.variants).map_err(|e| e.to_string())
 }
 
@@ -284,19 +293,28 @@ fn upload_named_in(src: &str) -> Option<(&str, &str)> {
         .then(|| (&src[..src.len() - name.len()], name))
 }
 
+/// An upload's width (`None` when unknown) and its copies.
+type StoredCopies = (Option<i32>, Vec<Variant>);
+
+/// The width and copies of the upload stored as `name`; one indexed row, however many uploads
+/// share the file.
+fn stored_copies(conn: &mut Conn, name: &str) -> Result<Option<StoredCopies>, AppError> {
+    let row: Option<(Option<i32>, String)> = media::table
+        .filter(media::name.eq(name))
+        .select((media::width, media::variants))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(width, json)| (width, serde_json::from_str(&json).unwrap_or_default())))
+}
+
 /// JSON: the copies of the upload `url` points at, as URLs under the same base; `[]` when it
 /// is none of ours or has none.
 pub fn copies_of_url(conn: &mut Conn, url: Option<&str>) -> Result<String, AppError> {
     let Some((base, name)) = url.and_then(upload_named_in) else {
         return Ok("[]".into());
     };
-    let stored: Option<String> = media::table
-        .filter(media::name.eq(name))
-        .select(media::variants)
-        .first(conn)
-        .optional()?;
-    let copies: Vec<ImageCopy> = stored
-        .map(|json| serde_json::from_str::<Vec<Variant>>(&json).unwrap_or_default())
+    let copies: Vec<ImageCopy> = stored_copies(conn, name)?
+        .map(|(_, copies)| copies)
         .unwrap_or_default()
         .into_iter()
         .map(|v| ImageCopy {
@@ -351,27 +369,27 @@ fn uploads_shown_in(html: &str) -> Vec<(usize, &str, &str)> {
 const SIZES: &str = "(max-width: 50em) 100vw, 50em";
 
 /// Adds `srcset` and `sizes` to each `<img>` of sanitized HTML whose `src` is an upload with
-/// resized copies (the first 100 images; one query for all of them).
+/// resized copies (the first 100 images; one indexed lookup per distinct file).
 pub fn with_srcset(conn: &mut Conn, html: &str) -> Result<String, AppError> {
     let images = uploads_shown_in(html);
     if images.is_empty() {
         return Ok(html.to_string());
     }
-    let names: Vec<&str> = images.iter().map(|(_, _, name)| *name).collect();
-    let rows: Vec<(String, Option<i32>, String)> = media::table
-        .filter(media::name.eq_any(&names))
-        .select((media::name, media::width, media::variants))
-        .load(conn)?;
+    let mut stored = std::collections::HashMap::new();
+    for (_, _, name) in &images {
+        if !stored.contains_key(name) {
+            stored.insert(*name, stored_copies(conn, name)?);
+        }
+    }
     let mut out = String::with_capacity(html.len() + images.len() * 200);
     let mut copied = 0;
     for (end, src, name) in images {
-        let Some((_, width, variants)) = rows.iter().find(|(n, _, _)| n == name) else {
+        let Some(Some((Some(width), copies))) = stored.get(name) else {
             continue;
         };
-        let copies: Vec<Variant> = serde_json::from_str(variants).unwrap_or_default();
-        let (Some(width), false) = (width, copies.is_empty()) else {
+        if copies.is_empty() {
             continue;
-        };
+        }
         let base = &src[..src.len() - name.len()];
         let mut srcset: Vec<String> = copies
             .iter()
