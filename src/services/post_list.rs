@@ -110,6 +110,17 @@ impl PostFilter {
     }
 }
 
+/// `live(now)` that no index can serve (SQLite's unary `+`). Beside `id IN (…)` — a search's
+/// few matches — the planner would otherwise walk the whole live-posts index, checking each
+/// entry against the list, instead of looking up the ids (50 ms at 100,000 posts, not 50 µs).
+fn live_unindexed(now: NaiveDateTime) -> Condition {
+    Box::new(
+        sql::<Nullable<Bool>>("(+posts.status = 'published' AND +posts.published_at <= ")
+            .bind::<Timestamp, _>(now)
+            .sql(")"),
+    )
+}
+
 fn conditions(
     viewer: &Viewer,
     filter: &PostFilter,
@@ -117,8 +128,14 @@ fn conditions(
     ids: Option<&[String]>,
 ) -> Vec<Condition> {
     let mut out: Vec<Condition> = Vec::new();
+    let live_only = || -> Condition {
+        match ids {
+            Some(_) => live_unindexed(now),
+            None => Box::new(live(now)),
+        }
+    };
     match viewer {
-        Viewer::Public => out.push(Box::new(live(now))),
+        Viewer::Public => out.push(live_only()),
         Viewer::User(u) if !u.may_change(None) => out.push(Box::new(
             live(now).or(posts::author_id.eq(u.user_id.clone()).nullable()),
         )),
@@ -126,7 +143,7 @@ fn conditions(
     }
     match filter.status {
         None => {}
-        Some(PostStatus::Published) => out.push(Box::new(live(now))),
+        Some(PostStatus::Published) => out.push(live_only()),
         Some(PostStatus::Scheduled) => out.push(Box::new(
             posts::status
                 .eq(PostState::Published)
@@ -143,7 +160,12 @@ fn conditions(
         out.push(Box::new(posts::id.eq_any(tagged).nullable()));
     }
     if let Some(author) = &filter.author {
-        out.push(Box::new(posts::author_id.eq(author.clone()).nullable()));
+        out.push(match ids {
+            Some(_) => Box::new(
+                sql::<Nullable<Bool>>("+posts.author_id = ").bind::<Text, _>(author.clone()),
+            ),
+            None => Box::new(posts::author_id.eq(author.clone()).nullable()),
+        });
     }
     if let Some(ids) = ids {
         out.push(Box::new(posts::id.eq_any(ids.to_vec()).nullable()));

@@ -14,16 +14,20 @@ const RANK: &str = "bm25(posts_fts, 10.0, 1.0)";
 /// a rare one does (bm25 is computed per ranked row), and `total` is exact up to this many.
 pub const MAX_RANKED: usize = 1_000;
 
-/// A user's words as an FTS5 query: each word a quoted prefix term, all required. Nothing the user
-/// types is FTS syntax, so `"`, `*`, `AND`, `NEAR(` and the like never cause an error.
+/// A user's words as an FTS5 query: each word a quoted term, all required, the last one a
+/// prefix (the word being typed). Only the last: a prefix term merges the lists of every word
+/// it begins, which for a common word costs ten times its own list. Nothing the user types is
+/// FTS syntax, so `"`, `*`, `AND`, `NEAR(` and the like never cause an error.
 pub fn fts_query(q: &str) -> Option<String> {
-    let terms: Vec<String> = q
+    let words: Vec<&str> = q
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(16)
-        .map(|w| format!("\"{w}\"*"))
         .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+    let (last, before) = words.split_last()?;
+    let mut terms: Vec<String> = before.iter().map(|w| format!("\"{w}\"")).collect();
+    terms.push(format!("\"{last}\"*"));
+    Some(terms.join(" "))
 }
 
 #[derive(QueryableByName)]
@@ -117,10 +121,10 @@ mod tests {
 
     #[test]
     fn user_input_never_becomes_fts_syntax() {
-        assert_eq!(fts_query("rust web").as_deref(), Some("\"rust\"* \"web\"*"));
+        assert_eq!(fts_query("rust web").as_deref(), Some("\"rust\" \"web\"*"));
         assert_eq!(
             fts_query("\"AND\" OR * NEAR( -x").as_deref(),
-            Some("\"AND\"* \"OR\"* \"NEAR\"* \"x\"*")
+            Some("\"AND\" \"OR\" \"NEAR\" \"x\"*")
         );
         assert_eq!(fts_query("*** \"\" ()"), None);
         assert_eq!(fts_query("café").as_deref(), Some("\"café\"*"));

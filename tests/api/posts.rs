@@ -500,6 +500,16 @@ async fn search_ranks_title_matches_first_and_never_errors() {
         .await
         .expect("json");
     assert_eq!(prefix["meta"]["total"], 2, "prefix search");
+    // Only the word being typed (the last) is a prefix.
+    for (q, total) in [("sourdough%20bas", 1), ("sourd%20basics", 0)] {
+        let found: Value = app
+            .get(&format!("/api/v1/posts?q={q}"), None)
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(found["meta"]["total"], total, "q={q}");
+    }
     let both: Value = app
         .get("/api/v1/posts?q=flour%20salt", None)
         .await

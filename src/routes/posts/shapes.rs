@@ -327,7 +327,8 @@ pub struct PostsQuery {
     /// Only posts by this author (their user id).
     #[param(format = Uuid)]
     pub author: Option<String>,
-    /// Full-text search over title and body, best match first (unless `sort` is given).
+    /// Full-text search over title and body, best match first (unless `sort` is given); every
+    /// word must match, the last one as a prefix (`sourd` finds "sourdough").
     pub q: Option<String>,
     /// Order; default newest first (`-published_at`).
     pub sort: Option<PostSort>,
