@@ -4,6 +4,7 @@
 //! only; the backend-specific parts are here and in `services::search`.
 
 pub mod budget;
+pub mod fragments;
 pub mod models;
 pub mod queue;
 pub mod schema;

@@ -142,6 +142,15 @@ pub struct PostContent {
     pub feature_image_variants: String,
 }
 
+/// What a post shows of each of its tags: read for every post answer, so no more than that.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = super::schema::tags)]
+pub struct TagLabel {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = super::schema::tags)]
 pub struct Tag {

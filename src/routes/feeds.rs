@@ -25,7 +25,16 @@ async fn latest(state: &AppState) -> Result<(Site, Vec<PostView>), AppError> {
             number: 1,
             per_page: FEED_SIZE,
         });
-        let latest = posts::list(c, &Viewer::Public, &PostFilter::default(), &page, now)?;
+        let latest = posts::list(
+            c,
+            &Viewer::Public,
+            &PostFilter {
+                bodies: true,
+                ..PostFilter::default()
+            },
+            &page,
+            now,
+        )?;
         Ok((site, latest.views))
     })
     .await

@@ -12,6 +12,7 @@ use diesel::sql_types::{Bool, Nullable, Text, Timestamp};
 
 use super::posts::{PostView, Viewer, live, with_authors_and_tags};
 use super::search;
+use crate::db::fragments::{Unindexed, one_of};
 use crate::db::models::Post;
 use crate::db::schema::{post_counts, post_tags, posts, tags};
 use crate::db::{self, Conn};
@@ -84,6 +85,8 @@ pub struct PostFilter {
     pub sort: Option<Sort>,
     /// Only the post(s) that moved in from this old URL.
     pub source_url: Option<String>,
+    /// Load `markdown` and `html` (else they are left empty).
+    pub bodies: bool,
 }
 
 /// One page of a listing.
@@ -110,14 +113,15 @@ impl PostFilter {
     }
 }
 
-/// `live(now)` that no index can serve (SQLite's unary `+`). Beside `id IN (…)` — a search's
-/// few matches — the planner would otherwise walk the whole live-posts index, checking each
-/// entry against the list, instead of looking up the ids (50 ms at 100,000 posts, not 50 µs).
+/// `live(now)` that no index can serve. Beside `id IN (…)` — a search's few matches — the
+/// planner would otherwise walk the whole live-posts index, checking each entry against the
+/// list, instead of looking up the ids (50 ms at 100,000 posts, not 50 µs).
 fn live_unindexed(now: NaiveDateTime) -> Condition {
     Box::new(
-        sql::<Nullable<Bool>>("(+posts.status = 'published' AND +posts.published_at <= ")
-            .bind::<Timestamp, _>(now)
-            .sql(")"),
+        Unindexed(posts::status)
+            .eq(PostState::Published)
+            .and(Unindexed(posts::published_at).le(now))
+            .nullable(),
     )
 }
 
@@ -161,14 +165,12 @@ fn conditions(
     }
     if let Some(author) = &filter.author {
         out.push(match ids {
-            Some(_) => Box::new(
-                sql::<Nullable<Bool>>("+posts.author_id = ").bind::<Text, _>(author.clone()),
-            ),
+            Some(_) => Box::new(Unindexed(posts::author_id).eq(author.clone()).nullable()),
             None => Box::new(posts::author_id.eq(author.clone()).nullable()),
         });
     }
     if let Some(ids) = ids {
-        out.push(Box::new(posts::id.eq_any(ids.to_vec()).nullable()));
+        out.push(Box::new(one_of(posts::id, ids).nullable()));
     }
     out
 }
@@ -335,7 +337,7 @@ pub fn list(
     };
     let more = page_ids.len() as i64 > per_page;
     page_ids.truncate(usize::try_from(per_page).unwrap_or(0));
-    let rows = load_in_order(conn, &page_ids)?;
+    let rows = load_in_order(conn, &page_ids, filter.bodies)?;
     let next_cursor = match rows.last() {
         Some(last) if more => Some(Cursor::new(sort.name(), sort.key(last), &last.id).encode()),
         _ => None,
@@ -424,7 +426,7 @@ fn ranked_page(
         }
         _ => None,
     };
-    let rows = load_in_order(conn, &page_ids)?;
+    let rows = load_in_order(conn, &page_ids, filter.bodies)?;
     Ok(PostPage {
         views: with_authors_and_tags(conn, rows)?,
         total: ranked.len() as i64,
@@ -483,15 +485,66 @@ fn tag_page(
 }
 
 /// The posts with these ids, in the same order.
-fn load_in_order(conn: &mut Conn, ids: &[String]) -> Result<Vec<Post>, AppError> {
-    let mut loaded: HashMap<String, Post> = posts::table
-        .filter(posts::id.eq_any(ids))
-        .select(Post::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|p| (p.id.clone(), p))
-        .collect();
+fn load_in_order(conn: &mut Conn, ids: &[String], bodies: bool) -> Result<Vec<Post>, AppError> {
+    let query = posts::table.filter(one_of(posts::id, ids));
+    let rows = match bodies {
+        true => query.select(Post::as_select()).load(conn)?,
+        false => query.select(without_bodies()).load(conn)?,
+    };
+    let mut loaded: HashMap<String, Post> = rows.into_iter().map(|p| (p.id.clone(), p)).collect();
     Ok(ids.iter().filter_map(|id| loaded.remove(id)).collect())
+}
+
+/// A post's columns, its bodies left empty: the bodies are most of a row's bytes (on overflow
+/// pages of their own), and a list shows them only when `fields` asks.
+#[allow(clippy::type_complexity)]
+fn without_bodies() -> (
+    posts::id,
+    posts::slug,
+    posts::title,
+    posts::excerpt,
+    posts::excerpt_is_custom,
+    diesel::dsl::AsExprOf<Option<String>, Nullable<Text>>,
+    diesel::dsl::AsExprOf<String, Text>,
+    posts::status,
+    posts::published_at,
+    posts::author_id,
+    posts::feature_image,
+    posts::meta_title,
+    posts::meta_description,
+    posts::word_count,
+    posts::comments_enabled,
+    posts::comment_count,
+    posts::created_at,
+    posts::updated_at,
+    posts::email_subscribers,
+    posts::source_url,
+    posts::feature_image_variants,
+) {
+    use diesel::IntoSql;
+    (
+        posts::id,
+        posts::slug,
+        posts::title,
+        posts::excerpt,
+        posts::excerpt_is_custom,
+        None::<String>.into_sql::<Nullable<Text>>(),
+        String::new().into_sql::<Text>(),
+        posts::status,
+        posts::published_at,
+        posts::author_id,
+        posts::feature_image,
+        posts::meta_title,
+        posts::meta_description,
+        posts::word_count,
+        posts::comments_enabled,
+        posts::comment_count,
+        posts::created_at,
+        posts::updated_at,
+        posts::email_subscribers,
+        posts::source_url,
+        posts::feature_image_variants,
+    )
 }
 
 /// Where a count is kept: the whole site, one tag, one author.

@@ -13,7 +13,7 @@ pub use super::post_list::{PostFilter, PostPage, Sort, list};
 use super::search;
 use super::tags::{self, TagRef};
 use crate::content::{self, Source};
-use crate::db::models::{Post, PostContent, PostRevision, Tag};
+use crate::db::models::{Post, PostContent, PostRevision, TagLabel};
 use crate::db::schema::{post_revisions, post_tags, posts, tags as tags_table, users};
 use crate::db::{self, Conn};
 use crate::domain::{
@@ -89,7 +89,7 @@ pub struct PostPatch {
 pub struct PostView {
     pub post: Post,
     pub author_name: String,
-    pub tags: Vec<Tag>,
+    pub tags: Vec<TagLabel>,
     /// Where the site's frontend shows it (the site's `post_url`).
     pub url: String,
 }
@@ -143,12 +143,12 @@ pub(super) fn with_authors_and_tags(
     let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
     let author_ids: Vec<String> = rows.iter().map(|p| p.author_id.clone()).collect();
     let names: HashMap<String, String> = users::table
-        .filter(users::id.eq_any(&author_ids))
+        .filter(db::fragments::one_of(users::id, &author_ids))
         .select((users::id, users::name))
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
-    let mut tags_by_post: HashMap<String, Vec<Tag>> = HashMap::new();
+    let mut tags_by_post: HashMap<String, Vec<TagLabel>> = HashMap::new();
     for (post_id, tag) in tags::for_posts(conn, &ids)? {
         tags_by_post.entry(post_id).or_default().push(tag);
     }
@@ -221,7 +221,7 @@ pub(super) fn view(conn: &mut Conn, post: Post) -> Result<PostView, AppError> {
         .inner_join(tags_table::table)
         .filter(post_tags::post_id.eq(&post.id))
         .order(post_tags::position)
-        .select(Tag::as_select())
+        .select(TagLabel::as_select())
         .load(conn)?;
     let url = super::site::post_urls(conn)?.post(&post.slug, &post.id);
     Ok(PostView {

@@ -7,7 +7,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use crate::content::slugify;
-use crate::db::models::{Post, Tag};
+use crate::db::models::{Post, Tag, TagLabel};
 use crate::db::schema::{post_counts, post_tags, tags};
 use crate::db::{self, Conn};
 use crate::domain::{Cursor, Listing, Name, Paging, PostState, Slug, Text, new_id};
@@ -89,12 +89,15 @@ pub fn set_for_post(conn: &mut Conn, post: &Post, tags: &[Tag]) -> Result<(), Ap
 }
 
 /// (post id, tag) for every given post, in each post's tag order: one query for a whole page.
-pub fn for_posts(conn: &mut Conn, post_ids: &[String]) -> Result<Vec<(String, Tag)>, AppError> {
+pub fn for_posts(
+    conn: &mut Conn,
+    post_ids: &[String],
+) -> Result<Vec<(String, TagLabel)>, AppError> {
     Ok(post_tags::table
         .inner_join(tags::table)
-        .filter(post_tags::post_id.eq_any(post_ids))
+        .filter(crate::db::fragments::one_of(post_tags::post_id, post_ids))
         .order((post_tags::post_id, post_tags::position))
-        .select((post_tags::post_id, Tag::as_select()))
+        .select((post_tags::post_id, TagLabel::as_select()))
         .load(conn)?)
 }
 

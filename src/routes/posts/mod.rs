@@ -100,6 +100,9 @@ pub async fn list(
         q: query.q,
         sort: query.sort.map(Sort::from),
         source_url: query.source_url,
+        bodies: fields
+            .iter()
+            .any(|f| matches!(f.as_str(), "markdown" | "html")),
     };
     let now = now();
     let list_viewer = viewer.clone();

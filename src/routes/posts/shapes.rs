@@ -251,10 +251,18 @@ pub struct PostSummary {
 
 /// The selected fields of a post, for lists.
 pub(super) fn post_fields(
-    view: PostView,
+    mut view: PostView,
     now: NaiveDateTime,
     fields: &[String],
 ) -> serde_json::Map<String, Value> {
+    // The bodies are most of a post's bytes: not copied into the map only to be dropped.
+    let wanted = |name: &str| fields.iter().any(|f| f == name);
+    if !wanted("markdown") {
+        view.post.markdown = None;
+    }
+    if !wanted("html") {
+        view.post.html = String::new();
+    }
     let mut map = match serde_json::to_value(PostResponse::new(view, now)) {
         Ok(Value::Object(map)) => map,
         _ => serde_json::Map::new(),
