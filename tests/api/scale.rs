@@ -481,3 +481,59 @@ async fn past_its_limit_the_sitemap_is_an_index_of_files_that_list_every_post_on
         assert_problem(app.get(missing, None).await, 404).await;
     }
 }
+
+#[tokio::test]
+async fn a_search_keeps_every_other_filter_and_what_the_viewer_may_see() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (author_id, author) = app.user_with_role("author").await;
+    app.create_post(
+        &admin,
+        json!({"title": "Kiwi one", "markdown": "kiwi", "status": "published", "tags": ["Fruit"]}),
+    )
+    .await;
+    app.publish(&author, "Kiwi two", "kiwi").await;
+    app.create_post(&author, json!({"title": "Kiwi mine", "markdown": "kiwi"}))
+        .await;
+    app.create_post(&admin, json!({"title": "Kiwi hidden", "markdown": "kiwi"}))
+        .await;
+    let slugs = |body: Value| -> Vec<String> {
+        let mut slugs: Vec<String> = body["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|p| p["slug"].as_str().expect("slug").to_string())
+            .collect();
+        slugs.sort();
+        assert_eq!(body["meta"]["total"], slugs.len(), "{body}");
+        slugs
+    };
+    for (path, token, expected) in [
+        ("/api/v1/posts?q=kiwi", None, vec!["kiwi-one", "kiwi-two"]),
+        ("/api/v1/posts?q=kiwi&tag=fruit", None, vec!["kiwi-one"]),
+        (
+            &format!("/api/v1/posts?q=kiwi&author={author_id}") as &str,
+            None,
+            vec!["kiwi-two"],
+        ),
+        (
+            "/api/v1/posts?q=kiwi&sort=title",
+            None,
+            vec!["kiwi-one", "kiwi-two"],
+        ),
+        (
+            "/api/v1/posts?q=kiwi",
+            Some(&author as &str),
+            vec!["kiwi-mine", "kiwi-one", "kiwi-two"],
+        ),
+        (
+            "/api/v1/posts?q=kiwi&status=draft",
+            Some(&admin as &str),
+            vec!["kiwi-hidden", "kiwi-mine"],
+        ),
+    ] {
+        let res = app.get(path, token).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(slugs(res.json().await.expect("json")), expected, "{path}");
+    }
+}
