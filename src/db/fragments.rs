@@ -80,3 +80,78 @@ impl<C: QueryFragment<Sqlite>> QueryFragment<Sqlite> for Unindexed<C> {
         self.0.walk_ast(out.reborrow())
     }
 }
+
+/// `(a, b) < (x, y)` (or `>`): a keyset cursor's condition, its two values bound. A range
+/// seek on an index of `(a, b)`.
+#[derive(Debug, Clone)]
+pub struct RowCompare<A, B, X, Y> {
+    columns: (A, B),
+    less: bool,
+    values: (X, Y),
+}
+
+/// Rows before (`less`) or after the row whose sort key is `values`.
+pub fn row_compare<A, B, X, Y>(
+    columns: (A, B),
+    less: bool,
+    values: (X, Y),
+) -> RowCompare<A, B, X, Y> {
+    RowCompare {
+        columns,
+        less,
+        values,
+    }
+}
+
+impl<A, B, X, Y> Expression for RowCompare<A, B, X, Y> {
+    type SqlType = Bool;
+}
+
+impl<A, B, X, Y, QS: ?Sized> AppearsOnTable<QS> for RowCompare<A, B, X, Y>
+where
+    A: AppearsOnTable<QS>,
+    B: AppearsOnTable<QS>,
+    X: AppearsOnTable<QS>,
+    Y: AppearsOnTable<QS>,
+{
+}
+
+impl<A, B, X, Y, QS: ?Sized> SelectableExpression<QS> for RowCompare<A, B, X, Y>
+where
+    A: SelectableExpression<QS>,
+    B: SelectableExpression<QS>,
+    X: SelectableExpression<QS>,
+    Y: SelectableExpression<QS>,
+{
+}
+
+impl<A, B, X, Y> ValidGrouping<()> for RowCompare<A, B, X, Y> {
+    type IsAggregate = diesel::expression::is_aggregate::No;
+}
+
+/// No static id (`<` and `>` are two texts): such statements are cached by their SQL text.
+impl<A, B, X, Y> QueryId for RowCompare<A, B, X, Y> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<A, B, X, Y> QueryFragment<Sqlite> for RowCompare<A, B, X, Y>
+where
+    A: QueryFragment<Sqlite>,
+    B: QueryFragment<Sqlite>,
+    X: QueryFragment<Sqlite>,
+    Y: QueryFragment<Sqlite>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        out.push_sql("((");
+        self.columns.0.walk_ast(out.reborrow())?;
+        out.push_sql(", ");
+        self.columns.1.walk_ast(out.reborrow())?;
+        out.push_sql(if self.less { ") < (" } else { ") > (" });
+        self.values.0.walk_ast(out.reborrow())?;
+        out.push_sql(", ");
+        self.values.1.walk_ast(out.reborrow())?;
+        out.push_sql("))");
+        Ok(())
+    }
+}

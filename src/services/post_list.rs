@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{count_star, sql};
+use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text, Timestamp};
 
 use super::posts::{PostView, Viewer, live, with_authors_and_tags};
 use super::search;
-use crate::db::fragments::{Unindexed, one_of};
+use crate::db::fragments::{Unindexed, one_of, row_compare};
 use crate::db::models::Post;
 use crate::db::schema::{post_counts, post_tags, posts, tags};
 use crate::db::{self, Conn};
@@ -178,39 +178,34 @@ fn conditions(
 /// Only rows after the cursor's, in the sort's order. `nullable`: never-published posts may be
 /// in the list (they sort after every dated one).
 fn after(sort: Sort, cursor: &Cursor, nullable: bool) -> Result<Condition, AppError> {
-    let cmp = if sort.descending() { "<" } else { ">" };
-    let id = cursor.id.clone();
-    let by_time = |column: &str, t: NaiveDateTime| {
-        sql::<Nullable<Bool>>(&format!("(({column}, posts.id) {cmp} ("))
-            .bind::<Timestamp, _>(t)
-            .sql(", ")
-            .bind::<Text, _>(id.clone())
-            .sql("))")
-    };
+    use diesel::IntoSql;
+    let less = sort.descending();
+    let id = || cursor.id.clone().into_sql::<Text>();
     Ok(match (sort, cursor.key.as_deref()) {
         (Sort::PublishedAtAsc | Sort::PublishedAtDesc, Some(key)) => {
-            let after = by_time("posts.published_at", parse_time(key)?);
+            let time = parse_time(key)?.into_sql::<Timestamp>();
+            let after = row_compare((posts::published_at, posts::id), less, (time, id()));
             if nullable {
-                Box::new(after.sql(" OR posts.published_at IS NULL"))
+                Box::new(after.or(posts::published_at.is_null()).nullable())
             } else {
-                Box::new(after)
+                Box::new(after.nullable())
             }
         }
-        (Sort::PublishedAtAsc | Sort::PublishedAtDesc, None) if nullable => Box::new(
-            sql::<Nullable<Bool>>(&format!("(posts.published_at IS NULL AND posts.id {cmp} "))
-                .bind::<Text, _>(id)
-                .sql(")"),
-        ),
-        (Sort::UpdatedAtAsc | Sort::UpdatedAtDesc, Some(key)) => {
-            Box::new(by_time("posts.updated_at", parse_time(key)?))
+        (Sort::PublishedAtAsc | Sort::PublishedAtDesc, None) if nullable => {
+            let undated = posts::published_at.is_null();
+            match less {
+                true => Box::new(undated.and(posts::id.lt(id())).nullable()),
+                false => Box::new(undated.and(posts::id.gt(id())).nullable()),
+            }
         }
-        (Sort::TitleAsc | Sort::TitleDesc, Some(title)) => Box::new(
-            sql::<Nullable<Bool>>(&format!("((posts.title, posts.id) {cmp} ("))
-                .bind::<Text, _>(title.to_string())
-                .sql(", ")
-                .bind::<Text, _>(id)
-                .sql("))"),
-        ),
+        (Sort::UpdatedAtAsc | Sort::UpdatedAtDesc, Some(key)) => {
+            let time = parse_time(key)?.into_sql::<Timestamp>();
+            Box::new(row_compare((posts::updated_at, posts::id), less, (time, id())).nullable())
+        }
+        (Sort::TitleAsc | Sort::TitleDesc, Some(title)) => {
+            let title = title.to_string().into_sql::<Text>();
+            Box::new(row_compare((posts::title, posts::id), less, (title, id())).nullable())
+        }
         _ => return Err(bad_cursor("cursor is not valid")),
     })
 }
@@ -465,16 +460,15 @@ fn tag_page(
             .key
             .as_deref()
             .ok_or_else(|| bad_cursor("cursor is not valid"))?;
-        let cmp = if descending { "<" } else { ">" };
-        query = query.filter(
-            sql::<Bool>(&format!(
-                "(post_tags.published_at, post_tags.post_id) {cmp} ("
-            ))
-            .bind::<Timestamp, _>(parse_time(key)?)
-            .sql(", ")
-            .bind::<Text, _>(cursor.id.clone())
-            .sql(")"),
-        );
+        use diesel::IntoSql;
+        query = query.filter(row_compare(
+            (post_tags::published_at, post_tags::post_id),
+            descending,
+            (
+                parse_time(key)?.into_sql::<Timestamp>(),
+                cursor.id.clone().into_sql::<Text>(),
+            ),
+        ));
     }
     query = if descending {
         query.order((post_tags::published_at.desc(), post_tags::post_id.desc()))
