@@ -132,14 +132,14 @@ fn conditions(
     ids: Option<&[String]>,
 ) -> Vec<Condition> {
     let mut out: Vec<Condition> = Vec::new();
-    let live_only = || -> Condition {
+    let live_posts = || -> Condition {
         match ids {
             Some(_) => live_unindexed(now),
             None => Box::new(live(now)),
         }
     };
     match viewer {
-        Viewer::Public => out.push(live_only()),
+        Viewer::Public => out.push(live_posts()),
         Viewer::User(u) if !u.may_change(None) => out.push(Box::new(
             live(now).or(posts::author_id.eq(u.user_id.clone()).nullable()),
         )),
@@ -147,7 +147,7 @@ fn conditions(
     }
     match filter.status {
         None => {}
-        Some(PostStatus::Published) => out.push(live_only()),
+        Some(PostStatus::Published) => out.push(live_posts()),
         Some(PostStatus::Scheduled) => out.push(Box::new(
             posts::status
                 .eq(PostState::Published)
@@ -489,57 +489,36 @@ fn load_in_order(conn: &mut Conn, ids: &[String], bodies: bool) -> Result<Vec<Po
     Ok(ids.iter().filter_map(|id| loaded.remove(id)).collect())
 }
 
-/// A post's columns, its bodies left empty: the bodies are most of a row's bytes (on overflow
-/// pages of their own), and a list shows them only when `fields` asks.
-#[allow(clippy::type_complexity)]
-fn without_bodies() -> (
-    posts::id,
-    posts::slug,
-    posts::title,
-    posts::excerpt,
-    posts::excerpt_is_custom,
-    diesel::dsl::AsExprOf<Option<String>, Nullable<Text>>,
-    diesel::dsl::AsExprOf<String, Text>,
-    posts::status,
-    posts::published_at,
-    posts::author_id,
-    posts::feature_image,
-    posts::meta_title,
-    posts::meta_description,
-    posts::word_count,
-    posts::comments_enabled,
-    posts::comment_count,
-    posts::created_at,
-    posts::updated_at,
-    posts::email_subscribers,
-    posts::source_url,
-    posts::feature_image_variants,
-) {
-    use diesel::IntoSql;
-    (
-        posts::id,
-        posts::slug,
-        posts::title,
-        posts::excerpt,
-        posts::excerpt_is_custom,
-        None::<String>.into_sql::<Nullable<Text>>(),
-        String::new().into_sql::<Text>(),
-        posts::status,
-        posts::published_at,
-        posts::author_id,
-        posts::feature_image,
-        posts::meta_title,
-        posts::meta_description,
-        posts::word_count,
-        posts::comments_enabled,
-        posts::comment_count,
-        posts::created_at,
-        posts::updated_at,
-        posts::email_subscribers,
-        posts::source_url,
-        posts::feature_image_variants,
-    )
+/// `without_bodies()`: a post's columns in `Post`'s order, its bodies left empty. The bodies
+/// are most of a row's bytes (on overflow pages of their own), and a list shows them only when
+/// `fields` asks. One list of columns makes both the type and the value.
+macro_rules! columns_without_bodies {
+    ($($before:ident),* ; bodies ; $($after:ident),*) => {
+        #[allow(clippy::type_complexity)]
+        fn without_bodies() -> (
+            $(posts::$before,)*
+            diesel::dsl::AsExprOf<Option<String>, Nullable<Text>>,
+            diesel::dsl::AsExprOf<String, Text>,
+            $(posts::$after,)*
+        ) {
+            use diesel::IntoSql;
+            (
+                $(posts::$before,)*
+                None::<String>.into_sql::<Nullable<Text>>(),
+                String::new().into_sql::<Text>(),
+                $(posts::$after,)*
+            )
+        }
+    };
 }
+
+columns_without_bodies!(
+    id, slug, title, excerpt, excerpt_is_custom;
+    bodies;
+    status, published_at, author_id, feature_image, meta_title, meta_description, word_count,
+    comments_enabled, comment_count, created_at, updated_at, email_subscribers, source_url,
+    feature_image_variants
+);
 
 /// Where a count is kept: the whole site, one tag, one author.
 enum Scope {
