@@ -218,6 +218,15 @@ impl AppError {
         AppError::NotFound("No resource was found at this address.".into())
     }
 
+    /// Database work stopped by its time budget.
+    pub fn over_budget() -> AppError {
+        AppError::Unavailable {
+            retry_after_secs: 1,
+            detail: "The database took longer than this request's time budget; try again shortly."
+                .into(),
+        }
+    }
+
     pub fn forbidden() -> AppError {
         AppError::Forbidden("Your role does not allow this.".into())
     }
@@ -419,6 +428,10 @@ impl From<diesel::result::Error> for AppError {
             Error::NotFound => AppError::not_found(),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 AppError::Conflict("A resource with the same unique value already exists.".into())
+            }
+            // PostgreSQL's `statement_timeout` (SQLite's budget is checked in `db` itself).
+            Error::DatabaseError(_, info) if info.message().contains("statement timeout") => {
+                AppError::over_budget()
             }
             other => AppError::Internal(other.into()),
         }

@@ -31,15 +31,16 @@ pub struct Application {
 impl Application {
     /// Migrates the database, creates the first admin if needed, and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let path = settings.database_path().to_string();
+        let path = settings.database_url.clone();
         // Create the file, switch it to WAL and migrate it before the pool opens connections.
         let migrate_path = path.clone();
         let ran = web::block(move || db::migrate(&mut db::connect(&migrate_path)?)).await??;
         if ran > 0 {
             log::info!("applied {ran} database migration(s)");
         }
-        let pool = db::pool(&path, settings.db_pool_size, false)?;
-        let readers = db::pool(&path, settings.db_readers, true)?;
+        let budget = std::time::Duration::from_millis(settings.statement_timeout_ms);
+        let pool = db::pool(&path, settings.db_pool_size, false, budget)?;
+        let readers = db::pool(&path, settings.db_readers, true, budget)?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("BYLINE_BIND: cannot listen on {}", settings.bind))?;
         let address = listener.local_addr()?;
@@ -49,11 +50,7 @@ impl Application {
             .unwrap_or_else(|| format!("http://{address}"));
         let jwt_secret = prepare_database(&pool, &settings, &public_url).await?;
 
-        let db = Db::new(
-            pool,
-            readers,
-            std::time::Duration::from_millis(settings.statement_timeout_ms),
-        );
+        let db = Db::new(pool, readers, budget);
         let jobs = build_jobs(&db, &settings, &public_url)?;
         if settings.run_jobs {
             jobs.spawn();

@@ -1,13 +1,32 @@
 //! Query pieces Diesel lacks, written so that a statement's SQL text stays the same from call
 //! to call: Diesel prepares such a statement once per connection and reuses it, where
 //! `eq_any(vec)` (`IN (?, ?, …)`, one `?` per value) and `sql(…)` literals are prepared again
-//! on every call — for a page of posts, three statements compiled per request. SQLite-specific
-//! (`json_each`, unary `+`): a PostgreSQL backend writes `= ANY(?)` and needs no `+`.
+//! on every call — for a page of posts, three statements compiled per request. Each is
+//! written for both backends (a backend-specific place): SQLite's `json_each` and unary `+`,
+//! PostgreSQL's `json_array_elements_text`.
 
+use diesel::backend::Backend;
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
+use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Bool, Text};
 use diesel::{QueryResult, sqlite::Sqlite};
+
+use super::MultiBackend;
+
+/// A fragment written per backend passes through the two-backend connection's one.
+macro_rules! on_either_backend {
+    ($name:ident<$($param:ident),*>) => {
+        impl<$($param),*> QueryFragment<MultiBackend> for $name<$($param),*>
+        where
+            Self: QueryFragment<Sqlite> + QueryFragment<Pg>,
+        {
+            fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+                MultiBackend::walk_variant_ast(self, pass)
+            }
+        }
+    };
+}
 
 /// `column IN (values)`, the values bound as one JSON array.
 #[derive(Debug, Clone)]
@@ -52,6 +71,18 @@ impl<C: QueryFragment<Sqlite>> QueryFragment<Sqlite> for OneOf<C> {
     }
 }
 
+impl<C: QueryFragment<Pg>> QueryFragment<Pg> for OneOf<C> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.column.walk_ast(out.reborrow())?;
+        out.push_sql(" IN (SELECT json_array_elements_text(");
+        out.push_bind_param::<Text, String>(&self.values)?;
+        out.push_sql("::json))");
+        Ok(())
+    }
+}
+
+on_either_backend!(OneOf<C>);
+
 /// A column no index may serve (SQLite's unary `+`): beside `id IN (…)` with a few ids, the
 /// planner would otherwise pick an index on this column and walk all of it.
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +111,15 @@ impl<C: QueryFragment<Sqlite>> QueryFragment<Sqlite> for Unindexed<C> {
         self.0.walk_ast(out.reborrow())
     }
 }
+
+/// PostgreSQL plans a few ids by their key anyway.
+impl<C: QueryFragment<Pg>> QueryFragment<Pg> for Unindexed<C> {
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.0.walk_ast(out)
+    }
+}
+
+on_either_backend!(Unindexed<C>);
 
 /// `(a, b) < (x, y)` (or `>`): a keyset cursor's condition, its two values bound. A range
 /// seek on an index of `(a, b)`.
@@ -135,14 +175,15 @@ impl<A, B, X, Y> QueryId for RowCompare<A, B, X, Y> {
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<A, B, X, Y> QueryFragment<Sqlite> for RowCompare<A, B, X, Y>
+/// The same SQL on both backends.
+impl<A, B, X, Y, DB: Backend> QueryFragment<DB> for RowCompare<A, B, X, Y>
 where
-    A: QueryFragment<Sqlite>,
-    B: QueryFragment<Sqlite>,
-    X: QueryFragment<Sqlite>,
-    Y: QueryFragment<Sqlite>,
+    A: QueryFragment<DB>,
+    B: QueryFragment<DB>,
+    X: QueryFragment<DB>,
+    Y: QueryFragment<DB>,
 {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         out.push_sql("((");
         self.columns.0.walk_ast(out.reborrow())?;
         out.push_sql(", ");

@@ -4,32 +4,41 @@
 //! only; the backend-specific parts are here and in `services::search`.
 
 pub mod budget;
+mod conn;
 pub mod fragments;
 pub mod models;
 pub mod queue;
 pub mod schema;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use std::sync::Arc;
-
 use anyhow::Context;
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use tokio::sync::Semaphore;
 
+pub use conn::{Conn, DatabaseUrl, MultiBackend};
+
 use crate::error::AppError;
 
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+/// One migration folder per backend, the same tables in each.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// The one connection type every service takes.
-pub type Conn = SqliteConnection;
-/// Its backend, for boxed queries.
-pub type Backend = diesel::sqlite::Sqlite;
+/// The backend of `Conn`, for boxed queries.
+pub type Backend = MultiBackend;
 
-pub type DbPool = Pool<ConnectionManager<Conn>>;
+/// A model's columns, for `RETURNING` into the model: `as_returning()` does not pass through
+/// the two-backend connection, the plain column list does (loaded in the model's field order).
+pub fn columns<M: Selectable<Backend>>() -> M::SelectExpression {
+    M::construct_selection()
+}
+
+pub type DbPool = Pool<conn::Manager>;
+pub type PooledConn = PooledConnection<conn::Manager>;
 
 /// A pool plus one permit per connection: requests beyond the pool's size wait here, on the
 /// async side, instead of each parking a blocking thread (and its memory) on `pool.get()`.
@@ -50,8 +59,8 @@ impl Lane {
 }
 
 /// The database as the server uses it: connections that may write, read-only connections that
-/// read beside a write (WAL), a cap on slow reads, and a time budget for every piece of work.
-/// Nothing waits forever: past its budget, work answers `503` with `Retry-After`.
+/// read beside a write (WAL on SQLite), a cap on slow reads, and a time budget for every piece
+/// of work. Nothing waits forever: past its budget, work answers `503` with `Retry-After`.
 #[derive(Clone)]
 pub struct Db {
     writes: Lane,
@@ -94,68 +103,54 @@ fn busy(detail: &str) -> AppError {
         detail: detail.into(),
     }
 }
-pub type PooledConn = PooledConnection<ConnectionManager<Conn>>;
 
-/// Per-connection settings. The page cache is 1 MiB per connection, not SQLite's 2 MiB: with a
-/// dozen connections that is what bounds the server's memory as the site grows, and a page the
-/// cache misses comes from the operating system's file cache in a microsecond or two.
-const PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
-PRAGMA synchronous = NORMAL;
-PRAGMA foreign_keys = ON;
-PRAGMA cache_size = -1024;";
-/// For read connections: a write through one would be a bug, so it fails.
-const READ_ONLY: &str = "PRAGMA query_only = ON;";
-
-/// WAL is a property of the database file: set once, by the first connection (`connect`), not by
-/// every pooled one — switching the journal mode takes a lock that other connections race for.
-const WAL: &str = "PRAGMA journal_mode = WAL;";
-
-#[derive(Debug)]
-struct SqlitePragmas {
-    read_only: bool,
-}
-
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(PRAGMAS)
-            .and_then(|()| match self.read_only {
-                true => conn.batch_execute(READ_ONLY),
-                false => Ok(()),
-            })
-            .map_err(diesel::r2d2::Error::QueryError)
-    }
-}
-
-/// Opens one connection with the same settings as the pool (CLI commands, migrations).
-pub fn connect(path: &str) -> anyhow::Result<Conn> {
+/// Opens one connection that may write (CLI commands, migrations). On SQLite it also switches
+/// the file to WAL, once, before any pool opens it.
+pub fn connect(url: &str) -> anyhow::Result<Conn> {
     budget::install_everywhere();
-    let mut conn =
-        Conn::establish(path).with_context(|| format!("cannot open the database at {path}"))?;
-    conn.batch_execute(PRAGMAS)?;
-    conn.batch_execute(WAL)?;
+    let url = DatabaseUrl::parse(url);
+    let setup = conn::Setup {
+        read_only: false,
+        statement_timeout: LONG_BUDGET,
+    };
+    let mut conn = conn::open(&url, setup)
+        .with_context(|| format!("cannot open the database at {}", url.redacted()))?;
+    if let Conn::Sqlite(sqlite) = &mut conn {
+        sqlite.batch_execute(conn::SQLITE_WAL)?;
+    }
     Ok(conn)
 }
 
-/// Runs every pending migration; returns how many ran.
+/// Runs every pending migration of the connection's backend; returns how many ran.
 pub fn migrate(conn: &mut Conn) -> anyhow::Result<usize> {
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
-    Ok(applied.len())
+    let applied = match conn {
+        Conn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|m| m.len()),
+        Conn::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|m| m.len()),
+    };
+    applied.map_err(|e| anyhow::anyhow!("database migration failed: {e}"))
 }
 
-/// A pool of `size` connections; `read_only` ones refuse to write.
-pub fn pool(path: &str, size: u32, read_only: bool) -> anyhow::Result<DbPool> {
+/// A pool of `size` connections; `read_only` ones refuse to write. `budget` is each statement's
+/// timeout on PostgreSQL (SQLite's budget is `budget::within`, per piece of work).
+pub fn pool(url: &str, size: u32, read_only: bool, budget: Duration) -> anyhow::Result<DbPool> {
     budget::install_everywhere();
-    let manager = ConnectionManager::<SqliteConnection>::new(path);
+    let url = DatabaseUrl::parse(url);
+    let redacted = url.redacted();
+    // A local file does not go stale; a server connection may have been closed under us.
+    let check = url.is_postgres();
+    let manager = conn::Manager {
+        url,
+        setup: conn::Setup {
+            read_only,
+            statement_timeout: budget,
+        },
+    };
     Pool::builder()
         .max_size(size)
         .connection_timeout(Duration::from_secs(10))
-        // A local file does not go stale; skipping the check saves a query per request.
-        .test_on_check_out(false)
-        .connection_customizer(Box::new(SqlitePragmas { read_only }))
+        .test_on_check_out(check)
         .build(manager)
-        .with_context(|| format!("cannot open the database at {path}"))
+        .with_context(|| format!("cannot open the database at {redacted}"))
 }
 
 /// Runs `f` with a connection that may write, on the blocking thread pool, within the budget.
@@ -244,64 +239,156 @@ where
         .map_err(|_| no_connection())?
         .map_err(closed)?;
     let pool = lane.pool.clone();
+    let usual = db.budget;
     actix_web::web::block(move || {
         let mut conn = pool
             .get()
             .map_err(|e| AppError::Internal(anyhow::anyhow!("no database connection: {e}")))?;
+        // On PostgreSQL the budget is each statement's timeout, set on the connection; work
+        // with a longer one sets its own and puts the usual one back.
+        let longer = conn.is_postgres() && budget != usual;
+        if longer {
+            statement_timeout(&mut conn, budget)?;
+        }
         let work = || match work {
             Work::Write => f(&mut conn),
             Work::Read | Work::SlowRead => in_one_snapshot(&mut conn, f),
         };
-        match budget::within(budget, work) {
-            (_, true) => Err(busy(
-                "The database took longer than this request's time budget; try again shortly.",
-            )),
+        let out = match budget::within(budget, work) {
+            (_, true) => Err(AppError::over_budget()),
             (out, false) => out,
+        };
+        if longer {
+            statement_timeout(&mut conn, usual)?;
         }
+        out
     })
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
 }
 
+/// PostgreSQL: the time any one statement of this connection may take from now on.
+fn statement_timeout(conn: &mut Conn, budget: Duration) -> Result<(), AppError> {
+    conn.batch_execute(&format!("SET statement_timeout = {}", budget.as_millis().max(1)))?;
+    Ok(())
+}
+
 /// Runs a read's statements in one read transaction: they see one snapshot (a post and its tags
-/// agree), and SQLite takes its shared locks (and checks the files) once, not per statement.
+/// agree). SQLite then takes its shared locks (and checks the files) once, not per statement;
+/// PostgreSQL needs `REPEATABLE READ` for one snapshot (its default gives one per statement).
 fn in_one_snapshot<T>(
     conn: &mut Conn,
     f: impl FnOnce(&mut Conn) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
-    conn.transaction(f)
+    match conn {
+        Conn::Sqlite(_) => conn.transaction(f),
+        Conn::Postgres(pg) => {
+            AnsiTransactionManager::begin_transaction_sql(
+                pg,
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            )?;
+            finish_transaction(conn, f)
+        }
+    }
 }
 
+/// The key of the advisory lock every PostgreSQL write transaction takes (any constant would
+/// do; this one spells "byline").
+const WRITER_LOCK: i64 = 0x6279_6c69_6e65;
+
 /// Runs `f` in a write transaction, or in a savepoint when the caller already opened one (so
-/// services compose inside a caller's transaction). On SQLite the outer transaction is
-/// `BEGIN IMMEDIATE`: it takes the write lock at once, because a deferred transaction that writes
-/// later can fail with SQLITE_BUSY. Keep slow work (rendering, hashing) outside: SQLite has one
-/// writer, and everyone else waits while this runs.
+/// services compose inside a caller's transaction). Write transactions run one at a time on
+/// both backends, so a service's check-then-write (a free slug, a counter) holds: on SQLite the
+/// outer transaction is `BEGIN IMMEDIATE` (it takes the write lock at once; a deferred one that
+/// writes later can fail with SQLITE_BUSY), on PostgreSQL it first takes one transaction-level
+/// advisory lock, which also orders writes from several nodes. Keep slow work (rendering,
+/// hashing) outside: everyone else's writes wait while this runs.
 pub fn write_transaction<T, F>(conn: &mut Conn, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut Conn) -> Result<T, AppError>,
 {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    let nested = AnsiTransactionManager::transaction_manager_status_mut(conn)
+    let nested = <Conn as Connection>::TransactionManager::transaction_manager_status_mut(conn)
         .transaction_depth()
         .ok()
         .flatten()
         .is_some();
     if nested {
-        conn.transaction(f)
-    } else {
-        conn.immediate_transaction(f)
+        return conn.transaction(f);
+    }
+    match conn {
+        Conn::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?
+        }
+        Conn::Postgres(pg) => {
+            AnsiTransactionManager::begin_transaction_sql(pg, "BEGIN")?;
+            if let Err(e) = diesel::select(pg_advisory_xact_lock(WRITER_LOCK)).execute(pg) {
+                let _ = AnsiTransactionManager::rollback_transaction(pg);
+                return Err(e.into());
+            }
+        }
+    }
+    finish_transaction(conn, f)
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL: waits for the transaction-level advisory lock `key`.
+    fn pg_advisory_xact_lock(key: diesel::sql_types::BigInt);
+}
+
+/// Runs `f` in the transaction just begun, then commits it (or rolls it back on an error).
+fn finish_transaction<T>(
+    conn: &mut Conn,
+    f: impl FnOnce(&mut Conn) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    type Manager = <Conn as Connection>::TransactionManager;
+    match f(conn) {
+        Ok(value) => match Manager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = Manager::rollback_transaction(conn);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            let _ = Manager::rollback_transaction(conn);
+            Err(e)
+        }
     }
 }
 
-/// Writes a consistent copy of the live database to `dest` (which must not exist yet).
+/// Writes a consistent copy of the live database to `dest` (which must not exist yet). SQLite
+/// only: a PostgreSQL site is backed up with PostgreSQL's own tools (`pg_dump`).
 pub fn backup(conn: &mut Conn, dest: &std::path::Path) -> anyhow::Result<()> {
     anyhow::ensure!(!dest.exists(), "{} already exists", dest.display());
+    let Conn::Sqlite(sqlite) = conn else {
+        anyhow::bail!("`byline backup` copies a SQLite database; on PostgreSQL use pg_dump");
+    };
     diesel::sql_query("VACUUM INTO ?")
         .bind::<diesel::sql_types::Text, _>(dest.to_string_lossy().into_owned())
-        .execute(conn)
+        .execute(sqlite)
         .with_context(|| format!("backup to {} failed", dest.display()))?;
     Ok(())
+}
+
+/// A raw statement written with `?` placeholders, numbered (`$1`, `$2`, …) for PostgreSQL. For
+/// the few statements the DSL cannot write; the text must hold no `?` but its placeholders.
+pub fn sql_query(conn: &Conn, sql: &str) -> diesel::query_builder::SqlQuery {
+    match conn {
+        Conn::Sqlite(_) => diesel::sql_query(sql),
+        Conn::Postgres(_) => {
+            let mut numbered = String::with_capacity(sql.len() + 16);
+            let mut n = 0;
+            for c in sql.chars() {
+                if c == '?' {
+                    n += 1;
+                    numbered.push_str(&format!("${n}"));
+                } else {
+                    numbered.push(c);
+                }
+            }
+            diesel::sql_query(numbered)
+        }
+    }
 }
 
 /// `SELECT 1`: the readiness probe.
@@ -405,7 +492,11 @@ mod tests {
         let mut conn = connect(&path.to_string_lossy())?;
         let count = migrate(&mut conn)?;
         assert!(count > 0);
-        conn.revert_all_migrations(MIGRATIONS)
+        let Conn::Sqlite(sqlite) = &mut conn else {
+            unreachable!("a path opens SQLite")
+        };
+        sqlite
+            .revert_all_migrations(SQLITE_MIGRATIONS)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let tables: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
             "(SELECT count(*) FROM sqlite_master WHERE type = 'table' \

@@ -1,7 +1,8 @@
 //! The durable queues: e-mails (`outbox`) and webhook deliveries. Rows are written by services in
 //! the caller's transaction; the jobs claim them here. A claim is a lease: a row whose worker
-//! died mid-way becomes due again when it lapses. The claim is the backend-specific part (on
-//! SQLite one `UPDATE ... RETURNING` under the single writer lock).
+//! died mid-way becomes due again when it lapses. The claim is the backend-specific part: one
+//! `UPDATE ... RETURNING`, under SQLite's single writer lock, or with `FOR UPDATE SKIP LOCKED`
+//! on PostgreSQL.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -93,11 +94,17 @@ pub fn claim(
 ) -> Result<Option<Claim>, AppError> {
     let (table, lane) = (queue.table(), queue.lane());
     let [pending, sending, ..] = queue.states();
+    // PostgreSQL: workers on several nodes claim at once; each skips the rows another is
+    // claiming instead of waiting for it and then claiming the same row again.
+    let skip_claimed = match conn {
+        Conn::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+        Conn::Sqlite(_) => "",
+    };
     let due = format!(
         "(SELECT id FROM {table} WHERE status = ? AND next_attempt_at <= ? {lane} \
-          ORDER BY next_attempt_at LIMIT 1)"
+          ORDER BY next_attempt_at LIMIT 1 {skip_claimed})"
     );
-    Ok(diesel::sql_query(format!(
+    Ok(super::sql_query(conn, &format!(
         "UPDATE {table} SET status = ?, attempts = attempts + 1, next_attempt_at = ? \
          WHERE id = COALESCE({due}, {due}) RETURNING id, attempts"
     ))
@@ -134,7 +141,7 @@ pub fn settle(
         Settle::RetryAt(at) => (pending, at, None),
         Settle::Failed => (failed, now, None),
     };
-    diesel::sql_query(format!(
+    super::sql_query(conn, &format!(
         "UPDATE {table} SET status = ?, next_attempt_at = ?, {done_at} = ? WHERE id = ?"
     ))
     .bind::<Text, _>(status)
@@ -153,7 +160,7 @@ pub fn requeue(
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
     let [pending, ..] = queue.states();
-    Ok(diesel::sql_query(format!(
+    Ok(super::sql_query(conn, &format!(
         "UPDATE {} SET status = ?, attempts = 0, next_attempt_at = ? WHERE id = ?",
         queue.table()
     ))
@@ -164,12 +171,16 @@ pub fn requeue(
 }
 
 /// At start-up, rows a previous process had claimed but not finished are due again: that
-/// process is gone (one server per database), so waiting out its lease only delays them.
+/// process is gone (one server per SQLite file), so waiting out its lease only delays them. On
+/// PostgreSQL other nodes may be mid-way through their claims: those wait for their lease.
 pub fn release_claims(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppError> {
+    if conn.is_postgres() {
+        return Ok(0);
+    }
     let mut released = 0;
     for queue in Queue::TABLES {
         let [pending, sending, ..] = queue.states();
-        released += diesel::sql_query(format!(
+        released += super::sql_query(conn, &format!(
             "UPDATE {} SET status = ?, next_attempt_at = ? WHERE status = ?",
             queue.table()
         ))

@@ -28,7 +28,7 @@ pub fn create(
     };
     let key = diesel::insert_into(api_keys::table)
         .values(&row)
-        .returning(ApiKey::as_returning())
+        .returning(crate::db::columns::<ApiKey>())
         .get_result(conn)?;
     Ok((key, generated.secret))
 }

@@ -350,7 +350,7 @@ pub fn submit(
         };
         let stored = diesel::insert_into(comments::table)
             .values(&comment)
-            .returning(Comment::as_returning())
+            .returning(crate::db::columns::<Comment>())
             .get_result(conn)?;
         if status == CommentStatus::Approved {
             recount(conn, &post.id)?;

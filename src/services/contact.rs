@@ -54,9 +54,9 @@ pub fn submit(
             created_at: now,
             updated_at: now,
         };
-        let stored = diesel::insert_into(contact_messages::table)
+        let stored: ContactMessage = diesel::insert_into(contact_messages::table)
             .values(&message)
-            .returning(ContactMessage::as_returning())
+            .returning(crate::db::columns::<ContactMessage>())
             .get_result(conn)?;
         if !draft.honeypot {
             super::webhooks::emit(
@@ -131,7 +131,7 @@ pub fn set_status(
             contact_messages::status.eq(status),
             contact_messages::updated_at.eq(super::now()),
         ))
-        .returning(ContactMessage::as_returning())
+        .returning(crate::db::columns::<ContactMessage>())
         .get_result(conn)?)
 }
 

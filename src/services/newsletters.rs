@@ -116,15 +116,23 @@ fn queue(
             finished_at: None,
         })
         .execute(conn)?;
-    // Backend-specific: the copies' ids are random UUIDs made by SQLite (v4 layout).
-    let total = diesel::sql_query(
-        "INSERT INTO outbox (id, recipient, subject, body, subscriber_id, status, attempts, \
-                             next_attempt_at, created_at, newsletter_id) \
-         SELECT lower(printf('%s-%s-4%s-%s%s-%s', hex(randomblob(4)), hex(randomblob(2)), \
-                      substr(hex(randomblob(2)), 2), substr('89ab', 1 + abs(random()) % 4, 1), \
-                      substr(hex(randomblob(2)), 2), hex(randomblob(6)))), \
-                email, ?, '', id, ?, 0, ?, ?, ? \
-         FROM subscribers WHERE status = ? AND (? IS NULL OR source = ?)",
+    // Backend-specific: the copies' ids are random UUIDs (v4 layout) made by the database.
+    let random_uuid = match conn {
+        Conn::Sqlite(_) => {
+            "lower(printf('%s-%s-4%s-%s%s-%s', hex(randomblob(4)), hex(randomblob(2)), \
+             substr(hex(randomblob(2)), 2), substr('89ab', 1 + abs(random()) % 4, 1), \
+             substr(hex(randomblob(2)), 2), hex(randomblob(6))))"
+        }
+        Conn::Postgres(_) => "gen_random_uuid()::text",
+    };
+    let total = db::sql_query(
+        conn,
+        &format!(
+            "INSERT INTO outbox (id, recipient, subject, body, subscriber_id, status, attempts, \
+                                 next_attempt_at, created_at, newsletter_id) \
+             SELECT {random_uuid}, email, ?, '', id, ?, 0, ?, ?, ? \
+             FROM subscribers WHERE status = ? AND (CAST(? AS TEXT) IS NULL OR source = ?)"
+        ),
     )
     .bind::<Text, _>(subject)
     .bind::<Text, _>(OutboxStatus::Pending.as_str())
@@ -147,7 +155,7 @@ fn queue(
             newsletters::status.eq(status),
             newsletters::finished_at.eq(finished_at),
         ))
-        .returning(Newsletter::as_returning())
+        .returning(crate::db::columns::<Newsletter>())
         .get_result(conn)?;
     if total == 0 {
         announce_sent(conn, &newsletter, now)?;
@@ -201,7 +209,7 @@ pub fn cancel(conn: &mut Conn, id: &str, now: NaiveDateTime) -> Result<Newslette
                 newsletters::status.eq(NewsletterStatus::Cancelled),
                 newsletters::finished_at.eq(Some(now)),
             ))
-            .returning(Newsletter::as_returning())
+            .returning(crate::db::columns::<Newsletter>())
             .get_result(conn)?)
     })
 }
@@ -376,7 +384,7 @@ pub fn finish_done(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppErro
                     newsletters::status.eq(NewsletterStatus::Sent),
                     newsletters::finished_at.eq(Some(now)),
                 ))
-                .returning(Newsletter::as_returning())
+                .returning(crate::db::columns::<Newsletter>())
                 .get_result(conn)?;
             announce_sent(conn, &done, now)?;
             finished += 1;

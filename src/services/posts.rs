@@ -499,7 +499,7 @@ fn insert_row(
             posts::source_id.eq(origin.map(|o| o.source_id.as_str())),
             posts::source_url.eq(origin.and_then(|o| o.source_url.as_deref())),
         ))
-        .returning(Post::as_returning())
+        .returning(crate::db::columns::<Post>())
         .get_result(conn)?;
     write_tags_and_index(conn, &post, draft, &rendered.text)?;
     Ok(post)
@@ -805,7 +805,7 @@ fn rewrite(
         .execute(conn)?;
     let post = diesel::update(posts::table.find(&old.id))
         .set((&content, posts::updated_at.eq(now)))
-        .returning(Post::as_returning())
+        .returning(crate::db::columns::<Post>())
         .get_result(conn)?;
     write_tags_and_index(conn, &post, draft, &rendered.text)?;
     match (old.is_live(now), post.is_live(now)) {

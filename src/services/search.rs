@@ -1,5 +1,7 @@
-//! Full-text search over posts: SQLite FTS5 with bm25 ranking, title weighted above body. A
-//! backend-specific module: a PostgreSQL backend replaces it (see `db` for the other places).
+//! Full-text search over posts, title weighted ten times above body: SQLite FTS5 ranked by
+//! bm25, or a PostgreSQL `tsvector` (title weight A, body B, a GIN index) ranked by `ts_rank`.
+//! A backend-specific module: the one place that knows either's text-search syntax. Both read
+//! the user's words the same way (`words`), and neither lets them become query syntax.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -19,16 +21,34 @@ pub const MAX_RANKED: usize = 1_000;
 /// it begins, which for a common word costs ten times its own list. Nothing the user types is
 /// FTS syntax, so `"`, `*`, `AND`, `NEAR(` and the like never cause an error.
 pub fn fts_query(q: &str) -> Option<String> {
-    let words: Vec<&str> = q
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(16)
-        .collect();
+    let words = words(q);
     let (last, before) = words.split_last()?;
     let mut terms: Vec<String> = before.iter().map(|w| format!("\"{w}\"")).collect();
     terms.push(format!("\"{last}\"*"));
     Some(terms.join(" "))
 }
+
+/// The same words as a PostgreSQL `tsquery`: `'a' & 'b':*`. Each word is letters and digits
+/// only, so quoting it is enough to keep it a plain term.
+pub fn ts_query(q: &str) -> Option<String> {
+    let words = words(q);
+    let (last, before) = words.split_last()?;
+    let mut terms: Vec<String> = before.iter().map(|w| format!("'{w}'")).collect();
+    terms.push(format!("'{last}':*"));
+    Some(terms.join(" & "))
+}
+
+/// Up to 16 words of letters and digits; everything else separates them.
+fn words(q: &str) -> Vec<&str> {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .collect()
+}
+
+/// PostgreSQL: at most this much of a post's text is indexed (a `tsvector` holds at most
+/// 1 MiB; a post's text may be that long).
+const MAX_INDEXED_TEXT: usize = 256 * 1024;
 
 #[derive(QueryableByName)]
 struct Ranked {
@@ -55,31 +75,9 @@ pub fn ranked(
     q: &str,
     live_at: Option<NaiveDateTime>,
 ) -> Result<Matches, AppError> {
-    let Some(query) = fts_query(q) else {
-        return Ok(Matches::default());
-    };
-    let newest = |visibility: &str| {
-        format!(
-            "SELECT post_id, score, position FROM (\
-               SELECT p.id AS post_id, {RANK} AS score, posts_fts.rowid AS position \
-               FROM posts_fts \
-               CROSS JOIN posts p ON p.rowid = posts_fts.rowid \
-               WHERE posts_fts MATCH ?{visibility} \
-               ORDER BY posts_fts.rowid DESC LIMIT {limit}\
-             ) ORDER BY score, post_id",
-            limit = MAX_RANKED + 1
-        )
-    };
-    let mut rows: Vec<Ranked> = match live_at {
-        Some(now) => diesel::sql_query(newest(
-            " AND p.status = 'published' AND p.published_at <= ?",
-        ))
-        .bind::<Text, _>(query)
-        .bind::<Timestamp, _>(now)
-        .load(conn)?,
-        None => diesel::sql_query(newest(""))
-            .bind::<Text, _>(query)
-            .load(conn)?,
+    let mut rows = match conn {
+        Conn::Sqlite(_) => ranked_fts(conn, q, live_at)?,
+        Conn::Postgres(_) => ranked_tsvector(conn, q, live_at)?,
     };
     let capped = rows.len() > MAX_RANKED;
     if capped {
@@ -94,22 +92,118 @@ pub fn ranked(
     })
 }
 
+/// SQLite: the newest matches by rowid (FTS5 walks its index backwards), ranked by bm25.
+fn ranked_fts(
+    conn: &mut Conn,
+    q: &str,
+    live_at: Option<NaiveDateTime>,
+) -> Result<Vec<Ranked>, AppError> {
+    let Some(query) = fts_query(q) else {
+        return Ok(Vec::new());
+    };
+    let newest = |visibility: &str| {
+        format!(
+            "SELECT post_id, score, position FROM (\
+               SELECT p.id AS post_id, {RANK} AS score, posts_fts.rowid AS position \
+               FROM posts_fts \
+               CROSS JOIN posts p ON p.rowid = posts_fts.rowid \
+               WHERE posts_fts MATCH ?{visibility} \
+               ORDER BY posts_fts.rowid DESC LIMIT {limit}\
+             ) ORDER BY score, post_id",
+            limit = MAX_RANKED + 1
+        )
+    };
+    Ok(match live_at {
+        Some(now) => diesel::sql_query(newest(
+            " AND p.status = 'published' AND p.published_at <= ?",
+        ))
+        .bind::<Text, _>(query)
+        .bind::<Timestamp, _>(now)
+        .load(conn)?,
+        None => diesel::sql_query(newest(""))
+            .bind::<Text, _>(query)
+            .load(conn)?,
+    })
+}
+
+/// PostgreSQL: the newest matches by id (ids are UUID v7: time-ordered), ranked by `ts_rank`
+/// with title (A) ten times body (B). The score is negated so that, as with bm25, lower is
+/// better.
+fn ranked_tsvector(
+    conn: &mut Conn,
+    q: &str,
+    live_at: Option<NaiveDateTime>,
+) -> Result<Vec<Ranked>, AppError> {
+    let Some(query) = ts_query(q) else {
+        return Ok(Vec::new());
+    };
+    let newest = |visibility: &str| {
+        format!(
+            "WITH q AS (SELECT to_tsquery('simple', $1) AS query), \
+             newest AS (\
+               SELECT s.post_id, s.document FROM posts_search s \
+               JOIN posts p ON p.id = s.post_id, q \
+               WHERE s.document @@ q.query{visibility} \
+               ORDER BY s.post_id DESC LIMIT {limit}) \
+             SELECT post_id, \
+               -ts_rank('{{0, 0, 0.1, 1}}', document, q.query)::float8 AS score, \
+               row_number() OVER (ORDER BY post_id) AS position \
+             FROM newest, q ORDER BY score, post_id",
+            limit = MAX_RANKED + 1
+        )
+    };
+    Ok(match live_at {
+        Some(now) => diesel::sql_query(newest(
+            " AND p.status = 'published' AND p.published_at <= $2",
+        ))
+        .bind::<Text, _>(query)
+        .bind::<Timestamp, _>(now)
+        .load(conn)?,
+        None => diesel::sql_query(newest(""))
+            .bind::<Text, _>(query)
+            .load(conn)?,
+    })
+}
+
 /// (Re)indexes a post's title and text.
 pub fn index(conn: &mut Conn, post_id: &str, title: &str, text: &str) -> Result<(), AppError> {
     remove(conn, post_id)?;
-    diesel::sql_query(
-        "INSERT INTO posts_fts (rowid, title, body) SELECT rowid, ?, ? FROM posts WHERE id = ?",
-    )
-    .bind::<Text, _>(title)
-    .bind::<Text, _>(text)
-    .bind::<Text, _>(post_id)
-    .execute(conn)?;
+    let statement = match conn {
+        Conn::Sqlite(_) => {
+            "INSERT INTO posts_fts (rowid, title, body) SELECT rowid, ?, ? FROM posts WHERE id = ?"
+        }
+        Conn::Postgres(_) => {
+            "INSERT INTO posts_search (post_id, document) VALUES ($3, \
+             setweight(to_tsvector('simple', $1), 'A') || setweight(to_tsvector('simple', $2), 'B'))"
+        }
+    };
+    let text = match conn {
+        Conn::Postgres(_) => {
+            let mut end = text.len().min(MAX_INDEXED_TEXT);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            &text[..end]
+        }
+        Conn::Sqlite(_) => text,
+    };
+    diesel::sql_query(statement)
+        .bind::<Text, _>(title)
+        .bind::<Text, _>(text)
+        .bind::<Text, _>(post_id)
+        .execute(conn)?;
     Ok(())
 }
 
 /// Removes a post from the index; call before deleting the post row.
 pub fn remove(conn: &mut Conn, post_id: &str) -> Result<(), AppError> {
-    diesel::sql_query("DELETE FROM posts_fts WHERE rowid = (SELECT rowid FROM posts WHERE id = ?)")
+    let statement = match conn {
+        Conn::Sqlite(_) => {
+            "DELETE FROM posts_fts WHERE rowid = (SELECT rowid FROM posts WHERE id = ?)"
+        }
+        Conn::Postgres(_) => "DELETE FROM posts_search WHERE post_id = $1",
+    };
+    diesel::sql_query(statement)
         .bind::<Text, _>(post_id)
         .execute(conn)?;
     Ok(())
@@ -128,5 +222,11 @@ mod tests {
         );
         assert_eq!(fts_query("*** \"\" ()"), None);
         assert_eq!(fts_query("café").as_deref(), Some("\"café\"*"));
+        assert_eq!(ts_query("rust web").as_deref(), Some("'rust' & 'web':*"));
+        assert_eq!(
+            ts_query("'a' & !b | c:* <-> (d)").as_deref(),
+            Some("'a' & 'b' & 'c' & 'd':*")
+        );
+        assert_eq!(ts_query("!&|"), None);
     }
 }

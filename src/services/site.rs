@@ -38,7 +38,7 @@ pub fn update(conn: &mut Conn, changes: SiteUpdate) -> Result<Site, AppError> {
     crate::db::write_transaction(conn, |conn| {
         let site: Site = diesel::update(site::table.find(1))
             .set((&changes, site::updated_at.eq(now)))
-            .returning(Site::as_returning())
+            .returning(crate::db::columns::<Site>())
             .get_result(conn)?;
         super::webhooks::emit(
             conn,

@@ -135,7 +135,7 @@ pub fn subscribe(
             .select(Subscriber::as_select())
             .first(conn)
             .optional()?;
-        let subscriber = match existing {
+        let subscriber: Subscriber = match existing {
             Some(s) if s.status == SubscriberStatus::Confirmed => return Ok(()),
             Some(s) => diesel::update(subscribers::table.find(&s.id))
                 .set((
@@ -143,7 +143,7 @@ pub fn subscribe(
                     subscribers::name.eq(signup.name.or(s.name)),
                     subscribers::source.eq(signup.source.or(s.source)),
                 ))
-                .returning(Subscriber::as_returning())
+                .returning(crate::db::columns::<Subscriber>())
                 .get_result(conn)?,
             None => diesel::insert_into(subscribers::table)
                 .values(&Subscriber {
@@ -156,7 +156,7 @@ pub fn subscribe(
                     confirmed_at: None,
                     unsubscribed_at: None,
                 })
-                .returning(Subscriber::as_returning())
+                .returning(crate::db::columns::<Subscriber>())
                 .get_result(conn)?,
         };
         // A pending address gets one confirmation per window, however often it is signed up:
@@ -226,7 +226,7 @@ pub fn confirm(
                 subscribers::confirmed_at.eq(now),
                 subscribers::unsubscribed_at.eq(None::<NaiveDateTime>),
             ))
-            .returning(Subscriber::as_returning())
+            .returning(crate::db::columns::<Subscriber>())
             .get_result(conn)?;
         super::webhooks::emit(
             conn,
@@ -263,7 +263,7 @@ pub fn unsubscribe(
                 subscribers::status.eq(SubscriberStatus::Unsubscribed),
                 subscribers::unsubscribed_at.eq(now),
             ))
-            .returning(Subscriber::as_returning())
+            .returning(crate::db::columns::<Subscriber>())
             .get_result(conn)?)
     })
 }

@@ -54,7 +54,7 @@ pub fn ensure(conn: &mut Conn, refs: &[TagRef]) -> Result<Vec<Tag>, AppError> {
                     tags::description.eq(""),
                     tags::created_at.eq(super::now()),
                 ))
-                .returning(Tag::as_returning())
+                .returning(crate::db::columns::<Tag>())
                 .get_result(conn)?,
         };
         out.push(tag);
@@ -80,9 +80,11 @@ pub fn set_for_post(conn: &mut Conn, post: &Post, tags: &[Tag]) -> Result<(), Ap
             )
         })
         .collect();
-    if !rows.is_empty() {
+    // One statement per tag: a multi-row insert does not pass through the two-backend
+    // connection, and a post has a handful of tags.
+    for row in &rows {
         diesel::insert_into(post_tags::table)
-            .values(&rows)
+            .values(row)
             .execute(conn)?;
     }
     Ok(())
@@ -173,14 +175,21 @@ pub fn list(
     const ORDER: &str = "name";
     let total: i64 = tags::table.count().get_result(conn)?;
     // By name as people read it (case-insensitive), then slug: the `tags_name` index's order.
+    // Backend-specific: how each folds case (the index is on the same expression).
+    let (fold, folded) = match conn {
+        Conn::Sqlite(_) => ("", " COLLATE NOCASE"),
+        Conn::Postgres(_) => ("lower(", ")"),
+    };
+    let name_folded = format!("{fold}tags.name{folded}");
     let mut walk = tags::table.into_boxed();
     if let Paging::After { cursor, .. } = paging {
         let cursor = cursor.expect(ORDER).map_err(AppError::BadRequest)?;
         let name = cursor.key.clone().unwrap_or_default();
         walk = walk.filter(
-            diesel::dsl::sql::<Bool>("(tags.name COLLATE NOCASE, tags.slug) > (")
+            diesel::dsl::sql::<Bool>(&format!("({name_folded}, tags.slug) > ({fold}"))
                 .bind::<Text, _>(name)
-                .sql(" COLLATE NOCASE, ")
+                .sql(folded)
+                .sql(", ")
                 .bind::<Text, _>(cursor.id.clone())
                 .sql(")"),
         );
@@ -188,7 +197,7 @@ pub fn list(
     let per_page = paging.per_page() as usize;
     let mut rows: Vec<Tag> = walk
         .order((
-            diesel::dsl::sql::<Text>("tags.name COLLATE NOCASE"),
+            diesel::dsl::sql::<Text>(&name_folded),
             tags::slug,
         ))
         .offset(paging.offset())
@@ -262,7 +271,7 @@ pub fn create(
                 tags::description.eq(&description),
                 tags::created_at.eq(super::now()),
             ))
-            .returning(Tag::as_returning())
+            .returning(crate::db::columns::<Tag>())
             .get_result(conn)?)
     })
 }
@@ -294,7 +303,7 @@ pub fn update(conn: &mut Conn, slug: &str, changes: TagChanges) -> Result<Tag, A
         }
         Ok(diesel::update(tags::table.find(&tag.id))
             .set(&changes)
-            .returning(Tag::as_returning())
+            .returning(crate::db::columns::<Tag>())
             .get_result(conn)?)
     })
 }

@@ -82,7 +82,7 @@ fn insert(
     };
     diesel::insert_into(users::table)
         .values(&row)
-        .returning(User::as_returning())
+        .returning(crate::db::columns::<User>())
         .get_result(conn)
         .map_err(map_unique)
 }
@@ -180,7 +180,7 @@ pub fn update(conn: &mut Conn, id: &str, update: UserUpdate) -> Result<User, App
         };
         diesel::update(users::table.find(id))
             .set(&changes)
-            .returning(User::as_returning())
+            .returning(crate::db::columns::<User>())
             .get_result(conn)
             .map_err(map_unique)
     })

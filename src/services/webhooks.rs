@@ -98,7 +98,7 @@ pub fn create(conn: &mut Conn, new: NewWebhook) -> Result<Webhook, AppError> {
             created_at: now,
             updated_at: now,
         })
-        .returning(Webhook::as_returning())
+        .returning(crate::db::columns::<Webhook>())
         .get_result(conn)?)
 }
 
@@ -128,7 +128,7 @@ pub fn update(conn: &mut Conn, id: &str, mut changes: WebhookChanges) -> Result<
     changes.updated_at = Some(super::now());
     Ok(diesel::update(webhooks::table.find(&hook.id))
         .set(&changes)
-        .returning(Webhook::as_returning())
+        .returning(crate::db::columns::<Webhook>())
         .get_result(conn)?)
 }
 
@@ -167,7 +167,7 @@ fn queue_delivery(
             created_at: now,
             delivered_at: None,
         })
-        .returning(WebhookDelivery::as_returning())
+        .returning(crate::db::columns::<WebhookDelivery>())
         .get_result(conn)?)
 }
 

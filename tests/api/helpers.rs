@@ -1,5 +1,6 @@
-//! `spawn_app` starts the real application on a random port over a fresh SQLite file, and
-//! `TestApp` talks to it over HTTP.
+//! `spawn_app` starts the real application on a random port over a fresh database — a SQLite
+//! file, or with `BYLINE_TEST_DATABASE_URL` a PostgreSQL database of its own — and `TestApp`
+//! talks to it over HTTP.
 
 use byline::config::Settings;
 use byline::startup::Application;
@@ -17,8 +18,49 @@ pub struct TestApp {
     pub jobs: byline::jobs::Jobs,
 }
 
+/// The PostgreSQL server the suite runs on instead of SQLite, when set.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("BYLINE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+}
+
+/// The database of the app whose files are in `dir`: a SQLite file there, or on the server of
+/// `BYLINE_TEST_DATABASE_URL` a new database of its own, made on first use and remembered in
+/// `dir` (so a restarted app, or the binary, finds the same one).
+pub fn database_url(dir: &std::path::Path) -> String {
+    let Some(server) = postgres_server() else {
+        return sqlite_url(dir);
+    };
+    let remembered = dir.join("database-url");
+    if let Ok(url) = std::fs::read_to_string(&remembered) {
+        return url;
+    }
+    use diesel::{Connection, RunQueryDsl};
+    let name = format!("byline_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = diesel::PgConnection::establish(&server)
+        .unwrap_or_else(|e| panic!("BYLINE_TEST_DATABASE_URL: cannot connect: {e}"));
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .expect("create the test database");
+    let (base, query) = server.split_once('?').unwrap_or((&server, ""));
+    let (host, _) = base.rsplit_once('/').expect("a URL with a database name");
+    let url = match query {
+        "" => format!("{host}/{name}"),
+        query => format!("{host}/{name}?{query}"),
+    };
+    std::fs::write(&remembered, &url).expect("remember the database");
+    url
+}
+
+/// The SQLite file in `dir`, for the tests of what only SQLite has (a file to back up).
+pub fn sqlite_url(dir: &std::path::Path) -> String {
+    dir.join("byline.db").to_string_lossy().into_owned()
+}
+
 pub fn test_settings(dir: &tempfile::TempDir) -> Settings {
     let mut settings = Settings::for_tests(dir.path().join("byline.db"));
+    settings.database_url = database_url(dir.path());
     settings.admin_email = Some(ADMIN_EMAIL.into());
     settings.admin_password = Some(ADMIN_PASSWORD.into());
     settings
@@ -438,7 +480,7 @@ pub fn start_binary(
 ) -> tokio::process::Child {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_byline"));
     command
-        .env("BYLINE_DATABASE_URL", dir.join("byline.db"))
+        .env("BYLINE_DATABASE_URL", database_url(dir))
         .env("BYLINE_BIND", format!("127.0.0.1:{port}"))
         .env("BYLINE_MEDIA_DIR", dir.join("media"))
         .env("BYLINE_ADMIN_EMAIL", "admin@example.com")

@@ -227,7 +227,7 @@ async fn sigkill_mid_write_loses_nothing_acknowledged() {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let count = |conn: &mut SqliteConnection, sql: &str| {
+    let count = |conn: &mut byline::db::Conn, sql: &str| {
         diesel::sql_query(sql)
             .get_result::<Count>(conn)
             .expect(sql)

@@ -272,7 +272,7 @@ pub fn record(
             variants: serde_json::to_string(&prepared.variants)
                 .map_err(|e| AppError::Internal(e.into()))?,
         })
-        .returning(Media::as_returning())
+        .returning(crate::db::columns::<Media>())
         .get_result(conn)?)
 }
 
@@ -443,7 +443,7 @@ pub fn set_alt(conn: &mut Conn, caller: &Caller, id: &str, alt: String) -> Resul
     let item = editable(conn, caller, id)?;
     Ok(diesel::update(media::table.find(&item.id))
         .set(media::alt.eq(alt))
-        .returning(Media::as_returning())
+        .returning(crate::db::columns::<Media>())
         .get_result(conn)?)
 }
 
