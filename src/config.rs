@@ -75,6 +75,10 @@ pub struct Settings {
     pub webhooks_allow_private: bool,
     pub webhook_max_attempts: i32,
     pub webhook_retry_base_ms: u64,
+    /// How long a claimed e-mail or delivery waits before another sender may take it: must be
+    /// longer than an attempt takes (SMTP and webhook timeouts), so a lapsed lease means the
+    /// sender died. On PostgreSQL that is how a crashed node's claims come back.
+    pub job_lease_seconds: u64,
     pub subscribers_per_minute: u32,
     pub contact_per_minute: u32,
     /// The largest post body (Markdown or HTML), in bytes.
@@ -186,6 +190,7 @@ impl Settings {
             webhooks_allow_private: boolean("BYLINE_WEBHOOKS_ALLOW_PRIVATE", false)?,
             webhook_max_attempts: number("BYLINE_WEBHOOK_MAX_ATTEMPTS", 8, 1, 100)?,
             webhook_retry_base_ms: number("BYLINE_WEBHOOK_RETRY_BASE_MS", 10_000, 10, 3_600_000)?,
+            job_lease_seconds: number("BYLINE_JOB_LEASE_SECONDS", 120, 1, 86_400)?,
             subscribers_per_minute: number("BYLINE_SUBSCRIBERS_PER_MINUTE", 20, 1, 100_000)?,
             contact_per_minute: number("BYLINE_CONTACT_PER_MINUTE", 10, 1, 100_000)?,
             post_max_bytes: number("BYLINE_POST_MAX_BYTES", 1 << 20, 1024, 64 << 20)?,
@@ -236,6 +241,7 @@ impl Settings {
             webhooks_allow_private: true,
             webhook_max_attempts: 5,
             webhook_retry_base_ms: 50,
+            job_lease_seconds: 120,
             subscribers_per_minute: 20,
             contact_per_minute: 10,
             post_max_bytes: 1 << 20,

@@ -13,7 +13,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::{Authenticator, JwtKeys};
 use crate::config::{Settings, SiteSource};
-use crate::db::{self, Db, DbPool};
+use crate::db::{self, Db};
 use crate::http_cache::micro::{self, PublicCache};
 use crate::jobs::{self, Jobs, RetryPolicy};
 use crate::mail::sender::Mailer;
@@ -48,7 +48,7 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{address}"));
-        let jwt_secret = prepare_database(&pool, &settings, &public_url).await?;
+        let jwt_secret = prepare_database(&settings, &public_url).await?;
 
         let db = Db::new(pool, readers, budget);
         let jobs = build_jobs(&db, &settings, &public_url)?;
@@ -170,16 +170,12 @@ impl Application {
 }
 
 /// Migrations, the JWT secret, the first admin and the site's URL. Returns the JWT secret.
-async fn prepare_database(
-    pool: &DbPool,
-    settings: &Settings,
-    public_url: &str,
-) -> anyhow::Result<String> {
+/// Start-up's own connection, outside the requests' time budget (which may be tiny).
+async fn prepare_database(settings: &Settings, public_url: &str) -> anyhow::Result<String> {
     let settings = settings.clone();
     let public_url = public_url.to_string();
-    let pool = pool.clone();
     let secret = actix_web::web::block(move || -> anyhow::Result<String> {
-        let mut conn = pool.get().context("cannot open the database")?;
+        let mut conn = db::connect(&settings.database_url)?;
         let secret = match &settings.jwt_secret {
             Some(secret) => secret.clone(),
             None => {
@@ -237,6 +233,7 @@ fn build_jobs(db: &Db, settings: &Settings, public_url: &str) -> anyhow::Result<
     let retry = |max_attempts, base_ms| RetryPolicy {
         max_attempts,
         base: std::time::Duration::from_millis(base_ms),
+        lease: std::time::Duration::from_secs(settings.job_lease_seconds),
     };
     let mailer = || {
         Mailer::new(

@@ -44,7 +44,9 @@ impl DatabaseUrl {
                 (Some(scheme), Some(at)) if at > scheme => {
                     let credentials = &url[scheme + 3..at];
                     match credentials.split_once(':') {
-                        Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                        Some((user, _)) => {
+                            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+                        }
                         None => url.clone(),
                     }
                 }
@@ -121,7 +123,8 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut Conn) -> Result<(), PoolError> {
-        conn.batch_execute("SELECT 1").map_err(PoolError::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(PoolError::QueryError)
     }
 
     fn has_broken(&self, conn: &mut Conn) -> bool {

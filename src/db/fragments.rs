@@ -196,3 +196,57 @@ where
         Ok(())
     }
 }
+
+/// An order term that puts NULLs last either way (never-published drafts after every dated
+/// post): SQLite's own order for `DESC`, and PostgreSQL's for `ASC`; the other needs saying.
+#[derive(Debug, Clone, Copy)]
+pub struct NullsLast<C> {
+    column: C,
+    descending: bool,
+}
+
+/// `column` ascending or descending, NULLs last.
+pub fn nulls_last<C>(column: C, descending: bool) -> NullsLast<C> {
+    NullsLast { column, descending }
+}
+
+impl<C: Expression> Expression for NullsLast<C> {
+    type SqlType = C::SqlType;
+}
+
+impl<C: AppearsOnTable<QS>, QS: ?Sized> AppearsOnTable<QS> for NullsLast<C> {}
+
+impl<C: ValidGrouping<()>> ValidGrouping<()> for NullsLast<C> {
+    type IsAggregate = C::IsAggregate;
+}
+
+/// No static id (two directions): cached by SQL text.
+impl<C> QueryId for NullsLast<C> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<C: QueryFragment<Sqlite>> QueryFragment<Sqlite> for NullsLast<C> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        self.column.walk_ast(out.reborrow())?;
+        if self.descending {
+            out.push_sql(" DESC");
+        } else {
+            out.push_sql(" IS NULL, ");
+            self.column.walk_ast(out.reborrow())?;
+        }
+        Ok(())
+    }
+}
+
+impl<C: QueryFragment<Pg>> QueryFragment<Pg> for NullsLast<C> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.column.walk_ast(out.reborrow())?;
+        if self.descending {
+            out.push_sql(" DESC NULLS LAST");
+        }
+        Ok(())
+    }
+}
+
+on_either_backend!(NullsLast<C>);

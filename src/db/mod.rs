@@ -125,7 +125,9 @@ pub fn connect(url: &str) -> anyhow::Result<Conn> {
 pub fn migrate(conn: &mut Conn) -> anyhow::Result<usize> {
     let applied = match conn {
         Conn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|m| m.len()),
-        Conn::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|m| m.len()),
+        Conn::Postgres(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|m| m.len()),
     };
     applied.map_err(|e| anyhow::anyhow!("database migration failed: {e}"))
 }
@@ -269,7 +271,10 @@ where
 
 /// PostgreSQL: the time any one statement of this connection may take from now on.
 fn statement_timeout(conn: &mut Conn, budget: Duration) -> Result<(), AppError> {
-    conn.batch_execute(&format!("SET statement_timeout = {}", budget.as_millis().max(1)))?;
+    conn.batch_execute(&format!(
+        "SET statement_timeout = {}",
+        budget.as_millis().max(1)
+    ))?;
     Ok(())
 }
 

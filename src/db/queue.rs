@@ -104,10 +104,13 @@ pub fn claim(
         "(SELECT id FROM {table} WHERE status = ? AND next_attempt_at <= ? {lane} \
           ORDER BY next_attempt_at LIMIT 1 {skip_claimed})"
     );
-    Ok(super::sql_query(conn, &format!(
-        "UPDATE {table} SET status = ?, attempts = attempts + 1, next_attempt_at = ? \
+    Ok(super::sql_query(
+        conn,
+        &format!(
+            "UPDATE {table} SET status = ?, attempts = attempts + 1, next_attempt_at = ? \
          WHERE id = COALESCE({due}, {due}) RETURNING id, attempts"
-    ))
+        ),
+    )
     .bind::<Text, _>(sending)
     .bind::<Timestamp, _>(lease_until)
     .bind::<Text, _>(sending)
@@ -141,9 +144,10 @@ pub fn settle(
         Settle::RetryAt(at) => (pending, at, None),
         Settle::Failed => (failed, now, None),
     };
-    super::sql_query(conn, &format!(
-        "UPDATE {table} SET status = ?, next_attempt_at = ?, {done_at} = ? WHERE id = ?"
-    ))
+    super::sql_query(
+        conn,
+        &format!("UPDATE {table} SET status = ?, next_attempt_at = ?, {done_at} = ? WHERE id = ?"),
+    )
     .bind::<Text, _>(status)
     .bind::<Timestamp, _>(next)
     .bind::<diesel::sql_types::Nullable<Timestamp>, _>(finished)
@@ -160,10 +164,13 @@ pub fn requeue(
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
     let [pending, ..] = queue.states();
-    Ok(super::sql_query(conn, &format!(
-        "UPDATE {} SET status = ?, attempts = 0, next_attempt_at = ? WHERE id = ?",
-        queue.table()
-    ))
+    Ok(super::sql_query(
+        conn,
+        &format!(
+            "UPDATE {} SET status = ?, attempts = 0, next_attempt_at = ? WHERE id = ?",
+            queue.table()
+        ),
+    )
     .bind::<Text, _>(pending)
     .bind::<Timestamp, _>(now)
     .bind::<Text, _>(id)
@@ -180,10 +187,13 @@ pub fn release_claims(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppE
     let mut released = 0;
     for queue in Queue::TABLES {
         let [pending, sending, ..] = queue.states();
-        released += super::sql_query(conn, &format!(
-            "UPDATE {} SET status = ?, next_attempt_at = ? WHERE status = ?",
-            queue.table()
-        ))
+        released += super::sql_query(
+            conn,
+            &format!(
+                "UPDATE {} SET status = ?, next_attempt_at = ? WHERE status = ?",
+                queue.table()
+            ),
+        )
         .bind::<Text, _>(pending)
         .bind::<Timestamp, _>(now)
         .bind::<Text, _>(sending)

@@ -25,7 +25,8 @@ impl MailJob {
 
     /// Sends at most one due e-mail. `None` when nothing is due.
     pub async fn run_once(&self) -> Result<Option<Step>, AppError> {
-        let Some((message, attempts)) = super::claim(&self.db, Queue::Mail, outbox::get).await?
+        let Some((message, attempts)) =
+            super::claim(&self.db, self.retry.lease, Queue::Mail, outbox::get).await?
         else {
             return Ok(None);
         };

@@ -19,14 +19,14 @@ use crate::db::queue::{self as db_queue, Queue, Settle};
 use crate::db::{self, Conn, Db};
 use crate::error::AppError;
 
-/// How long a claimed row is left alone before another sender may retry it.
-const LEASE_SECONDS: i64 = 120;
-
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     pub max_attempts: i32,
     /// The first retry waits about this long; each later one twice as long (with jitter).
     pub base: Duration,
+    /// How long a claimed row is left alone before another sender may take it: longer than any
+    /// attempt takes, so a lapsed lease means its sender died (`BYLINE_JOB_LEASE_SECONDS`).
+    pub lease: Duration,
 }
 
 impl RetryPolicy {
@@ -173,15 +173,16 @@ where
     }
 }
 
-/// Claims the next due row of `queue` (leased for `LEASE_SECONDS`) and loads it with `load`;
+/// Claims the next due row of `queue` (leased for `lease`) and loads it with `load`;
 /// returns it with the number of this attempt.
 async fn claim<T: Send + 'static>(
     db: &Db,
+    lease: Duration,
     queue: Queue,
     load: impl FnOnce(&mut Conn, &str) -> Result<T, AppError> + Send + 'static,
 ) -> Result<Option<(T, i32)>, AppError> {
     let now = crate::services::now();
-    let lease_until = now + chrono::Duration::seconds(LEASE_SECONDS);
+    let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
     db::run(db, move |c| {
         match db_queue::claim(c, queue, now, lease_until)? {
             Some(claim) => Ok(Some((load(c, &claim.id)?, claim.attempts))),
@@ -224,6 +225,7 @@ mod tests {
         let policy = RetryPolicy {
             max_attempts: 5,
             base: Duration::from_secs(10),
+            lease: Duration::from_secs(120),
         };
         for attempts in 1..5 {
             let expected = 10_000i64 << (attempts - 1);

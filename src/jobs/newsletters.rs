@@ -82,9 +82,12 @@ impl NewsletterJob {
     pub async fn run_once(&self) -> Result<Option<Step>, AppError> {
         self.pace.wait().await;
         let (links, public_url) = (self.links.clone(), self.public_url.clone());
-        let claimed = super::claim(&self.db, Queue::Newsletters, move |c, id| {
-            newsletters::load_copy(c, id, &links, &public_url)
-        })
+        let claimed = super::claim(
+            &self.db,
+            self.retry.lease,
+            Queue::Newsletters,
+            move |c, id| newsletters::load_copy(c, id, &links, &public_url),
+        )
         .await?;
         let Some((copy, attempts)) = claimed else {
             return Ok(None);

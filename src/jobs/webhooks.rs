@@ -69,7 +69,13 @@ impl WebhookJob {
 
     /// Sends at most one due delivery. `None` when nothing is due.
     pub async fn run_once(&self) -> Result<Option<Step>, AppError> {
-        let claimed = super::claim(&self.db, Queue::Webhooks, webhooks::claimed).await?;
+        let claimed = super::claim(
+            &self.db,
+            self.retry.lease,
+            Queue::Webhooks,
+            webhooks::claimed,
+        )
+        .await?;
         let Some(((delivery, hook), attempts)) = claimed else {
             return Ok(None);
         };

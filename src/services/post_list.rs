@@ -307,16 +307,16 @@ pub fn list(
                 query = query.filter(after(sort, cursor, !live_only)?);
             }
             query = match sort {
-                // SQLite puts NULLs (never-published drafts) last in descending order.
-                Sort::PublishedAtDesc => {
-                    query.order((posts::published_at.desc(), posts::id.desc()))
-                }
+                // Never-published drafts (NULL) come last either way.
+                Sort::PublishedAtDesc => query.order((
+                    db::fragments::nulls_last(posts::published_at, true),
+                    posts::id.desc(),
+                )),
                 Sort::PublishedAtAsc if live_only => {
                     query.order((posts::published_at.asc(), posts::id.asc()))
                 }
                 Sort::PublishedAtAsc => query.order((
-                    posts::published_at.is_null().asc(),
-                    posts::published_at.asc(),
+                    db::fragments::nulls_last(posts::published_at, false),
                     posts::id.asc(),
                 )),
                 Sort::UpdatedAtDesc => query.order((posts::updated_at.desc(), posts::id.desc())),

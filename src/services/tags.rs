@@ -196,10 +196,7 @@ pub fn list(
     }
     let per_page = paging.per_page() as usize;
     let mut rows: Vec<Tag> = walk
-        .order((
-            diesel::dsl::sql::<Text>(&name_folded),
-            tags::slug,
-        ))
+        .order((diesel::dsl::sql::<Text>(&name_folded), tags::slug))
         .offset(paging.offset())
         .limit(i64::from(paging.per_page()) + 1)
         .select(Tag::as_select())

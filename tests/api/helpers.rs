@@ -70,6 +70,15 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// Starts the app on a SQLite file whatever `BYLINE_TEST_DATABASE_URL` says: for what only
+/// SQLite has (a database file to back up and check).
+pub async fn spawn_sqlite_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = test_settings(&dir);
+    settings.database_url = sqlite_url(dir.path());
+    start(dir, settings).await
+}
+
 /// Starts the app with settings adjusted by `tweak` (limits, secrets...).
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");

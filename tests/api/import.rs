@@ -190,7 +190,7 @@ async fn export_then_import_gives_the_same_posts() {
     )
     .await;
 
-    let db = app.dir.path().join("byline.db");
+    let db = helpers::database_url(app.dir.path());
     let export_file = app.dir.path().join("posts.ndjson");
     let out = std::process::Command::new(BIN)
         .arg("export")
@@ -205,7 +205,7 @@ async fn export_then_import_gives_the_same_posts() {
     );
 
     let dir = tempfile::tempdir().expect("dir");
-    let fresh = dir.path().join("byline.db");
+    let fresh = helpers::database_url(dir.path());
     let out = std::process::Command::new(BIN)
         .arg("migrate")
         .env("BYLINE_DATABASE_URL", &fresh)

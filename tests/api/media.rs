@@ -589,7 +589,10 @@ async fn uploads_from_before_copies_get_them_from_the_command_line() {
 
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_byline"))
         .args(["media", "variants"])
-        .env("BYLINE_DATABASE_URL", app.dir.path().join("byline.db"))
+        .env(
+            "BYLINE_DATABASE_URL",
+            crate::helpers::database_url(app.dir.path()),
+        )
         .env("BYLINE_MEDIA_DIR", app.dir.path().join("media"))
         .output()
         .await

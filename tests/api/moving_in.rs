@@ -445,7 +445,10 @@ async fn a_large_export_moves_in_by_the_command_line_with_counts_right() {
         .arg(&file)
         .arg("--report")
         .arg(&report_file)
-        .env("BYLINE_DATABASE_URL", app.dir.path().join("byline.db"))
+        .env(
+            "BYLINE_DATABASE_URL",
+            crate::helpers::database_url(app.dir.path()),
+        )
         .output()
         .expect("import");
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -55,19 +55,17 @@ async fn a_preview_link_opens_a_draft_to_anyone_holding_it_and_nothing_else() {
     assert_eq!(read["title"], "Coming soon");
 
     // The token is stored hashed: nothing in the database holds it.
-    let db = app.dir.path().join("byline.db");
-    let mut conn = byline::db::connect(db.to_str().expect("path")).expect("db");
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let found: Count = diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM preview_links WHERE token_hash = '{token}'"
-    ))
-    .get_result(&mut conn)
-    .expect("count");
-    assert_eq!(found.n, 0);
+    let mut conn = byline::db::connect(&crate::helpers::database_url(app.dir.path())).expect("db");
+    let found: i64 = {
+        use byline::db::schema::preview_links::dsl::*;
+        use diesel::{ExpressionMethods, QueryDsl};
+        preview_links
+            .filter(token_hash.eq(&token))
+            .count()
+            .get_result(&mut conn)
+            .expect("count")
+    };
+    assert_eq!(found, 0);
 
     // The site names its own preview page.
     let admin = app.admin_token().await;
@@ -167,11 +165,16 @@ async fn links_are_revoked_expire_and_die_with_the_post() {
             .await
             .expect("j"),
     );
-    let db = app.dir.path().join("byline.db");
-    let mut conn = byline::db::connect(db.to_str().expect("path")).expect("db");
-    diesel::sql_query("UPDATE preview_links SET expires_at = datetime('now', '-1 minute')")
-        .execute(&mut conn)
-        .expect("age");
+    let mut conn = byline::db::connect(&crate::helpers::database_url(app.dir.path())).expect("db");
+    {
+        use byline::db::schema::preview_links::dsl::*;
+        use diesel::ExpressionMethods;
+        let a_minute_ago = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
+        diesel::update(preview_links)
+            .set(expires_at.eq(a_minute_ago))
+            .execute(&mut conn)
+            .expect("age");
+    }
     let gone = assert_problem(read(expiring).await, 410).await;
     assert!(
         gone["detail"]

@@ -28,7 +28,7 @@ async fn restart_keeps_data_and_signed_in_tokens() {
 
 #[tokio::test]
 async fn backup_writes_a_database_that_opens() {
-    let app = spawn_app().await;
+    let app = helpers::spawn_sqlite_app().await;
     let (_, _) = app.user_with_role("author").await;
     let db = app.dir.path().join("byline.db");
     let copy = app.dir.path().join("copy.db");
@@ -58,6 +58,7 @@ async fn backup_writes_a_database_that_opens() {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::copy(&copy, dir.path().join("byline.db")).expect("copy");
     let mut settings = test_settings(&dir);
+    settings.database_url = helpers::sqlite_url(dir.path());
     settings.admin_email = None;
     let restored = helpers::start(dir, settings).await;
     let token = restored.admin_token().await;
@@ -368,7 +369,7 @@ fn env_example_and_readme_list_every_variable() {
 
 #[tokio::test]
 async fn a_backup_during_writes_is_sound_and_holds_what_came_before() {
-    let app = spawn_app().await;
+    let app = helpers::spawn_sqlite_app().await;
     let admin = app.admin_token().await;
     for i in 0..20 {
         app.create_post(&admin, json!({"title": format!("Before {i}")}))
@@ -394,7 +395,7 @@ async fn a_backup_during_writes_is_sound_and_holds_what_came_before() {
     let out = tokio::process::Command::new(BIN)
         .arg("backup")
         .arg(&copy)
-        .env("BYLINE_DATABASE_URL", app.dir.path().join("byline.db"))
+        .env("BYLINE_DATABASE_URL", helpers::sqlite_url(app.dir.path()))
         .output()
         .await
         .expect("backup");

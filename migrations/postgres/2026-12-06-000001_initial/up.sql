@@ -86,6 +86,8 @@ CREATE TABLE posts (
 -- Live posts newest first; everything by publication, change and title; per author.
 CREATE INDEX posts_live ON posts (status, published_at, id);
 CREATE INDEX posts_published ON posts (published_at, id);
+-- Editors list newest first with never-published drafts last (NULLs sort first descending).
+CREATE INDEX posts_published_desc ON posts (published_at DESC NULLS LAST, id DESC);
 CREATE INDEX posts_updated ON posts (status, updated_at, id);
 CREATE INDEX posts_title ON posts (status, title, id);
 CREATE INDEX posts_author ON posts (author_id, status, published_at, id);
@@ -321,7 +323,7 @@ CREATE INDEX preview_links_post ON preview_links (post_id, created_at);
 CREATE TABLE post_counts (
     scope  TEXT NOT NULL,
     status TEXT NOT NULL,
-    n      INTEGER NOT NULL,
+    n      BIGINT NOT NULL,
     PRIMARY KEY (scope, status)
 );
 
