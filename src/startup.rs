@@ -60,9 +60,11 @@ impl Application {
             jwt: JwtKeys::new(jwt_secret.as_bytes(), settings.jwt_ttl_seconds),
         });
         let horizon_db = db.clone();
+        // Names this process to the other nodes of a PostgreSQL site.
+        let node = uuid::Uuid::new_v4().to_string();
         let public_cache = web::Data::new(PublicCache::new(
             std::time::Duration::from_millis(settings.public_cache_ms),
-            jobs.wake(),
+            after_write(&db, &settings, &node, jobs.wake()),
             Box::new(move |after| {
                 let db = horizon_db.clone();
                 Box::pin(async move {
@@ -72,6 +74,7 @@ impl Application {
                 })
             }),
         ));
+        hear_other_nodes(&settings, node, &public_cache, jobs.wake());
         let state = web::Data::new(AppState::new(db, settings, public_url));
         let doc = crate::openapi::document();
         let route_table = web::Data::new(RouteTable::from_openapi(&doc));
@@ -169,6 +172,52 @@ impl Application {
     }
 }
 
+/// After a successful write: this node's jobs wake, and on PostgreSQL the other nodes hear of it.
+fn after_write(
+    db: &Db,
+    settings: &Settings,
+    node: &str,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+) -> micro::AfterWrite {
+    let postgres = db::DatabaseUrl::parse(&settings.database_url).is_postgres();
+    let (db, node) = (db.clone(), node.to_string());
+    Box::new(move || {
+        wake.notify_waiters();
+        if postgres {
+            let (db, node) = (db.clone(), node.clone());
+            actix_web::rt::spawn(async move {
+                let told = db::run(&db, move |c| db::changes::announce(c, &node)).await;
+                if let Err(e) = told {
+                    log::warn!("could not tell the other nodes of a write: {e}");
+                }
+            });
+        }
+    })
+}
+
+/// On PostgreSQL: another node's write empties this node's cached answers and wakes its jobs,
+/// until this server is gone.
+fn hear_other_nodes(
+    settings: &Settings,
+    node: String,
+    cache: &web::Data<PublicCache>,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+) {
+    let serving = std::sync::Arc::downgrade(&cache.clone().into_inner());
+    let changed = serving.clone();
+    db::changes::listen(
+        &settings.database_url,
+        node,
+        move || {
+            if let Some(cache) = changed.upgrade() {
+                cache.clear();
+                wake.notify_waiters();
+            }
+        },
+        move || serving.strong_count() == 0,
+    );
+}
+
 /// Migrations, the JWT secret, the first admin and the site's URL. Returns the JWT secret.
 /// Start-up's own connection, outside the requests' time budget (which may be tiny).
 async fn prepare_database(settings: &Settings, public_url: &str) -> anyhow::Result<String> {
@@ -176,22 +225,32 @@ async fn prepare_database(settings: &Settings, public_url: &str) -> anyhow::Resu
     let public_url = public_url.to_string();
     let secret = actix_web::web::block(move || -> anyhow::Result<String> {
         let mut conn = db::connect(&settings.database_url)?;
+        db::one_node_at_a_time(&mut conn, |conn| prepare(conn, &settings, &public_url))
+    })
+    .await??;
+    Ok(secret)
+}
+
+fn prepare(conn: &mut db::Conn, settings: &Settings, public_url: &str) -> anyhow::Result<String> {
+    {
         let secret = match &settings.jwt_secret {
             Some(secret) => secret.clone(),
             None => {
-                let (secret, created) = services::secrets::jwt_secret(&mut conn)?;
+                let (secret, created) = services::secrets::jwt_secret(conn)?;
                 if created {
                     log::info!(
                         "BYLINE_JWT_SECRET is not set: generated a secret and stored it in the database"
                     );
                 } else {
-                    log::info!("BYLINE_JWT_SECRET is not set: using the secret stored in the database");
+                    log::info!(
+                        "BYLINE_JWT_SECRET is not set: using the secret stored in the database"
+                    );
                 }
                 secret
             }
         };
         let admin = services::users::bootstrap_admin(
-            &mut conn,
+            conn,
             settings.admin_email.as_deref(),
             settings.admin_password.as_deref(),
         )?;
@@ -204,15 +263,15 @@ async fn prepare_database(settings: &Settings, public_url: &str) -> anyhow::Resu
         }
         let pages = (settings.site == crate::config::SiteSource::Embedded)
             .then_some(services::site::EXAMPLE_BLOG);
-        services::site::default_url(&mut conn, &public_url, pages)?;
-        let released = db::queue::release_claims(&mut conn, services::now())?;
+        services::site::default_url(conn, public_url, pages)?;
+        let released = db::queue::release_claims(conn, services::now())?;
         if released > 0 {
-            log::warn!("{released} e-mail or webhook deliveries were cut short by the last stop; sending them again");
+            log::warn!(
+                "{released} e-mail or webhook deliveries were cut short by the last stop; sending them again"
+            );
         }
         Ok(secret)
-    })
-    .await??;
-    Ok(secret)
+    }
 }
 
 /// Only files whose real path (symlinks followed) lies inside `dir`: a link in the site folder

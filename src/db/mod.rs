@@ -4,8 +4,10 @@
 //! only; the backend-specific parts are here and in `services::search`.
 
 pub mod budget;
+pub mod changes;
 mod conn;
 pub mod fragments;
+pub mod limits;
 pub mod models;
 pub mod queue;
 pub mod schema;
@@ -121,15 +123,47 @@ pub fn connect(url: &str) -> anyhow::Result<Conn> {
     Ok(conn)
 }
 
-/// Runs every pending migration of the connection's backend; returns how many ran.
+/// Runs every pending migration of the connection's backend; returns how many ran. Several
+/// nodes starting at once on one PostgreSQL database take turns (`one_node_at_a_time`).
 pub fn migrate(conn: &mut Conn) -> anyhow::Result<usize> {
-    let applied = match conn {
-        Conn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|m| m.len()),
-        Conn::Postgres(c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|m| m.len()),
-    };
-    applied.map_err(|e| anyhow::anyhow!("database migration failed: {e}"))
+    one_node_at_a_time(conn, |conn| {
+        let applied = match conn {
+            Conn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|m| m.len()),
+            Conn::Postgres(c) => c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|m| m.len()),
+        };
+        applied.map_err(|e| anyhow::anyhow!("database migration failed: {e}"))
+    })
+}
+
+/// The key of the session-level advisory lock that start-up work holds on PostgreSQL.
+const START_UP_LOCK: i64 = 0x6279_6c69_6e66;
+
+diesel::define_sql_function! {
+    /// PostgreSQL: waits for the session-level advisory lock `key`.
+    fn pg_advisory_lock(key: diesel::sql_types::BigInt);
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL: releases the session-level advisory lock `key`.
+    fn pg_advisory_unlock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool;
+}
+
+/// Runs start-up work (migrations, the first admin, the JWT secret) while no other node does:
+/// nodes started together on an empty PostgreSQL database would otherwise each create the
+/// tables, or the first admin. SQLite has one process per file.
+pub fn one_node_at_a_time<T>(
+    conn: &mut Conn,
+    f: impl FnOnce(&mut Conn) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    if !conn.is_postgres() {
+        return f(conn);
+    }
+    diesel::select(pg_advisory_lock(START_UP_LOCK)).execute(conn)?;
+    let out = f(conn);
+    diesel::select(pg_advisory_unlock(START_UP_LOCK)).execute(conn)?;
+    out
 }
 
 /// A pool of `size` connections; `read_only` ones refuse to write. `budget` is each statement's
@@ -333,6 +367,20 @@ where
         }
     }
     finish_transaction(conn, f)
+}
+
+/// As `write_transaction`, for work that changes only rows it names by key, each change right
+/// whatever runs beside it (a claimed queue row settled, a counter incremented): on PostgreSQL
+/// it does not wait its turn behind every other write. The sooner a sent e-mail is recorded as
+/// sent, the smaller the window in which a crash makes it go out twice.
+pub fn keyed_transaction<T, F>(conn: &mut Conn, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut Conn) -> Result<T, AppError>,
+{
+    match conn {
+        Conn::Postgres(_) => conn.transaction(f),
+        Conn::Sqlite(_) => write_transaction(conn, f),
+    }
 }
 
 diesel::define_sql_function! {

@@ -3,8 +3,9 @@
 //! Answers go stale in two ways, and both drop them exactly: a successful write through the API
 //! clears everything at once (editors see their changes immediately), and a scheduled post's time
 //! coming — every entry expires by the next scheduled publication (`horizon`). Writes by another
-//! process (the CLI) are seen within `BYLINE_PUBLIC_CACHE_MS`, the longest an entry is kept.
-//! (A successful write also wakes the background jobs.)
+//! process (the CLI) are seen within `BYLINE_PUBLIC_CACHE_MS`, the longest an entry is kept;
+//! on PostgreSQL, other nodes' writes clear it too (`clear`, called by `db::changes`). A
+//! successful write also runs `after_write`: it wakes the background jobs and tells other nodes.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -17,8 +18,6 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
 use chrono::NaiveDateTime;
 
-use tokio::sync::Notify;
-
 /// Reads when the next scheduled post after a time goes live (`Err`: it could not be read).
 pub type NextPublication = Box<
     dyn Fn(
@@ -27,6 +26,9 @@ pub type NextPublication = Box<
         + Send
         + Sync,
 >;
+
+/// Runs after every successful write through the API.
+pub type AfterWrite = Box<dyn Fn() + Send + Sync>;
 
 /// Beyond this many bytes the cache starts over: memory stays bounded.
 const MAX_BYTES: usize = 8 << 20;
@@ -43,8 +45,8 @@ struct Entry {
 pub struct PublicCache {
     max_age: Duration,
     entries: Mutex<Entries>,
-    /// Woken after every successful write: the jobs send what it queued.
-    wake: std::sync::Arc<Notify>,
+    /// After every successful write: the jobs send what it queued, other nodes drop theirs.
+    after_write: AfterWrite,
     next_publication: NextPublication,
 }
 
@@ -67,13 +69,13 @@ enum Horizon {
 impl PublicCache {
     pub fn new(
         max_age: Duration,
-        wake: std::sync::Arc<Notify>,
+        after_write: AfterWrite,
         next_publication: NextPublication,
     ) -> PublicCache {
         PublicCache {
             max_age,
             entries: Mutex::new(Entries::default()),
-            wake,
+            after_write,
             next_publication,
         }
     }
@@ -203,7 +205,7 @@ pub async fn microcache(
         if !safe && res.status().is_success() {
             cache.clear();
             // A write may have queued deliveries: send them now rather than at the next poll.
-            cache.wake.notify_waiters();
+            (cache.after_write)();
         }
         return Ok(res.map_into_boxed_body());
     }

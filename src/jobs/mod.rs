@@ -203,7 +203,7 @@ async fn finish(
 ) -> Result<Step, AppError> {
     let now = crate::services::now();
     db::run(db, move |c| {
-        db::write_transaction(c, |c| {
+        db::keyed_transaction(c, |c| {
             db_queue::settle(c, queue, &id, settle, now)?;
             record(c, &id)
         })?;

@@ -64,7 +64,10 @@ pub async fn login(
     auth: web::Data<Authenticator>,
     body: Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
-    state.login_limiter.check(super::client_ip(&req, &state))?;
+    state
+        .login_limiter
+        .check(&state.db, super::client_ip(&req, &state))
+        .await?;
     let (LoginRequest { email, password }, shape) = body.lenient()?;
     let mut errors = FieldErrors::default();
     if email.trim().is_empty() {

@@ -178,14 +178,17 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let reference = reference.into_inner();
     let ip = super::client_ip(&req, &state);
-    state.comment_limiter.check(ip)?;
+    state.comment_limiter.check(&state.db, ip).await?;
     // The flood limit counts per post, whichever name (id or slug) the path uses.
     let post_id = crate::db::run(&state.db, move |c| {
         crate::services::posts::find_id(c, &reference)
     })
     .await?
     .ok_or_else(AppError::not_found)?;
-    state.comment_post_limiter.check(post_id.clone())?;
+    state
+        .comment_post_limiter
+        .check(&state.db, post_id.clone())
+        .await?;
     let draft = body.convert(CommentDraft::try_from)?;
     let submitter = Submitter {
         ip: Some(ip.to_string()),

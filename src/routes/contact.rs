@@ -95,7 +95,7 @@ pub async fn create(
     body: Json<ContactRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ip = super::client_ip(&req, &state);
-    state.contact_limiter.check(ip)?;
+    state.contact_limiter.check(&state.db, ip).await?;
     let draft = body.convert(ContactDraft::try_from)?;
     let user_agent = req
         .headers()

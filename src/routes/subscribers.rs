@@ -69,7 +69,8 @@ pub async fn subscribe(
 ) -> Result<HttpResponse, AppError> {
     state
         .subscriber_limiter
-        .check(super::client_ip(&req, &state))?;
+        .check(&state.db, super::client_ip(&req, &state))
+        .await?;
     let (body, shape) = body.lenient()?;
     let mut errors = FieldErrors::default();
     let email = errors.check("email", Email::parse(&body.email));

@@ -33,7 +33,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("auth", &["crypto", "db", "domain", "error", "services"]),
     ("http_cache", &["crypto", "error"]),
-    ("state", &["config", "db", "mail", "rate_limit"]),
+    (
+        "state",
+        &["config", "crypto", "db", "error", "mail", "rate_limit"],
+    ),
     (
         "routes",
         &[

@@ -14,6 +14,7 @@ mod layers;
 mod media;
 mod moving_in;
 mod newsletters;
+mod nodes;
 mod openapi;
 mod posts;
 mod previews;

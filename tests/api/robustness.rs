@@ -148,7 +148,10 @@ async fn sigkill_mid_write_loses_nothing_acknowledged() {
         "BYLINE_COMMENTS_PER_POST_PER_MINUTE",
     ]
     .map(|name| (name, "100000".to_string()));
-    let start = || start_binary(dir.path(), port, &limits);
+    // On PostgreSQL what the killed process had claimed comes back when the lease lapses.
+    let lease = [("BYLINE_JOB_LEASE_SECONDS", "3".to_string())];
+    let env = [&limits[..], &lease[..]].concat();
+    let start = || start_binary(dir.path(), port, &env);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let mut child = start();

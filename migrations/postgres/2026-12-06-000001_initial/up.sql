@@ -400,3 +400,13 @@ $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER post_counts_tag_gone AFTER DELETE ON tags
     FOR EACH ROW EXECUTE FUNCTION post_counts_tag_gone();
+
+-- Rate limits every node counts together: requests per key (a hash of the limit's name and the
+-- client's address or the post) per minute. SQLite counts in memory (one process per file).
+CREATE TABLE rate_limits (
+    key          TEXT NOT NULL,
+    window_start TIMESTAMP NOT NULL,
+    n            BIGINT NOT NULL,
+    PRIMARY KEY (key, window_start)
+);
+CREATE INDEX rate_limits_window ON rate_limits (window_start);
