@@ -11,6 +11,7 @@ pub mod limits;
 pub mod models;
 pub mod queue;
 pub mod schema;
+pub mod transfer;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -26,9 +26,16 @@ pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-/// The current time as stored (UTC, no zone).
+/// The current time as stored (UTC, no zone, whole microseconds).
 pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
+    stored(Utc::now().naive_utc())
+}
+
+/// A time as both backends store it: to the microsecond (PostgreSQL keeps no finer), so an
+/// answer reads the same on either, and before and after a `byline transfer`.
+pub fn stored(at: NaiveDateTime) -> NaiveDateTime {
+    use chrono::SubsecRound;
+    at.trunc_subsecs(6)
 }
 
 /// `f` over every item, split over the machine's cores (rendering and sanitizing bodies before a

@@ -124,7 +124,7 @@ impl<const MAX: usize> TextRule for Text<0, MAX> {
 /// An RFC 3339 time (`2026-11-25T10:00:00Z`), as stored: UTC.
 fn parse_time(raw: &str) -> Result<chrono::NaiveDateTime, String> {
     DateTime::parse_from_rfc3339(raw.trim())
-        .map(|t| t.with_timezone(&Utc).naive_utc())
+        .map(|t| super::stored(t.with_timezone(&Utc).naive_utc()))
         .map_err(|_| "must be an RFC 3339 date-time, e.g. 2026-11-25T10:00:00Z".to_string())
 }
 

@@ -195,6 +195,42 @@ pub fn index(conn: &mut Conn, post_id: &str, title: &str, text: &str) -> Result<
     Ok(())
 }
 
+/// Indexes every post again from its stored HTML, 500 posts to a transaction (a site moved in
+/// by `byline transfer`); `progress` hears the count so far. Returns how many were indexed.
+pub fn reindex(conn: &mut Conn, mut progress: impl FnMut(usize)) -> Result<usize, AppError> {
+    use crate::db::schema::posts;
+    let mut after = String::new();
+    let mut done = 0;
+    loop {
+        let batch: Vec<(String, String, String)> = posts::table
+            .filter(posts::id.gt(&after))
+            .order(posts::id)
+            .limit(500)
+            .select((posts::id, posts::title, posts::html))
+            .load(conn)?;
+        let Some((last, _, _)) = batch.last() else {
+            return Ok(done);
+        };
+        after = last.clone();
+        // Rendering text is the slow part: before the transaction.
+        let texts: Vec<(String, String, String)> = batch
+            .into_iter()
+            .map(|(id, title, html)| {
+                let text = crate::content::plain_text(&html);
+                (id, title, text)
+            })
+            .collect();
+        crate::db::write_transaction(conn, |conn| {
+            for (id, title, text) in &texts {
+                index(conn, id, title, text)?;
+            }
+            Ok(())
+        })?;
+        done += texts.len();
+        progress(done);
+    }
+}
+
 /// Removes a post from the index; call before deleting the post row.
 pub fn remove(conn: &mut Conn, post_id: &str) -> Result<(), AppError> {
     let statement = match conn {

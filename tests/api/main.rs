@@ -26,5 +26,6 @@ mod site;
 mod site_dir;
 mod subscribers;
 mod tags;
+mod transfer;
 mod users;
 mod webhooks;

@@ -94,5 +94,5 @@ pub fn feed_time(raw: &str) -> Option<NaiveDateTime> {
     chrono::DateTime::parse_from_rfc3339(raw)
         .or_else(|_| chrono::DateTime::parse_from_rfc2822(raw))
         .ok()
-        .map(|t| t.naive_utc())
+        .map(|t| crate::services::stored(t.naive_utc()))
 }

@@ -1,0 +1,205 @@
+//! `byline transfer`: a site on SQLite copied into an empty database — PostgreSQL when
+//! `BYLINE_TEST_DATABASE_URL` names a server, another SQLite file otherwise — answers the same.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{self, TestApp};
+
+const BIN: &str = env!("CARGO_BIN_EXE_byline");
+
+/// What the site answers, resource by resource, to an admin and to the public.
+async fn answers(app: &TestApp, admin: &str) -> Vec<(String, Value)> {
+    let mut seen = Vec::new();
+    for (path, token) in [
+        ("/api/v1/posts?per_page=100", Some(admin)),
+        ("/api/v1/posts?per_page=100", None),
+        ("/api/v1/posts?q=transfer", None),
+        ("/api/v1/posts/moved-post", None),
+        ("/api/v1/posts/moved-post/comments", None),
+        ("/api/v1/posts/moved-post/revisions", Some(admin)),
+        ("/api/v1/tags", None),
+        ("/api/v1/users", Some(admin)),
+        ("/api/v1/subscribers", Some(admin)),
+        ("/api/v1/contact-messages", Some(admin)),
+        ("/api/v1/webhooks", Some(admin)),
+        ("/api/v1/comments?status=pending", Some(admin)),
+        ("/api/v1/site", None),
+    ] {
+        let res = app.get(path, token).await;
+        assert_eq!(res.status(), 200, "{path}");
+        let body: Value = res.json().await.expect("json");
+        seen.push((
+            format!("{path} as {}", token.map_or("public", |_| "admin")),
+            body,
+        ));
+    }
+    seen
+}
+
+#[tokio::test]
+async fn a_sqlite_site_moves_into_an_empty_database_and_answers_the_same() {
+    let source = helpers::spawn_sqlite_app().await;
+    let admin = source.admin_token().await;
+    let (_, author) = source.user_with_role("author").await;
+    let post = source
+        .create_post(
+            &author,
+            json!({"title": "Moved post", "markdown": "A *transfer* test", "status": "published", "tags": ["Moving", "Databases"]}),
+        )
+        .await;
+    let id = post["id"].as_str().expect("id");
+    let edited = source
+        .patch(
+            &format!("/api/v1/posts/{id}"),
+            &json!({"markdown": "A *transfer* test, edited"}),
+            Some(&author),
+        )
+        .await;
+    assert_eq!(edited.status(), 200);
+    source
+        .create_post(&admin, json!({"title": "A draft", "markdown": "not yet"}))
+        .await;
+    let comment: Value = source
+        .post(
+            "/api/v1/posts/moved-post/comments",
+            &json!({"author_name": "Reader", "author_email": "reader@example.com", "body": "First!"}),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let comment_id = comment["id"].as_str().expect("comment id");
+    // Approve it so the public thread shows it, then reply.
+    let approved = source
+        .patch(
+            &format!("/api/v1/comments/{comment_id}"),
+            &json!({"status": "approved"}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(approved.status(), 200);
+    let reply = source
+        .post(
+            "/api/v1/posts/moved-post/comments",
+            &json!({"author_name": "Other", "body": "A reply", "parent_id": comment_id}),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status(), 201);
+    for email in ["one@example.com", "two@example.com"] {
+        let res = source
+            .post("/api/v1/subscribers", &json!({"email": email}), None)
+            .await;
+        assert_eq!(res.status(), 202);
+    }
+    let res = source
+        .post(
+            "/api/v1/contact",
+            &json!({"email": "writer@example.com", "message": "Hello there"}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    let res = source
+        .post(
+            "/api/v1/webhooks",
+            &json!({"url": "http://127.0.0.1:9/hook", "events": ["post.published"]}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let before = answers(&source, &admin).await;
+    source.handle.stop(true).await;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let target_url = helpers::database_url(dir.path());
+    let out = tokio::process::Command::new(BIN)
+        .args([
+            "transfer",
+            "--from",
+            &helpers::sqlite_url(source.dir.path()),
+            "--to",
+        ])
+        .arg(&target_url)
+        .output()
+        .await
+        .expect("transfer");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("posts: 2 rows"), "{said}");
+    assert!(said.contains("comments: 2 rows"), "{said}");
+    assert!(said.contains("every table's count checked"), "{said}");
+
+    // Into a database that is not empty any more: refused, nothing written.
+    let again = tokio::process::Command::new(BIN)
+        .args([
+            "transfer",
+            "--from",
+            &helpers::sqlite_url(source.dir.path()),
+            "--to",
+        ])
+        .arg(&target_url)
+        .output()
+        .await
+        .expect("transfer again");
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("not empty"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    let mut settings = helpers::test_settings(&dir);
+    settings.database_url = target_url.clone();
+    // The admin comes with the data; none is created.
+    settings.admin_email = None;
+    let target = helpers::start(dir, settings).await;
+    let admin_there = target.admin_token().await;
+    let after = answers(&target, &admin_there).await;
+    for ((what, was), (_, is)) in before.iter().zip(&after) {
+        assert_eq!(was, is, "{what} answers the same after the move");
+    }
+
+    // And back again, into a SQLite file (from PostgreSQL, when the suite runs there).
+    let back = tempfile::tempdir().expect("dir");
+    let out = tokio::process::Command::new(BIN)
+        .args(["transfer", "--from", &target_url, "--to"])
+        .arg(helpers::sqlite_url(back.path()))
+        .output()
+        .await
+        .expect("transfer back");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut settings = helpers::test_settings(&back);
+    settings.database_url = helpers::sqlite_url(back.path());
+    settings.admin_email = None;
+    let returned = helpers::start(back, settings).await;
+    let admin_back = returned.admin_token().await;
+    let again = answers(&returned, &admin_back).await;
+    for ((what, was), (_, is)) in before.iter().zip(&again) {
+        assert_eq!(was, is, "{what} answers the same after moving back");
+    }
+    // Counts kept by the target's own triggers agree with the copied rows.
+    let tags: Value = target
+        .get("/api/v1/tags", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        tags["data"]
+            .as_array()
+            .expect("tags")
+            .iter()
+            .all(|t| t["post_count"] == 1),
+        "{tags}"
+    );
+}
