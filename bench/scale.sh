@@ -6,6 +6,9 @@
 #
 #   bash bench/scale.sh                 # POSTS=100000 DURATION=5 CONNECTIONS=16
 #   POSTS=1000000 bash bench/scale.sh   # the million-post run (no targets)
+#   POSTGRES_URL=postgres://u@host/empty_db bash bench/scale.sh
+#                                       # the same seeding and reads on PostgreSQL too (cache
+#                                       # off), in the same run, beside SQLite
 set -euo pipefail
 cd "$(dirname "$0")/.."
 POSTS=${POSTS:-100000}
@@ -15,17 +18,19 @@ CHUNK=${CHUNK:-5000}
 PORT=${PORT:-18281}
 CACHED_PORT=${CACHED_PORT:-18282}
 BASE_PORT=${BASE_PORT:-18283}
+PG_PORT=${PG_PORT:-18284}
+POSTGRES_URL=${POSTGRES_URL:-}
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
 cargo build --release --quiet --bin byline --example hello
 
 work=$(mktemp -d)
-cleanup() { kill "${pid:-}" "${cached_pid:-}" "${base_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { kill "${pid:-}" "${cached_pid:-}" "${base_pid:-}" "${pg_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 wait_for() { for _ in $(seq 200); do curl -sf "$1" -o /dev/null && return 0; sleep 0.05; done; return 1; }
-serve() { # port cache_ms -> starts byline on the bench database
-  BYLINE_DATABASE_URL="$work/scale.db" BYLINE_BIND="127.0.0.1:$1" BYLINE_PUBLIC_CACHE_MS="$2" \
+serve() { # port cache_ms [database] -> starts byline on the bench database
+  BYLINE_DATABASE_URL="${3:-$work/scale.db}" BYLINE_BIND="127.0.0.1:$1" BYLINE_PUBLIC_CACHE_MS="$2" \
     BYLINE_ADMIN_EMAIL=bench@example.com BYLINE_ADMIN_PASSWORD=bench-password-1 \
     BYLINE_LOGIN_PER_MINUTE=1000 BYLINE_SITE_DIR=none RUST_LOG=warn target/release/byline serve &
 }
@@ -34,25 +39,30 @@ rss() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 echo "== seeding $POSTS posts (~1.5 KB each, 50 tags) through POST /api/v1/posts/import, $CHUNK a request"
 python3 bench/seed.py "$POSTS" 2 50 > "$work/posts.ndjson"
 split -l "$CHUNK" "$work/posts.ndjson" "$work/chunk."
+seed() { # port -> imports every chunk through the API of the server on port; sets $me, $import_rate
+  local api="http://127.0.0.1:$1/api/v1" token key start end
+  token=$(curl -sf "$api/auth/login" -H 'content-type: application/json' \
+    -d '{"email":"bench@example.com","password":"bench-password-1"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  key=$(curl -sf "$api/api-keys" -H "authorization: Bearer $token" -H 'content-type: application/json' \
+    -d '{"name":"bench","role":"admin"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
+  me=$(curl -sf "$api/auth/me" -H "authorization: Bearer $key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  start=$(date +%s.%N)
+  for chunk in "$work"/chunk.*; do
+    curl -sf "$api/posts/import" -H "authorization: Bearer $key" -H 'content-type: application/x-ndjson' \
+      --data-binary "@$chunk" | python3 -c 'import json,sys; t=json.load(sys.stdin)["totals"]; assert t["error"]==0, t'
+  done
+  end=$(date +%s.%N)
+  import_rate=$(python3 -c "print(f'{$POSTS / ($end - $start):.0f}')")
+  import_seconds=$(python3 -c "print(f'{$end - $start:.1f}')")
+}
 serve "$PORT" 0; pid=$!
 wait_for "http://127.0.0.1:$PORT/healthz"
 api="http://127.0.0.1:$PORT/api/v1"
-token=$(curl -sf "$api/auth/login" -H 'content-type: application/json' \
-  -d '{"email":"bench@example.com","password":"bench-password-1"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-key=$(curl -sf "$api/api-keys" -H "authorization: Bearer $token" -H 'content-type: application/json' \
-  -d '{"name":"bench","role":"admin"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
-me=$(curl -sf "$api/auth/me" -H "authorization: Bearer $key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-start=$(date +%s.%N)
-for chunk in "$work"/chunk.*; do
-  curl -sf "$api/posts/import" -H "authorization: Bearer $key" -H 'content-type: application/x-ndjson' \
-    --data-binary "@$chunk" | python3 -c 'import json,sys; t=json.load(sys.stdin)["totals"]; assert t["error"]==0, t'
-done
-end=$(date +%s.%N)
-import_rate=$(python3 -c "print(f'{$POSTS / ($end - $start):.0f}')")
+seed "$PORT"
 import_rss=$(rss "$pid")
 kill "$pid"; wait "$pid" 2>/dev/null || true
 db_bytes=$(( $(stat -c %s "$work/scale.db") + $(stat -c %s "$work/scale.db-wal" 2>/dev/null || echo 0) ))
-echo "import: $POSTS posts in $(python3 -c "print(f'{$end - $start:.1f}')") s = $import_rate posts/s (target >= 5000), peak RSS $((import_rss / 1024)) MiB"
+echo "import: $POSTS posts in $import_seconds s = $import_rate posts/s (target >= 5000), peak RSS $((import_rss / 1024)) MiB"
 sqlite3 "$work/scale.db" "PRAGMA wal_checkpoint(TRUNCATE);" > /dev/null 2>&1 || true
 if command -v sqlite3 > /dev/null; then
   echo "database: $((db_bytes / 1024 / 1024)) MiB, $((db_bytes / POSTS)) bytes per post; by table and index:"
@@ -133,6 +143,26 @@ measure() { # label port
 measure "cache off" "$PORT"
 measure "cache on" "$CACHED_PORT"
 rss_off=$(rss "$pid"); rss_on=$(rss "$cached_pid")
+if [[ -n $POSTGRES_URL ]]; then
+  # The same posts on PostgreSQL (their slugs, tags and words are the same), cache off. The
+  # SQLite servers stop first: each backend has the machine to itself while measured.
+  kill "$pid" "$cached_pid"; wait "$pid" "$cached_pid" 2>/dev/null || true
+  serve "$PG_PORT" 0 "$POSTGRES_URL"; pg_pid=$!
+  wait_for "http://127.0.0.1:$PG_PORT/healthz"
+  sqlite_me=$me
+  seed "$PG_PORT"
+  echo "import on PostgreSQL: $POSTS posts in $import_seconds s = $import_rate posts/s"
+  kill "$pg_pid"; wait "$pg_pid" 2>/dev/null || true
+  t0=$(date +%s%N); serve "$PG_PORT" 0 "$POSTGRES_URL"; pg_pid=$!
+  wait_for "http://127.0.0.1:$PG_PORT/api/v1/posts?per_page=1"
+  echo "cold start on PostgreSQL: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+  measure "postgres" "$PG_PORT"
+  rss_pg=$(rss "$pg_pid")
+  echo "peak RSS on PostgreSQL (Byline's own): $((rss_pg / 1024)) MiB"
+  serve "$PORT" 0; pid=$!
+  wait_for "http://127.0.0.1:$PORT/healthz"
+  me=$sqlite_me
+fi
 sitemap_files=$(curl -sf "http://127.0.0.1:$PORT/sitemap.xml" | grep -c "<sitemap>" || true)
 
 python3 - "$results" "$POSTS" "$rss_off" "$rss_on" "$sitemap_files" <<'PY'
