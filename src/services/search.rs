@@ -75,9 +75,26 @@ pub fn ranked(
     q: &str,
     live_at: Option<NaiveDateTime>,
 ) -> Result<Matches, AppError> {
-    let mut rows = match conn {
-        Conn::Sqlite(_) => ranked_fts(conn, q, live_at)?,
-        Conn::Postgres(_) => ranked_tsvector(conn, q, live_at)?,
+    // Backend-specific: each backend's query syntax and ranked statement (`?` for the query,
+    // then the visibility's bound time).
+    let (query, statement) = match conn {
+        Conn::Sqlite(_) => (fts_query(q), ranked_fts as fn(&str) -> String),
+        Conn::Postgres(_) => (ts_query(q), ranked_tsvector as fn(&str) -> String),
+    };
+    let Some(query) = query else {
+        return Ok(Matches::default());
+    };
+    let mut rows: Vec<Ranked> = match live_at {
+        Some(now) => crate::db::sql_query(
+            conn,
+            &statement(" AND p.status = 'published' AND p.published_at <= ?"),
+        )
+        .bind::<Text, _>(query)
+        .bind::<Timestamp, _>(now)
+        .load(conn)?,
+        None => crate::db::sql_query(conn, &statement(""))
+            .bind::<Text, _>(query)
+            .load(conn)?,
     };
     let capped = rows.len() > MAX_RANKED;
     if capped {
@@ -93,76 +110,36 @@ pub fn ranked(
 }
 
 /// SQLite: the newest matches by rowid (FTS5 walks its index backwards), ranked by bm25.
-fn ranked_fts(
-    conn: &mut Conn,
-    q: &str,
-    live_at: Option<NaiveDateTime>,
-) -> Result<Vec<Ranked>, AppError> {
-    let Some(query) = fts_query(q) else {
-        return Ok(Vec::new());
-    };
-    let newest = |visibility: &str| {
-        format!(
-            "SELECT post_id, score, position FROM (\
-               SELECT p.id AS post_id, {RANK} AS score, posts_fts.rowid AS position \
-               FROM posts_fts \
-               CROSS JOIN posts p ON p.rowid = posts_fts.rowid \
-               WHERE posts_fts MATCH ?{visibility} \
-               ORDER BY posts_fts.rowid DESC LIMIT {limit}\
-             ) ORDER BY score, post_id",
-            limit = MAX_RANKED + 1
-        )
-    };
-    Ok(match live_at {
-        Some(now) => diesel::sql_query(newest(
-            " AND p.status = 'published' AND p.published_at <= ?",
-        ))
-        .bind::<Text, _>(query)
-        .bind::<Timestamp, _>(now)
-        .load(conn)?,
-        None => diesel::sql_query(newest(""))
-            .bind::<Text, _>(query)
-            .load(conn)?,
-    })
+fn ranked_fts(visibility: &str) -> String {
+    format!(
+        "SELECT post_id, score, position FROM (\
+           SELECT p.id AS post_id, {RANK} AS score, posts_fts.rowid AS position \
+           FROM posts_fts \
+           CROSS JOIN posts p ON p.rowid = posts_fts.rowid \
+           WHERE posts_fts MATCH ?{visibility} \
+           ORDER BY posts_fts.rowid DESC LIMIT {limit}\
+         ) ORDER BY score, post_id",
+        limit = MAX_RANKED + 1
+    )
 }
 
 /// PostgreSQL: the newest matches by id (ids are UUID v7: time-ordered), ranked by `ts_rank`
 /// with title (A) ten times body (B). The score is negated so that, as with bm25, lower is
 /// better.
-fn ranked_tsvector(
-    conn: &mut Conn,
-    q: &str,
-    live_at: Option<NaiveDateTime>,
-) -> Result<Vec<Ranked>, AppError> {
-    let Some(query) = ts_query(q) else {
-        return Ok(Vec::new());
-    };
-    let newest = |visibility: &str| {
-        format!(
-            "WITH q AS (SELECT to_tsquery('simple', $1) AS query), \
-             newest AS (\
-               SELECT s.post_id, s.document FROM posts_search s \
-               JOIN posts p ON p.id = s.post_id, q \
-               WHERE s.document @@ q.query{visibility} \
-               ORDER BY s.post_id DESC LIMIT {limit}) \
-             SELECT post_id, \
-               -ts_rank('{{0, 0, 0.1, 1}}', document, q.query)::float8 AS score, \
-               row_number() OVER (ORDER BY post_id) AS position \
-             FROM newest, q ORDER BY score, post_id",
-            limit = MAX_RANKED + 1
-        )
-    };
-    Ok(match live_at {
-        Some(now) => diesel::sql_query(newest(
-            " AND p.status = 'published' AND p.published_at <= $2",
-        ))
-        .bind::<Text, _>(query)
-        .bind::<Timestamp, _>(now)
-        .load(conn)?,
-        None => diesel::sql_query(newest(""))
-            .bind::<Text, _>(query)
-            .load(conn)?,
-    })
+fn ranked_tsvector(visibility: &str) -> String {
+    format!(
+        "WITH q AS (SELECT to_tsquery('simple', ?) AS query), \
+         newest AS (\
+           SELECT s.post_id, s.document FROM posts_search s \
+           JOIN posts p ON p.id = s.post_id, q \
+           WHERE s.document @@ q.query{visibility} \
+           ORDER BY s.post_id DESC LIMIT {limit}) \
+         SELECT post_id, \
+           -ts_rank('{{0, 0, 0.1, 1}}', document, q.query)::float8 AS score, \
+           row_number() OVER (ORDER BY post_id) AS position \
+         FROM newest, q ORDER BY score, post_id",
+        limit = MAX_RANKED + 1
+    )
 }
 
 /// (Re)indexes a post's title and text.

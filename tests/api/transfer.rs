@@ -5,7 +5,24 @@ use serde_json::{Value, json};
 
 use crate::helpers::{self, TestApp};
 
-const BIN: &str = env!("CARGO_BIN_EXE_byline");
+/// Runs `byline transfer --from from --to to`.
+async fn transfer(from: &str, to: &str) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_byline"))
+        .args(["transfer", "--from", from, "--to", to])
+        .output()
+        .await
+        .expect("run byline transfer")
+}
+
+/// Starts the app on the database a transfer wrote (its admin came with the data).
+async fn open_moved(dir: tempfile::TempDir, url: &str) -> (TestApp, String) {
+    let mut settings = helpers::test_settings(&dir);
+    settings.database_url = url.to_string();
+    settings.admin_email = None;
+    let app = helpers::start(dir, settings).await;
+    let admin = app.admin_token().await;
+    (app, admin)
+}
 
 /// What the site answers, resource by resource, to an admin and to the public.
 async fn answers(app: &TestApp, admin: &str) -> Vec<(String, Value)> {
@@ -114,17 +131,8 @@ async fn a_sqlite_site_moves_into_an_empty_database_and_answers_the_same() {
 
     let dir = tempfile::tempdir().expect("dir");
     let target_url = helpers::database_url(dir.path());
-    let out = tokio::process::Command::new(BIN)
-        .args([
-            "transfer",
-            "--from",
-            &helpers::sqlite_url(source.dir.path()),
-            "--to",
-        ])
-        .arg(&target_url)
-        .output()
-        .await
-        .expect("transfer");
+    let source_url = helpers::sqlite_url(source.dir.path());
+    let out = transfer(&source_url, &target_url).await;
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -136,17 +144,7 @@ async fn a_sqlite_site_moves_into_an_empty_database_and_answers_the_same() {
     assert!(said.contains("every table's count checked"), "{said}");
 
     // Into a database that is not empty any more: refused, nothing written.
-    let again = tokio::process::Command::new(BIN)
-        .args([
-            "transfer",
-            "--from",
-            &helpers::sqlite_url(source.dir.path()),
-            "--to",
-        ])
-        .arg(&target_url)
-        .output()
-        .await
-        .expect("transfer again");
+    let again = transfer(&source_url, &target_url).await;
     assert!(!again.status.success());
     assert!(
         String::from_utf8_lossy(&again.stderr).contains("not empty"),
@@ -154,12 +152,7 @@ async fn a_sqlite_site_moves_into_an_empty_database_and_answers_the_same() {
         String::from_utf8_lossy(&again.stderr)
     );
 
-    let mut settings = helpers::test_settings(&dir);
-    settings.database_url = target_url.clone();
-    // The admin comes with the data; none is created.
-    settings.admin_email = None;
-    let target = helpers::start(dir, settings).await;
-    let admin_there = target.admin_token().await;
+    let (target, admin_there) = open_moved(dir, &target_url).await;
     let after = answers(&target, &admin_there).await;
     for ((what, was), (_, is)) in before.iter().zip(&after) {
         assert_eq!(was, is, "{what} answers the same after the move");
@@ -167,22 +160,14 @@ async fn a_sqlite_site_moves_into_an_empty_database_and_answers_the_same() {
 
     // And back again, into a SQLite file (from PostgreSQL, when the suite runs there).
     let back = tempfile::tempdir().expect("dir");
-    let out = tokio::process::Command::new(BIN)
-        .args(["transfer", "--from", &target_url, "--to"])
-        .arg(helpers::sqlite_url(back.path()))
-        .output()
-        .await
-        .expect("transfer back");
+    let back_url = helpers::sqlite_url(back.path());
+    let out = transfer(&target_url, &back_url).await;
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut settings = helpers::test_settings(&back);
-    settings.database_url = helpers::sqlite_url(back.path());
-    settings.admin_email = None;
-    let returned = helpers::start(back, settings).await;
-    let admin_back = returned.admin_token().await;
+    let (returned, admin_back) = open_moved(back, &back_url).await;
     let again = answers(&returned, &admin_back).await;
     for ((what, was), (_, is)) in before.iter().zip(&again) {
         assert_eq!(was, is, "{what} answers the same after moving back");
