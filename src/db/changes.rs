@@ -16,9 +16,9 @@ const CHANNEL: &str = "byline_changes";
 /// How often the listener looks for notifications.
 const POLL: Duration = Duration::from_millis(100);
 
-/// How often the listener checks that its connection still works (a dropped connection can
-/// look idle for a long time).
-const CHECK: Duration = Duration::from_secs(5);
+/// How often the listener checks that its connection still works: a connection the server
+/// closed looks merely quiet until a statement fails.
+const CHECK: Duration = Duration::from_secs(1);
 
 diesel::define_sql_function! {
     /// PostgreSQL: sends `payload` to the listeners of `channel` when the transaction commits.
@@ -71,6 +71,8 @@ pub fn listen(
 
 fn listening(url: &str) -> anyhow::Result<diesel::PgConnection> {
     let mut conn = diesel::PgConnection::establish(url)?;
+    // Named, so an operator can tell it apart in `pg_stat_activity`.
+    diesel::sql_query("SET application_name = 'byline-listener'").execute(&mut conn)?;
     diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn)?;
     Ok(conn)
 }

@@ -71,12 +71,14 @@ impl<C: QueryFragment<Sqlite>> QueryFragment<Sqlite> for OneOf<C> {
     }
 }
 
+/// `= ANY(ARRAY(…))`: a prepared statement's generic plan then probes the index once per id
+/// (`IN (SELECT …)` joins against a guessed hundred rows and scans the table).
 impl<C: QueryFragment<Pg>> QueryFragment<Pg> for OneOf<C> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         self.column.walk_ast(out.reborrow())?;
-        out.push_sql(" IN (SELECT json_array_elements_text(");
+        out.push_sql(" = ANY(ARRAY(SELECT json_array_elements_text(");
         out.push_bind_param::<Text, String>(&self.values)?;
-        out.push_sql("::json))");
+        out.push_sql("::json)))");
         Ok(())
     }
 }

@@ -108,6 +108,7 @@ async fn three_nodes_on_one_database_serve_one_site() {
     )
     .await;
     let slug = post["slug"].as_str().expect("slug").to_string();
+    let slug_of_first = slug.clone();
     let read = |node: String| {
         let (client, slug) = (client.clone(), slug.clone());
         async move {
@@ -282,6 +283,39 @@ async fn three_nodes_on_one_database_serve_one_site() {
         .filter(|r| r.body.contains(&scheduled_id))
         .count();
     assert_eq!(announced, 1, "the scheduled post is announced once");
+
+    // A change nobody announced (written straight into the database), then B's listening
+    // connection cut: B drops everything it cached, since it may have missed notices.
+    assert_eq!(json(read(b.clone()).await).await["title"], "Second words");
+    let mut conn = byline::db::connect(&crate::helpers::database_url(dir.path())).expect("db");
+    {
+        use byline::db::schema::posts::dsl::*;
+        use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+        diesel::update(posts.filter(slug.eq(&slug_of_first)))
+            .set(title.eq("Third words"))
+            .execute(&mut conn)
+            .expect("quiet change");
+    }
+    assert_eq!(
+        json(read(b.clone()).await).await["title"],
+        "Second words",
+        "unannounced, so still cached"
+    );
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = 'byline-listener' AND datname = current_database() \
+             AND pid <> pg_backend_pid()",
+        ),
+        &mut conn,
+    )
+    .expect("cut the listeners");
+    within(
+        Duration::from_secs(3),
+        "B drops its cache after losing its listener",
+        || async { json(read(b.clone()).await).await["title"] == "Third words" },
+    )
+    .await;
 
     for node in &mut nodes[..2] {
         node.child.start_kill().expect("stop");
