@@ -168,11 +168,11 @@ pub(super) fn with_authors_and_tags(
 /// A post by id or slug, whoever may see it: the one place a `{post}` reference is resolved.
 pub fn find(conn: &mut Conn, reference: &str) -> Result<Option<Post>, AppError> {
     match parse_id(reference) {
-        Some(id) => Ok(posts::table
+        Some(id) => Ok(db::on_inner!(conn, |c| posts::table
             .find(id)
             .select(Post::as_select())
-            .first(conn)
-            .optional()?),
+            .first(c)
+            .optional())?),
         None => by_slug(conn, reference),
     }
 }
@@ -191,11 +191,11 @@ pub fn get(
 }
 
 fn by_slug(conn: &mut Conn, slug: &str) -> Result<Option<Post>, AppError> {
-    Ok(posts::table
+    Ok(db::on_inner!(conn, |c| posts::table
         .filter(posts::slug.eq(slug))
         .select(Post::as_select())
-        .first(conn)
-        .optional()?)
+        .first(c)
+        .optional())?)
 }
 
 /// A live post by id or slug, or 404 (comments hang off these).
@@ -212,18 +212,15 @@ pub fn find_id(conn: &mut Conn, reference: &str) -> Result<Option<String>, AppEr
 
 /// One post's author and tags, with fixed SQL (prepared once per connection).
 pub(super) fn view(conn: &mut Conn, post: Post) -> Result<PostView, AppError> {
-    let author_name = users::table
-        .find(&post.author_id)
-        .select(users::name)
-        .first(conn)
-        .optional()?
-        .unwrap_or_default();
-    let tags = post_tags::table
+    let author = users::table.find(&post.author_id).select(users::name);
+    let author_name =
+        db::on_inner!(&mut *conn, |c| author.first(c).optional())?.unwrap_or_default();
+    let tags = db::on_inner!(&mut *conn, |c| post_tags::table
         .inner_join(tags_table::table)
         .filter(post_tags::post_id.eq(&post.id))
         .order(post_tags::position)
         .select(TagLabel::as_select())
-        .load(conn)?;
+        .load(c))?;
     let url = super::site::post_urls(conn)?.post(&post.slug, &post.id);
     Ok(PostView {
         post,

@@ -8,7 +8,10 @@ use crate::db::schema::site;
 use crate::error::AppError;
 
 pub fn get(conn: &mut Conn) -> Result<Site, AppError> {
-    Ok(site::table.find(1).select(Site::as_select()).first(conn)?)
+    Ok(crate::db::on_inner!(conn, |c| site::table
+        .find(1)
+        .select(Site::as_select())
+        .first(c))?)
 }
 
 /// The settings to change; `None` leaves one alone. Each value already valid.
