@@ -101,11 +101,13 @@ pub fn copy(
             }
             let total = count(from, table)?;
             let mut done = 0;
-            while done < total {
-                let rows = read(from, table, order, &columns, done)?;
-                if rows.is_empty() {
+            let mut after: Option<serde_json::Value> = None;
+            loop {
+                let rows = read(from, table, order, &columns, after.as_ref())?;
+                let Some(last) = rows.last() else {
                     break;
-                }
+                };
+                after = Some(last.clone());
                 done += i64::try_from(rows.len()).unwrap_or(BATCH);
                 write(to, table, &columns, &rows)?;
                 progress(table, done, total);
@@ -148,13 +150,15 @@ fn columns(conn: &mut Conn, table: &str) -> anyhow::Result<Vec<Column>> {
     Ok(found)
 }
 
-/// The rows after the first `skip` in `order`, each a JSON object of the target's columns.
+/// The next rows in `order` after the row `after` (the first rows without it), each a JSON
+/// object of the target's columns. A seek on the order's index (its columns are the primary key
+/// or lead it), so every batch costs the same however deep into the table.
 fn read(
     conn: &mut Conn,
     table: &str,
     order: &str,
     columns: &[Column],
-    skip: i64,
+    after: Option<&serde_json::Value>,
 ) -> anyhow::Result<Vec<serde_json::Value>> {
     let pairs: Vec<String> = columns
         .iter()
@@ -164,16 +168,34 @@ fn read(
         Conn::Sqlite(_) => format!("json_object({})", pairs.join(", ")),
         Conn::Postgres(_) => format!("json_build_object({})::text", pairs.join(", ")),
     };
+    let past = match after {
+        Some(last) => format!("WHERE ({order}) > ({})", literals(order, last)?),
+        None => String::new(),
+    };
     let rows: Vec<Row> = super::sql_query(
         conn,
-        &format!("SELECT {object} AS row FROM {table} ORDER BY {order} LIMIT ? OFFSET ?"),
+        &format!("SELECT {object} AS row FROM {table} {past} ORDER BY {order} LIMIT ?"),
     )
     .bind::<BigInt, _>(BATCH)
-    .bind::<BigInt, _>(skip)
     .load(conn)?;
     rows.into_iter()
         .map(|r| Ok(serde_json::from_str(&r.row.unwrap_or_default())?))
         .collect()
+}
+
+/// The values of a row's `order` columns as SQL literals: text quoted, numbers as they are
+/// (the keys are ids, slugs and depths, never NULL). Written into the statement, not bound,
+/// so that each backend compares them as its column's own type.
+fn literals(order: &str, row: &serde_json::Value) -> anyhow::Result<String> {
+    let values: Vec<String> = order
+        .split(", ")
+        .map(|column| match &row[column] {
+            serde_json::Value::String(s) => Ok(format!("'{}'", s.replace('\'', "''"))),
+            serde_json::Value::Number(n) => Ok(n.to_string()),
+            other => Err(anyhow::anyhow!("the key {column} is {other}")),
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(values.join(", "))
 }
 
 /// Inserts rows (JSON objects of `columns`) in one statement.
@@ -214,4 +236,21 @@ fn write(
         .bind::<Text, _>(rows)
         .execute(conn)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_become_literals_that_quotes_cannot_break() {
+        let row =
+            serde_json::json!({"user_id": "it's", "key": "a'); DROP TABLE users; --", "depth": 3});
+        assert_eq!(
+            literals("user_id, key", &row).expect("literals"),
+            "'it''s', 'a''); DROP TABLE users; --'"
+        );
+        assert_eq!(literals("depth", &row).expect("literals"), "3");
+        assert!(literals("missing", &row).is_err());
+    }
 }
