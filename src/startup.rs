@@ -218,8 +218,9 @@ fn hear_other_nodes(
     );
 }
 
-/// Migrations, the JWT secret, the first admin and the site's URL. Returns the JWT secret.
-/// Start-up's own connection, outside the requests' time budget (which may be tiny).
+/// The JWT secret, the first admin, the site's URL and claims left by the last stop, on
+/// start-up's own connection (outside the requests' time budget, which may be tiny) and one node
+/// at a time. Returns the JWT secret.
 async fn prepare_database(settings: &Settings, public_url: &str) -> anyhow::Result<String> {
     let settings = settings.clone();
     let public_url = public_url.to_string();
@@ -232,46 +233,42 @@ async fn prepare_database(settings: &Settings, public_url: &str) -> anyhow::Resu
 }
 
 fn prepare(conn: &mut db::Conn, settings: &Settings, public_url: &str) -> anyhow::Result<String> {
-    {
-        let secret = match &settings.jwt_secret {
-            Some(secret) => secret.clone(),
-            None => {
-                let (secret, created) = services::secrets::jwt_secret(conn)?;
-                if created {
-                    log::info!(
-                        "BYLINE_JWT_SECRET is not set: generated a secret and stored it in the database"
-                    );
-                } else {
-                    log::info!(
-                        "BYLINE_JWT_SECRET is not set: using the secret stored in the database"
-                    );
-                }
-                secret
+    let secret = match &settings.jwt_secret {
+        Some(secret) => secret.clone(),
+        None => {
+            let (secret, created) = services::secrets::jwt_secret(conn)?;
+            if created {
+                log::info!(
+                    "BYLINE_JWT_SECRET is not set: generated a secret and stored it in the database"
+                );
+            } else {
+                log::info!("BYLINE_JWT_SECRET is not set: using the secret stored in the database");
             }
-        };
-        let admin = services::users::bootstrap_admin(
-            conn,
-            settings.admin_email.as_deref(),
-            settings.admin_password.as_deref(),
-        )?;
-        match admin {
-            Some((email, Some(password))) => log::warn!(
-                "created the first admin {email} with the password {password} (shown once; change it)"
-            ),
-            Some((email, None)) => log::info!("created the first admin {email}"),
-            None => {}
+            secret
         }
-        let pages = (settings.site == crate::config::SiteSource::Embedded)
-            .then_some(services::site::EXAMPLE_BLOG);
-        services::site::default_url(conn, public_url, pages)?;
-        let released = db::queue::release_claims(conn, services::now())?;
-        if released > 0 {
-            log::warn!(
-                "{released} e-mail or webhook deliveries were cut short by the last stop; sending them again"
-            );
-        }
-        Ok(secret)
+    };
+    let admin = services::users::bootstrap_admin(
+        conn,
+        settings.admin_email.as_deref(),
+        settings.admin_password.as_deref(),
+    )?;
+    match admin {
+        Some((email, Some(password))) => log::warn!(
+            "created the first admin {email} with the password {password} (shown once; change it)"
+        ),
+        Some((email, None)) => log::info!("created the first admin {email}"),
+        None => {}
     }
+    let pages = (settings.site == crate::config::SiteSource::Embedded)
+        .then_some(services::site::EXAMPLE_BLOG);
+    services::site::default_url(conn, public_url, pages)?;
+    let released = db::queue::release_claims(conn, services::now())?;
+    if released > 0 {
+        log::warn!(
+            "{released} e-mail or webhook deliveries were cut short by the last stop; sending them again"
+        );
+    }
+    Ok(secret)
 }
 
 /// Only files whose real path (symlinks followed) lies inside `dir`: a link in the site folder

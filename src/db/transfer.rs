@@ -1,7 +1,7 @@
 //! `byline transfer`: a whole site copied table by table from one database into an empty one,
 //! either backend to either. Rows travel as JSON (each backend writes and reads its own column
-//! types through its JSON functions), 500 to a statement, in an order that keeps every foreign
-//! key satisfied. A backend-specific place. What the target derives itself is not copied: the
+//! types through its JSON functions), 500 to a statement (50 where rows hold post bodies), in an
+//! order that keeps every foreign key satisfied. A backend-specific place. What the target derives itself is not copied: the
 //! kept post counts (its triggers count the rows as they arrive), the search index (rebuilt
 //! from the posts afterwards: `services::search::reindex`) and rate-limit windows.
 
@@ -36,6 +36,18 @@ const TABLES: &[(&str, &str)] = &[
 
 /// Rows per statement.
 const BATCH: i64 = 500;
+
+/// Rows per statement for tables whose rows hold post bodies (up to `BYLINE_POST_MAX_BYTES`
+/// each, twice over: Markdown and HTML): a batch stays within some 100 MiB at the largest.
+const BODIES_BATCH: i64 = 50;
+
+/// How many rows of `table` go in one statement.
+fn batch(table: &str) -> i64 {
+    match table {
+        "posts" | "post_revisions" | "outbox" | "idempotency_keys" => BODIES_BATCH,
+        _ => BATCH,
+    }
+}
 
 #[derive(QueryableByName)]
 struct Column {
@@ -108,7 +120,7 @@ pub fn copy(
                     break;
                 };
                 after = Some(last.clone());
-                done += i64::try_from(rows.len()).unwrap_or(BATCH);
+                done += i64::try_from(rows.len()).unwrap_or(0);
                 write(to, table, &columns, &rows)?;
                 progress(table, done, total);
             }
@@ -176,7 +188,7 @@ fn read(
         conn,
         &format!("SELECT {object} AS row FROM {table} {past} ORDER BY {order} LIMIT ?"),
     )
-    .bind::<BigInt, _>(BATCH)
+    .bind::<BigInt, _>(batch(table))
     .load(conn)?;
     rows.into_iter()
         .map(|r| Ok(serde_json::from_str(&r.row.unwrap_or_default())?))

@@ -172,8 +172,9 @@ pub fn index(conn: &mut Conn, post_id: &str, title: &str, text: &str) -> Result<
     Ok(())
 }
 
-/// Indexes every post again from its stored HTML, 500 posts to a transaction (a site moved in
-/// by `byline transfer`); `progress` hears the count so far. Returns how many were indexed.
+/// Indexes every post again from its stored HTML (a site moved in by `byline transfer`), 50
+/// posts to a transaction: each may hold a body of up to `BYLINE_POST_MAX_BYTES`, so a batch
+/// stays small in memory at the largest. `progress` hears the count so far; returns how many.
 pub fn reindex(conn: &mut Conn, mut progress: impl FnMut(usize)) -> Result<usize, AppError> {
     use crate::db::schema::posts;
     let mut after = String::new();
@@ -182,7 +183,7 @@ pub fn reindex(conn: &mut Conn, mut progress: impl FnMut(usize)) -> Result<usize
         let batch: Vec<(String, String, String)> = posts::table
             .filter(posts::id.gt(&after))
             .order(posts::id)
-            .limit(500)
+            .limit(50)
             .select((posts::id, posts::title, posts::html))
             .load(conn)?;
         let Some((last, _, _)) = batch.last() else {
