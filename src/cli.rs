@@ -4,13 +4,14 @@
 use std::io::BufRead;
 use std::path::PathBuf;
 
-use crate::config::Settings;
+use crate::config::{MediaLocation, Settings};
 use crate::db::{self, Conn};
 use crate::domain::{Caller, Cursor, Email, Name, Page, Paging, Password, Role};
 use crate::error::AppError;
+use crate::media_store::MediaStore;
 use crate::services::import::{self as post_import, export_item};
 use crate::services::users::{self, UserDraft, UserUpdate};
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -69,6 +70,18 @@ pub enum Command {
         /// The empty database to copy it into (migrated here first).
         #[arg(long)]
         to: String,
+        /// Copy the uploaded files too, from `--media-from` to `--media-to` (files the target
+        /// has already are left).
+        #[arg(long, requires = "media_to")]
+        media: bool,
+        /// Where the files are now: `file://<dir>` or `s3://bucket/prefix` (default: this
+        /// environment's BYLINE_MEDIA_STORE, or BYLINE_MEDIA_DIR).
+        #[arg(long, requires = "media")]
+        media_from: Option<String>,
+        /// Where they go: `file://<dir>` or `s3://bucket/prefix` (S3 reached through
+        /// BYLINE_S3_ENDPOINT, BYLINE_S3_REGION and the AWS_* keys, for either side).
+        #[arg(long, requires = "media")]
+        media_to: Option<String>,
     },
 }
 
@@ -149,7 +162,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(cmd) => user(&mut open(&Settings::from_env()?)?, cmd),
-        Command::Transfer { from, to } => transfer(&from, &to),
+        Command::Transfer {
+            from,
+            to,
+            media: _,
+            media_from,
+            media_to,
+        } => {
+            transfer(&from, &to)?;
+            match media_to {
+                Some(media_to) => transfer_media(&from, media_from, &media_to),
+                None => Ok(()),
+            }
+        }
         Command::Import {
             file,
             from,
@@ -179,9 +204,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 max_pixels: settings.media_max_pixels,
             };
             let mut conn = open(&settings)?;
-            let report =
-                crate::services::media::make_missing_copies(&mut conn, &settings.media_dir, &rules)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let store = MediaStore::open(&settings.media_store, &settings.s3)?;
+            let report = block_on(crate::services::media::make_missing_copies(
+                &mut conn, &store, &rules,
+            ))?
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             for (name, why) in &report.failed {
                 eprintln!("skipped {name}: {why}");
             }
@@ -259,6 +286,48 @@ fn transfer(from: &str, to: &str) -> anyhow::Result<()> {
     }
     println!("search index: {indexed} posts; every table's count checked");
     Ok(())
+}
+
+/// Copies the files the uploads of the site at `database` name into the store `to`.
+fn transfer_media(database: &str, from: Option<String>, to: &str) -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    let from = match from {
+        Some(url) => MediaLocation::parse(&url).context("--media-from")?,
+        None => settings.media_store.clone(),
+    };
+    let to = MediaLocation::parse(to).context("--media-to")?;
+    if from == to {
+        bail!("--media-from and --media-to are the same store");
+    }
+    let from = MediaStore::open(&from, &settings.s3)?;
+    let to = MediaStore::open(&to, &settings.s3)?;
+    let mut conn = db::connect(database)?;
+    let report = block_on(crate::services::media::copy_files(&mut conn, &from, &to))?
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for name in &report.missing {
+        eprintln!("missing from {from:?}: {name}");
+    }
+    println!(
+        "media: {} files copied, {} already there, {} missing",
+        report.copied,
+        report.present,
+        report.missing.len()
+    );
+    if !report.missing.is_empty() {
+        bail!(
+            "{} files named by uploads are not in {from:?}",
+            report.missing.len()
+        );
+    }
+    Ok(())
+}
+
+/// Runs the store's requests of a command (S3 needs a runtime; a directory, blocking threads).
+fn block_on<F: std::future::Future>(work: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(runtime.block_on(work))
 }
 
 fn open(settings: &Settings) -> anyhow::Result<Conn> {

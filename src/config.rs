@@ -27,7 +27,9 @@ pub struct Settings {
     pub move_in_limit: usize,
     pub media_limit: usize,
     /// Where uploaded files are kept.
-    pub media_dir: PathBuf,
+    pub media_store: MediaLocation,
+    /// How to reach the S3 service when `media_store` is a bucket.
+    pub s3: S3Settings,
     /// The widths of the resized copies of uploaded photos (only those narrower are made).
     pub media_widths: Vec<u32>,
     /// The most pixels an uploaded photo may have (it is decoded to make its copies).
@@ -89,6 +91,72 @@ pub struct Settings {
     pub mail_dir: Option<PathBuf>,
 }
 
+/// Where uploaded files live (`BYLINE_MEDIA_STORE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaLocation {
+    /// A directory (`file://<dir>`, or `BYLINE_MEDIA_DIR`; the default `media`).
+    Dir(PathBuf),
+    /// An S3-compatible bucket, the files under `prefix` (`s3://bucket/prefix`).
+    S3 { bucket: String, prefix: String },
+}
+
+impl MediaLocation {
+    /// `file://<dir>` or `s3://bucket[/prefix]`.
+    pub fn parse(url: &str) -> anyhow::Result<MediaLocation> {
+        if let Some(dir) = url.strip_prefix("file://") {
+            if dir.is_empty() {
+                bail!("file:// needs a directory, as in file:///var/lib/byline/media");
+            }
+            return Ok(MediaLocation::Dir(PathBuf::from(dir)));
+        }
+        let Some(rest) = url.strip_prefix("s3://") else {
+            bail!("{url}: use file://<dir> or s3://bucket/prefix");
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let valid_bucket = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        if !valid_bucket {
+            bail!("{bucket}: not an S3 bucket name (3 to 63 of a-z, 0-9, '-' and '.')");
+        }
+        let prefix = prefix.trim_matches('/');
+        if prefix.split('/').any(|part| part == "." || part == "..") {
+            bail!("{prefix}: a prefix cannot hold . or .. parts");
+        }
+        Ok(MediaLocation::S3 {
+            bucket: bucket.into(),
+            prefix: prefix.into(),
+        })
+    }
+}
+
+/// How to reach the S3 service of `MediaLocation::S3`.
+#[derive(Debug, Clone, Default)]
+pub struct S3Settings {
+    /// `BYLINE_S3_ENDPOINT`: the service's URL (MinIO, R2, ...); AWS itself when unset.
+    pub endpoint: Option<String>,
+    /// `BYLINE_S3_REGION`; `us-east-1` when unset.
+    pub region: Option<String>,
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`; without them the usual AWS chain
+    /// (web identity, instance metadata) is asked.
+    pub credentials: Option<S3Credentials>,
+}
+
+#[derive(Clone)]
+pub struct S3Credentials {
+    pub key_id: String,
+    pub secret: String,
+    pub token: Option<String>,
+}
+
+/// The key id only: secrets stay out of logs.
+impl std::fmt::Debug for S3Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "S3Credentials({}, secret hidden)", self.key_id)
+    }
+}
+
 /// What `/` serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SiteSource {
@@ -141,7 +209,24 @@ impl Settings {
             import_limit: number("BYLINE_IMPORT_LIMIT", 32 << 20, 1024, 1 << 32)?,
             move_in_limit: number("BYLINE_MOVE_IN_LIMIT", 256 << 20, 1024, 1 << 40)?,
             media_limit: number("BYLINE_MEDIA_LIMIT", 10 << 20, 1024, 1 << 32)?,
-            media_dir: PathBuf::from(var("BYLINE_MEDIA_DIR")?.unwrap_or_else(|| "media".into())),
+            media_store: match var("BYLINE_MEDIA_STORE")? {
+                Some(url) => MediaLocation::parse(&url).context("BYLINE_MEDIA_STORE")?,
+                None => MediaLocation::Dir(PathBuf::from(
+                    var("BYLINE_MEDIA_DIR")?.unwrap_or_else(|| "media".into()),
+                )),
+            },
+            s3: S3Settings {
+                endpoint: var("BYLINE_S3_ENDPOINT")?,
+                region: var("BYLINE_S3_REGION")?,
+                credentials: match (var("AWS_ACCESS_KEY_ID")?, var("AWS_SECRET_ACCESS_KEY")?) {
+                    (Some(key_id), Some(secret)) => Some(S3Credentials {
+                        key_id,
+                        secret,
+                        token: var("AWS_SESSION_TOKEN")?,
+                    }),
+                    _ => None,
+                },
+            },
             media_widths: match var("BYLINE_MEDIA_WIDTHS")? {
                 Some(list) => parse_widths(&list).context("BYLINE_MEDIA_WIDTHS")?,
                 None => DEFAULT_MEDIA_WIDTHS.to_vec(),
@@ -203,7 +288,8 @@ impl Settings {
     pub fn for_tests(database: PathBuf) -> Settings {
         let media_dir = database.with_file_name("media");
         Settings {
-            media_dir,
+            media_store: MediaLocation::Dir(media_dir),
+            s3: S3Settings::default(),
             site: SiteSource::None,
             database_url: database.to_string_lossy().into_owned(),
             bind: "127.0.0.1:0".into(),
@@ -336,6 +422,38 @@ fn parse_public_url(url: &str) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn media_stores_are_a_directory_or_a_bucket() {
+        assert_eq!(
+            MediaLocation::parse("file:///var/media").ok(),
+            Some(MediaLocation::Dir("/var/media".into()))
+        );
+        assert_eq!(
+            MediaLocation::parse("s3://my-site/uploads/").ok(),
+            Some(MediaLocation::S3 {
+                bucket: "my-site".into(),
+                prefix: "uploads".into()
+            })
+        );
+        assert_eq!(
+            MediaLocation::parse("s3://my-site").ok(),
+            Some(MediaLocation::S3 {
+                bucket: "my-site".into(),
+                prefix: String::new()
+            })
+        );
+        for bad in [
+            "media",
+            "file://",
+            "s3://",
+            "s3://My_Bucket/x",
+            "s3://site/../x",
+            "gs://x/y",
+        ] {
+            assert!(MediaLocation::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn media_widths_are_a_short_list_of_sane_numbers() {

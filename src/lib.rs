@@ -18,6 +18,7 @@ pub mod http_cache;
 pub mod jobs;
 pub mod json;
 pub mod mail;
+pub mod media_store;
 pub mod openapi;
 pub mod outbound;
 pub mod rate_limit;

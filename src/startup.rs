@@ -17,6 +17,7 @@ use crate::db::{self, Db};
 use crate::http_cache::micro::{self, PublicCache};
 use crate::jobs::{self, Jobs, RetryPolicy};
 use crate::mail::sender::Mailer;
+use crate::media_store::MediaStore;
 use crate::routes::{self, RouteTable, extract};
 use crate::services;
 use crate::state::AppState;
@@ -75,7 +76,8 @@ impl Application {
             }),
         ));
         hear_other_nodes(&settings, node, &public_cache, jobs.wake());
-        let state = web::Data::new(AppState::new(db, settings, public_url));
+        let media = MediaStore::open(&settings.media_store, &settings.s3)?;
+        let state = web::Data::new(AppState::new(db, media, settings, public_url));
         let doc = crate::openapi::document();
         let route_table = web::Data::new(RouteTable::from_openapi(&doc));
 

@@ -12,10 +12,13 @@ use crate::config::{Settings, SiteSource};
 use crate::db::{self, DatabaseUrl, Db};
 use crate::error::AppError;
 use crate::mail::Links;
+use crate::media_store::MediaStore;
 use crate::rate_limit::{AccountDelay, RateLimiter};
 
 pub struct AppState {
     pub db: Db,
+    /// Where uploaded files are kept (shared by every node of a site).
+    pub media: MediaStore,
     pub settings: Settings,
     /// The base URL used in `Location` and `Link` headers.
     pub public_url: String,
@@ -32,7 +35,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, settings: Settings, public_url: String) -> AppState {
+    pub fn new(db: Db, media: MediaStore, settings: Settings, public_url: String) -> AppState {
         let shared = DatabaseUrl::parse(&settings.database_url).is_postgres();
         AppState {
             links: Links::new(&public_url, settings.site != SiteSource::None),
@@ -47,6 +50,7 @@ impl AppState {
             subscriber_limiter: Limit::new("subscribers", settings.subscribers_per_minute, shared),
             contact_limiter: Limit::new("contact", settings.contact_per_minute, shared),
             db,
+            media,
             settings,
             public_url,
         }

@@ -1,8 +1,9 @@
 //! Media uploads for editors and authors, and the files themselves at `/media/{name}`.
 
-use actix_files::NamedFile;
+use actix_files::HttpRange;
 use actix_multipart::Multipart;
-use actix_web::http::header;
+use actix_web::HttpMessage;
+use actix_web::http::header::{self, EntityTag, HttpDate, IfNoneMatch, IfRange};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -162,15 +163,15 @@ pub async fn upload(
     let deadline = super::extract::body_deadline(&req);
     let upload = super::extract::within(deadline, read_file_field(form, limit)).await?;
     let (filename, bytes) = upload.ok_or_else(|| FieldErrors::single("file", "is required"))?;
-    let dir = state.settings.media_dir.clone();
     let rules = media::ImageRules {
         widths: state.settings.media_widths.clone(),
         max_pixels: state.settings.media_max_pixels,
     };
-    // Decoding and resizing hold no database connection.
-    let prepared = web::block(move || media::prepare(&dir, &bytes, &rules))
+    // Decoding, resizing and storing hold no database connection.
+    let mut prepared = web::block(move || media::prepare(&bytes, &rules))
         .await
         .map_err(|e| AppError::Internal(e.into()))??;
+    prepared.store(&state.media).await?;
     let stored = crate::db::run(&state.db, move |c| {
         media::record(c, &auth, &filename, prepared)
     })
@@ -280,8 +281,8 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     auth.require(Role::Author)?;
     let id = id.into_inner();
-    let dir = state.settings.media_dir.clone();
-    crate::db::run(&state.db, move |c| media::delete(c, &dir, &auth, &id)).await?;
+    let unused = crate::db::run(&state.db, move |c| media::delete(c, &auth, &id)).await?;
+    media::remove_files(&state.media, &unused).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -314,22 +315,76 @@ pub async fn file(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let path = media::path_of(&state.settings.media_dir, &name).ok_or_else(AppError::not_found)?;
-    let file = NamedFile::open_async(&path)
-        .await
-        .map_err(|_| AppError::not_found())?;
-    let mut res = file
-        .use_last_modified(true)
-        .prefer_utf8(true)
-        .into_response(&req);
-    let headers = res.headers_mut();
-    headers.insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        header::HeaderValue::from_static("nosniff"),
-    );
-    Ok(res)
+    let name = name.into_inner();
+    let content_type = media::content_type_of(&name)
+        .filter(|_| media::valid_name(&name))
+        .ok_or_else(AppError::not_found)?;
+    // The name is the hash of the bytes: one ETag on every node, whatever the store.
+    let etag = EntityTag::new_strong(name.clone());
+    let fresh = match req.get_header::<IfNoneMatch>() {
+        Some(IfNoneMatch::Any) => true,
+        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&etag)),
+        None => false,
+    };
+    let range = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|_| match req.get_header::<IfRange>() {
+            Some(IfRange::EntityTag(tag)) => tag.strong_eq(&etag),
+            Some(IfRange::Date(_)) => false,
+            None => true,
+        });
+    let answer = |mut res: actix_web::HttpResponseBuilder| {
+        res.insert_header((header::ETAG, etag.to_string()))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .insert_header((header::ACCEPT_RANGES, "bytes"))
+            // Stored as they are: never compressed on the way (the ETag names these bytes).
+            .insert_header(header::ContentEncoding::Identity);
+        res
+    };
+    if fresh || range.is_some() {
+        let stored = state
+            .media
+            .head(&name)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        if fresh {
+            return Ok(answer(HttpResponse::NotModified()).finish());
+        }
+        let size = stored.size;
+        let first = range
+            .and_then(|r| HttpRange::parse(r, size).ok())
+            .and_then(|ranges| ranges.first().copied());
+        let Some(HttpRange { start, length }) = first.filter(|r| r.length > 0) else {
+            return Ok(HttpResponse::RangeNotSatisfiable()
+                .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                .finish());
+        };
+        let (_, bytes) = state
+            .media
+            .get(&name, Some(start..start + length))
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        return Ok(answer(HttpResponse::PartialContent())
+            .content_type(content_type)
+            .insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {start}-{}/{size}", start + length - 1),
+            ))
+            .no_chunking(length)
+            .streaming(bytes));
+    }
+    let (stored, bytes) = state
+        .media
+        .get(&name, None)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let modified = HttpDate::from(std::time::SystemTime::from(stored.last_modified));
+    Ok(answer(HttpResponse::Ok())
+        .content_type(content_type)
+        .insert_header((header::LAST_MODIFIED, modified.to_string()))
+        .no_chunking(stored.size)
+        .streaming(bytes))
 }

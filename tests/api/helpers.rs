@@ -53,6 +53,129 @@ pub fn database_url(dir: &std::path::Path) -> String {
     url
 }
 
+/// The S3-compatible server (its URL) the suite keeps uploads on instead of a directory,
+/// when set: `BYLINE_TEST_S3_ENDPOINT`, for example a `moto_server`.
+pub fn s3_server() -> Option<String> {
+    std::env::var("BYLINE_TEST_S3_ENDPOINT")
+        .ok()
+        .map(|url| url.trim().trim_end_matches('/').to_string())
+        .filter(|url| !url.is_empty())
+}
+
+/// The bucket every test's uploads go in, each test under a prefix of its own.
+pub const S3_BUCKET: &str = "byline-tests";
+
+/// Where the app whose files are in `dir` keeps its uploads: `dir/media`, or with
+/// `BYLINE_TEST_S3_ENDPOINT` a prefix named after `dir` in `S3_BUCKET` (made on first use).
+pub fn media_store(dir: &std::path::Path) -> byline::config::MediaLocation {
+    use byline::config::MediaLocation;
+    if s3_server().is_none() {
+        return MediaLocation::Dir(dir.join("media"));
+    }
+    make_test_bucket();
+    let name = dir
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    MediaLocation::S3 {
+        bucket: S3_BUCKET.into(),
+        prefix: format!("tests/{}", name.trim_start_matches('.')),
+    }
+}
+
+/// How the app reaches the test S3 server (any key will do for it).
+pub fn s3_settings() -> byline::config::S3Settings {
+    byline::config::S3Settings {
+        endpoint: s3_server(),
+        region: Some("us-east-1".into()),
+        credentials: Some(byline::config::S3Credentials {
+            key_id: "testing".into(),
+            secret: "testing".into(),
+            token: None,
+        }),
+    }
+}
+
+/// The variables that give the binary the same media store as an app in `dir`.
+pub fn media_env(dir: &std::path::Path) -> Vec<(&'static str, String)> {
+    use byline::config::MediaLocation;
+    match media_store(dir) {
+        MediaLocation::Dir(path) => vec![("BYLINE_MEDIA_DIR", path.to_string_lossy().into())],
+        MediaLocation::S3 { bucket, prefix } => vec![
+            ("BYLINE_MEDIA_STORE", format!("s3://{bucket}/{prefix}")),
+            ("BYLINE_S3_ENDPOINT", s3_server().unwrap_or_default()),
+            ("BYLINE_S3_REGION", "us-east-1".into()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ],
+    }
+}
+
+/// Creates `S3_BUCKET` once per run (an S3 `PUT /bucket`; an existing bucket is fine).
+fn make_test_bucket() {
+    static MADE: std::sync::Once = std::sync::Once::new();
+    MADE.call_once(|| {
+        use std::io::{Read, Write};
+        let endpoint = s3_server().unwrap_or_default();
+        let host = endpoint
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let mut stream = std::net::TcpStream::connect(&host)
+            .unwrap_or_else(|e| panic!("BYLINE_TEST_S3_ENDPOINT {endpoint}: cannot connect: {e}"));
+        write!(
+            stream,
+            "PUT /{S3_BUCKET} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .expect("ask for the bucket");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 200") || answer.contains("BucketAlreadyOwnedByYou"),
+            "creating the test bucket: {answer}"
+        );
+    });
+}
+
+/// Whether the app in `dir` has a stored file `name`: on disk, or in the S3 server's own
+/// listing (not through Byline's code).
+pub async fn stored_file(dir: &std::path::Path, name: &str) -> bool {
+    stored_files_named(dir, name).await == 1
+}
+
+/// How many files the app in `dir` has stored.
+pub async fn stored_files(dir: &std::path::Path) -> usize {
+    stored_files_named(dir, "").await
+}
+
+/// How many files the app in `dir` has whose names start with `start`.
+async fn stored_files_named(dir: &std::path::Path, start: &str) -> usize {
+    use byline::config::MediaLocation;
+    match media_store(dir) {
+        MediaLocation::Dir(path) => std::fs::read_dir(path).map_or(0, |d| {
+            d.filter(|f| {
+                f.as_ref()
+                    .is_ok_and(|f| f.file_name().to_string_lossy().starts_with(start))
+            })
+            .count()
+        }),
+        MediaLocation::S3 { bucket, prefix } => {
+            let url = format!(
+                "{}/{bucket}?prefix={prefix}/{start}",
+                s3_server().unwrap_or_default()
+            );
+            let listing = reqwest::get(&url)
+                .await
+                .expect("ask S3")
+                .text()
+                .await
+                .expect("listing");
+            listing.matches("<Key>").count()
+        }
+    }
+}
+
 /// The SQLite file in `dir`, for the tests of what only SQLite has (a file to back up).
 pub fn sqlite_url(dir: &std::path::Path) -> String {
     dir.join("byline.db").to_string_lossy().into_owned()
@@ -61,6 +184,8 @@ pub fn sqlite_url(dir: &std::path::Path) -> String {
 pub fn test_settings(dir: &tempfile::TempDir) -> Settings {
     let mut settings = Settings::for_tests(dir.path().join("byline.db"));
     settings.database_url = database_url(dir.path());
+    settings.media_store = media_store(dir.path());
+    settings.s3 = s3_settings();
     settings.admin_email = Some(ADMIN_EMAIL.into());
     settings.admin_password = Some(ADMIN_PASSWORD.into());
     settings
@@ -491,7 +616,7 @@ pub fn start_binary(
     command
         .env("BYLINE_DATABASE_URL", database_url(dir))
         .env("BYLINE_BIND", format!("127.0.0.1:{port}"))
-        .env("BYLINE_MEDIA_DIR", dir.join("media"))
+        .envs(media_env(dir))
         .env("BYLINE_ADMIN_EMAIL", "admin@example.com")
         .env("BYLINE_ADMIN_PASSWORD", "admin password")
         .env("RUST_LOG", "warn");

@@ -19,10 +19,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("security_headers", &[]),
     ("db", &["domain", "error"]),
     ("mail", &["db", "domain", "error"]),
+    ("media_store", &["config", "error"]),
     (
         "services",
         &[
-            "content", "crypto", "db", "domain", "error", "json", "mail", "outbound",
+            "content",
+            "crypto",
+            "db",
+            "domain",
+            "error",
+            "json",
+            "mail",
+            "media_store",
+            "outbound",
         ],
     ),
     (
@@ -35,7 +44,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("http_cache", &["crypto", "error"]),
     (
         "state",
-        &["config", "crypto", "db", "error", "mail", "rate_limit"],
+        &[
+            "config",
+            "crypto",
+            "db",
+            "error",
+            "mail",
+            "media_store",
+            "rate_limit",
+        ],
     ),
     (
         "routes",
@@ -64,6 +81,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "http_cache",
             "jobs",
             "mail",
+            "media_store",
             "openapi",
             "routes",
             "security_headers",
@@ -75,7 +93,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "config", "db", "domain", "error", "openapi", "services", "startup",
+            "config",
+            "db",
+            "domain",
+            "error",
+            "media_store",
+            "openapi",
+            "services",
+            "startup",
         ],
     ),
 ];

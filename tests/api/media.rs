@@ -13,7 +13,12 @@ fn bytes(b64: &str) -> Vec<u8> {
     STANDARD.decode(b64).expect("base64")
 }
 
-async fn upload(app: &TestApp, token: &str, filename: &str, data: Vec<u8>) -> reqwest::Response {
+pub async fn upload(
+    app: &TestApp,
+    token: &str,
+    filename: &str,
+    data: Vec<u8>,
+) -> reqwest::Response {
     let form = Form::new().part("file", Part::bytes(data).file_name(filename.to_string()));
     app.request(reqwest::Method::POST, "/api/v1/media", Some(token))
         .multipart(form)
@@ -205,10 +210,12 @@ async fn alt_text_and_deletion_follow_ownership() {
         .next()
         .expect("name")
         .to_string();
-    let file = app.dir.path().join("media").join(&name);
-    assert!(file.exists());
+    assert!(crate::helpers::stored_file(app.dir.path(), &name).await);
     assert_eq!(app.delete(&path, Some(&editor)).await.status(), 204);
-    assert!(!file.exists(), "the file is removed with its last upload");
+    assert!(
+        !crate::helpers::stored_file(app.dir.path(), &name).await,
+        "the file is removed with its last upload"
+    );
     assert_eq!(
         app.client
             .get(item["url"].as_str().expect("url"))
@@ -222,13 +229,13 @@ async fn alt_text_and_deletion_follow_ownership() {
 }
 
 /// A picture with a gradient, so resizing has something to average.
-fn picture(width: u32, height: u32) -> image::DynamicImage {
+pub fn picture(width: u32, height: u32) -> image::DynamicImage {
     image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x % 251) as u8, (y % 241) as u8, 120])
     }))
 }
 
-fn encoded(picture: &image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
+pub fn encoded(picture: &image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
     let mut out = Vec::new();
     picture
         .write_to(&mut std::io::Cursor::new(&mut out), format)
@@ -276,7 +283,7 @@ async fn media_item(app: &TestApp, token: &str, item: &Value) -> Value {
         .expect("json")
 }
 
-async fn fetch_bytes(app: &TestApp, url: &str) -> Vec<u8> {
+pub async fn fetch_bytes(app: &TestApp, url: &str) -> Vec<u8> {
     let res = app.client.get(url).send().await.expect("get file");
     assert_eq!(res.status(), 200, "{url}");
     res.bytes().await.expect("body").to_vec()
@@ -379,7 +386,7 @@ async fn photos_get_copies_at_the_widths_narrower_than_them() {
     let path = format!("/api/v1/media/{}", item["id"].as_str().expect("id"));
     assert_eq!(app.delete(&path, Some(&author)).await.status(), 204);
     for name in names {
-        assert!(!app.dir.path().join("media").join(name).exists());
+        assert!(!crate::helpers::stored_file(app.dir.path(), &name).await);
     }
 }
 
@@ -454,7 +461,7 @@ async fn images_too_large_to_decode_safely_are_refused() {
         .await
         .expect("json");
     assert_eq!(list["meta"]["total"], 0, "nothing recorded");
-    let files = std::fs::read_dir(app.dir.path().join("media")).map_or(0, |d| d.count());
+    let files = crate::helpers::stored_files(app.dir.path()).await;
     assert_eq!(files, 0, "nothing written");
 }
 
@@ -593,7 +600,7 @@ async fn uploads_from_before_copies_get_them_from_the_command_line() {
             "BYLINE_DATABASE_URL",
             crate::helpers::database_url(app.dir.path()),
         )
-        .env("BYLINE_MEDIA_DIR", app.dir.path().join("media"))
+        .envs(crate::helpers::media_env(app.dir.path()))
         .output()
         .await
         .expect("run byline media variants");

@@ -96,6 +96,51 @@ async fn three_nodes_on_one_database_serve_one_site() {
         assert_eq!(me.status(), 200, "a token from A works on {node}");
     }
 
+    // A file uploaded on A is served by B and C from the shared store (an S3 bucket when
+    // BYLINE_TEST_S3_ENDPOINT names a server, as in CI), with the same ETag; deleted on C, it
+    // is gone from A.
+    let photo = crate::media::encoded(&crate::media::picture(700, 350), image::ImageFormat::Png);
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(photo).file_name("shared.png"),
+    );
+    let uploaded = client
+        .post(format!("{a}/api/v1/media"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(uploaded.status(), 201);
+    let uploaded = json(uploaded).await;
+    let path = uploaded["url"]
+        .as_str()
+        .and_then(|u| u.find("/media/").map(|at| u[at..].to_string()))
+        .expect("a /media/ URL");
+    let mut etags = Vec::new();
+    for node in [&b, &c] {
+        let res = client
+            .get(format!("{node}{path}"))
+            .send()
+            .await
+            .expect("file");
+        assert_eq!(res.status(), 200, "{node} serves A's upload");
+        etags.push(res.headers()["etag"].clone());
+        let served = res.bytes().await.expect("bytes");
+        assert_eq!(Some(served.len() as u64), uploaded["bytes"].as_u64());
+    }
+    assert_eq!(etags[0], etags[1], "one file, one ETag");
+    let id = uploaded["id"].as_str().expect("id");
+    let deleted = client
+        .delete(format!("{c}/api/v1/media/{id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status(), 204);
+    let gone = client.get(format!("{a}{path}")).send().await.expect("file");
+    assert_eq!(gone.status(), 404, "deleted on C, gone on A");
+
     // A write on A is read anonymously on B within a second, though B had cached the answer.
     let post = json(
         client

@@ -210,3 +210,104 @@ async fn a_sqlite_site_moves_into_an_empty_database_and_answers_the_same() {
         "{tags}"
     );
 }
+
+/// The store URL `byline transfer --media-to` takes for a test store.
+fn store_url(location: &byline::config::MediaLocation) -> String {
+    match location {
+        byline::config::MediaLocation::Dir(dir) => format!("file://{}", dir.display()),
+        byline::config::MediaLocation::S3 { bucket, prefix } => format!("s3://{bucket}/{prefix}"),
+    }
+}
+
+#[tokio::test]
+async fn uploads_move_with_their_files() {
+    use crate::media::{encoded, fetch_bytes, picture, upload};
+    // A site that keeps its files in a directory, moving to the suite's store: an S3 bucket
+    // when BYLINE_TEST_S3_ENDPOINT names a server, another directory otherwise.
+    let dir = tempfile::tempdir().expect("dir");
+    let mut settings = helpers::test_settings(&dir);
+    settings.database_url = helpers::sqlite_url(dir.path());
+    settings.media_store = byline::config::MediaLocation::Dir(dir.path().join("files"));
+    let source = helpers::start(dir, settings).await;
+    let (_, author) = source.user_with_role("author").await;
+    let photo = encoded(&picture(1000, 500), image::ImageFormat::Png);
+    let photo: Value = upload(&source, &author, "photo.png", photo)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(photo["variants"].as_array().map(Vec::len), Some(2));
+    let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    let pdf = upload(&source, &author, "notes.pdf", pdf).await;
+    assert_eq!(pdf.status(), 201);
+    let mut files = Vec::new();
+    for url in std::iter::once(&photo["url"]).chain(
+        photo["variants"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| &v["url"]),
+    ) {
+        let url = url.as_str().expect("url");
+        files.push((
+            url.rsplit('/').next().expect("name").to_string(),
+            fetch_bytes(&source, url).await,
+        ));
+    }
+    source.handle.stop(true).await;
+
+    let target_dir = tempfile::tempdir().expect("dir");
+    let target_url = helpers::database_url(target_dir.path());
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_byline"))
+        .args(["transfer", "--from"])
+        .arg(helpers::sqlite_url(source.dir.path()))
+        .args(["--to", &target_url, "--media", "--media-from"])
+        .arg(format!(
+            "file://{}",
+            source.dir.path().join("files").display()
+        ))
+        .arg("--media-to")
+        .arg(store_url(&helpers::media_store(target_dir.path())))
+        .envs(helpers::media_env(target_dir.path()))
+        .output()
+        .await
+        .expect("run byline transfer");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("media: 4 files copied, 0 already there, 0 missing"),
+        "{said}"
+    );
+    assert_eq!(helpers::stored_files(target_dir.path()).await, 4);
+
+    let (target, _) = open_moved(target_dir, &target_url).await;
+    for (name, bytes) in &files {
+        let url = format!("{}/media/{name}", target.address);
+        assert_eq!(
+            &fetch_bytes(&target, &url).await,
+            bytes,
+            "{name} moved intact"
+        );
+    }
+    let (_, author_there) = target.user_with_role("author").await;
+    let listed: Value = target
+        .get("/api/v1/media", Some(&author_there))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed["meta"]["total"], 2);
+
+    // `--media` says where to: without `--media-to` nothing runs.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_byline"))
+        .args(["transfer", "--from", "a.db", "--to", "b.db", "--media"])
+        .output()
+        .await
+        .expect("run byline transfer");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--media-to"));
+}

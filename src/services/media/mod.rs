@@ -4,7 +4,7 @@
 
 mod images;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use diesel::prelude::*;
 
@@ -13,6 +13,7 @@ use crate::db::schema::media;
 use crate::db::{self, Conn};
 use crate::domain::{Caller, Listing, Paging, Text, new_id, parse_id};
 use crate::error::{AppError, FieldErrors};
+use crate::media_store::MediaStore;
 
 pub use images::ImageRules;
 
@@ -21,7 +22,7 @@ pub use images::ImageRules;
 pub struct Variant {
     pub width: u32,
     pub height: u32,
-    /// The file's name under the media directory.
+    /// The file's name in the media store.
     pub name: String,
     pub bytes: u64,
 }
@@ -79,11 +80,16 @@ pub fn valid_name(name: &str) -> bool {
         && ALLOWED.iter().any(|(_, e)| *e == ext)
 }
 
-pub fn path_of(dir: &Path, name: &str) -> Option<PathBuf> {
-    valid_name(name).then(|| dir.join(name))
+/// The content type a stored file is served with, from its name's extension.
+pub fn content_type_of(name: &str) -> Option<&'static str> {
+    let (_, ext) = name.rsplit_once('.')?;
+    ALLOWED
+        .iter()
+        .find(|(_, e)| *e == ext)
+        .map(|(mime, _)| *mime)
 }
 
-/// An upload whose files are written, ready to be recorded.
+/// An upload checked and processed, its files in memory, ready to be stored and recorded.
 #[derive(Debug)]
 pub struct Prepared {
     name: String,
@@ -91,11 +97,24 @@ pub struct Prepared {
     bytes: usize,
     size: Option<(u32, u32)>,
     variants: Vec<Variant>,
+    /// Every file to store, the original first: (name, bytes).
+    files: Vec<(String, Vec<u8>)>,
 }
 
-/// Checks the type, makes the copies and writes every file: the slow part of an upload, done
-/// before any database work. A photo too large to decode safely, or not decodable, is a 422.
-pub fn prepare(dir: &Path, bytes: &[u8], rules: &ImageRules) -> Result<Prepared, AppError> {
+impl Prepared {
+    /// Writes the upload's files (before its row is recorded, so a row never names a missing
+    /// file; an upload that then fails to record leaves files no row names, harmless).
+    pub async fn store(&mut self, store: &MediaStore) -> Result<(), AppError> {
+        for (name, bytes) in std::mem::take(&mut self.files) {
+            store.put(&name, bytes).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks the type and makes the copies: the slow part of an upload, done before any database
+/// work. A photo too large to decode safely, or not decodable, is a 422.
+pub fn prepare(bytes: &[u8], rules: &ImageRules) -> Result<Prepared, AppError> {
     let (content_type, ext) = detect(bytes).ok_or_else(|| {
         AppError::UnsupportedMediaType(
             "Upload a JPEG, PNG, GIF, WebP or AVIF image, or a PDF.".into(),
@@ -114,11 +133,7 @@ pub fn prepare(dir: &Path, bytes: &[u8], rules: &ImageRules) -> Result<Prepared,
         .unwrap_or(bytes);
     let hash = crate::crypto::sha256_hex(original);
     let name = format!("{hash}.{ext}");
-    write_once(dir, &name, original)?;
-    let variants = match &processed {
-        Some(p) => write_copies(dir, &hash, ext, &p.variants)?,
-        None => Vec::new(),
-    };
+    let mut files = vec![(name.clone(), original.to_vec())];
     let size = match &processed {
         Some(p) => Some((p.width, p.height)),
         None if content_type.starts_with("image/") => imagesize::blob_size(bytes)
@@ -126,33 +141,39 @@ pub fn prepare(dir: &Path, bytes: &[u8], rules: &ImageRules) -> Result<Prepared,
             .and_then(|s| Some((u32::try_from(s.width).ok()?, u32::try_from(s.height).ok()?))),
         None => None,
     };
+    let variants = match processed {
+        Some(p) => copies_named(&hash, ext, p.variants, &mut files),
+        None => Vec::new(),
+    };
     Ok(Prepared {
         name,
         content_type,
-        bytes: original.len(),
+        bytes: files[0].1.len(),
         size,
         variants,
+        files,
     })
 }
 
-/// Writes the copies of the file named `<hash>.<ext>`, and lists them.
-fn write_copies(
-    dir: &Path,
+/// Names the copies of the file named `<hash>.<ext>`, adds them to `files`, and lists them.
+fn copies_named(
     hash: &str,
     ext: &str,
-    copies: &[images::Encoded],
-) -> Result<Vec<Variant>, AppError> {
+    copies: Vec<images::Encoded>,
+    files: &mut Vec<(String, Vec<u8>)>,
+) -> Vec<Variant> {
     copies
-        .iter()
+        .into_iter()
         .map(|copy| {
             let name = format!("{hash}-{}w.{ext}", copy.width);
-            write_once(dir, &name, &copy.bytes)?;
-            Ok(Variant {
+            let variant = Variant {
                 width: copy.width,
                 height: copy.height,
-                name,
+                name: name.clone(),
                 bytes: copy.bytes.len() as u64,
-            })
+            };
+            files.push((name, copy.bytes));
+            variant
         })
         .collect()
 }
@@ -172,9 +193,9 @@ pub struct Backfill {
 /// existed, or before `rules.widths` grew), file by file in name order (the `media_name`
 /// index), 100 files per query; uploads that share a file share its copies. Each stored file
 /// keeps its name, so posts that link it are unchanged; its copies are stripped as usual.
-pub fn make_missing_copies(
+pub async fn make_missing_copies(
     conn: &mut Conn,
-    dir: &Path,
+    store: &MediaStore,
     rules: &ImageRules,
 ) -> Result<Backfill, AppError> {
     let mut report = Backfill::default();
@@ -194,7 +215,7 @@ pub fn make_missing_copies(
         };
         after = last.clone();
         for (name, content_type) in batch {
-            match copies_of(dir, &name, &content_type, rules) {
+            match copies_of(store, &name, &content_type, rules).await {
                 Ok(copies) if copies.is_empty() => report.none_needed += 1,
                 Ok(copies) => {
                     let json =
@@ -210,35 +231,33 @@ pub fn make_missing_copies(
     }
 }
 
-fn copies_of(
-    dir: &Path,
+/// Makes and stores the copies of the stored file `name`.
+async fn copies_of(
+    store: &MediaStore,
     name: &str,
     content_type: &str,
     rules: &ImageRules,
 ) -> Result<Vec<Variant>, String> {
     let format = images::format_of(content_type).ok_or("not an image")?;
-    let path = path_of(dir, name).ok_or("not a stored file name")?;
-    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (hash, ext) = name
+        .split_once('.')
+        .filter(|_| valid_name(name))
+        .ok_or("not a stored file name")?;
+    let bytes = store
+        .read(name)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("not in the media store")?;
     let processed = images::process(&bytes, format, rules).map_err(|e| e.to_string())?;
-    let (hash, ext) = name.split_once('.').ok_or("not a stored file name")?;
-    write_copies(dir, hash, ext, &processed.variants).map_err(|e| e.to_string())
-}
-
-/// Writes a file under its content-derived name unless it is there already; written aside,
-/// then renamed, so a reader never sees half a file.
-fn write_once(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), AppError> {
-    let path = dir.join(name);
-    if path.exists() {
-        return Ok(());
+    let mut files = Vec::new();
+    let copies = copies_named(hash, ext, processed.variants, &mut files);
+    for (name, bytes) in files {
+        store.put(&name, bytes).await.map_err(|e| e.to_string())?;
     }
-    std::fs::create_dir_all(dir).map_err(|e| AppError::Internal(e.into()))?;
-    let partial = dir.join(format!(".{name}.{}", new_id()));
-    std::fs::write(&partial, bytes).map_err(|e| AppError::Internal(e.into()))?;
-    std::fs::rename(&partial, &path).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(())
+    Ok(copies)
 }
 
-/// Records an upload whose files `prepare` wrote.
+/// Records an upload whose files `Prepared::store` wrote.
 pub fn record(
     conn: &mut Conn,
     uploader: &Caller,
@@ -447,8 +466,9 @@ pub fn set_alt(conn: &mut Conn, caller: &Caller, id: &str, alt: String) -> Resul
         .get_result(conn)?)
 }
 
-/// Deletes the row, and the file when no other upload has the same content.
-pub fn delete(conn: &mut Conn, dir: &Path, caller: &Caller, id: &str) -> Result<(), AppError> {
+/// Deletes the row, and answers the files no upload names any more (none when another upload
+/// has the same content): `remove_files` removes them once the transaction is over.
+pub fn delete(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Vec<String>, AppError> {
     crate::db::write_transaction(conn, |conn| {
         let item = editable(conn, caller, id)?;
         diesel::delete(media::table.find(&item.id)).execute(conn)?;
@@ -456,16 +476,73 @@ pub fn delete(conn: &mut Conn, dir: &Path, caller: &Caller, id: &str) -> Result<
             .filter(media::name.eq(&item.name))
             .count()
             .get_result(conn)?;
-        if others == 0 {
-            let copies = variants_of(&item).into_iter().map(|v| v.name);
-            for name in std::iter::once(item.name.clone()).chain(copies) {
-                if let Some(path) = path_of(dir, &name) {
-                    let _ = std::fs::remove_file(path);
+        if others > 0 {
+            return Ok(Vec::new());
+        }
+        let copies = variants_of(&item).into_iter().map(|v| v.name);
+        Ok(std::iter::once(item.name).chain(copies).collect())
+    })
+}
+
+/// Removes files `delete` answered. A store that fails leaves a file no row names (logged):
+/// the upload is gone from the API either way.
+pub async fn remove_files(store: &MediaStore, names: &[String]) {
+    for name in names {
+        if let Err(e) = store.delete(name).await {
+            log::warn!("media file {name} left in the store: {e}");
+        }
+    }
+}
+
+/// What `copy_files` did.
+#[derive(Debug, Default, PartialEq)]
+pub struct FileCopy {
+    /// Files written to the target.
+    pub copied: u64,
+    /// Files the target had already.
+    pub present: u64,
+    /// Files a row names that the source store does not have.
+    pub missing: Vec<String>,
+}
+
+/// Copies every file an upload of `conn`'s site names (originals and copies) from one store to
+/// another, 100 uploads per query in name order, one file in memory at a time.
+pub async fn copy_files(
+    conn: &mut Conn,
+    from: &MediaStore,
+    to: &MediaStore,
+) -> Result<FileCopy, AppError> {
+    let mut report = FileCopy::default();
+    let mut after = String::new();
+    loop {
+        let batch: Vec<(String, String)> = media::table
+            .filter(media::name.gt(&after))
+            .order(media::name)
+            .select((media::name, media::variants))
+            .distinct()
+            .limit(100)
+            .load(conn)?;
+        let Some((last, _)) = batch.last() else {
+            return Ok(report);
+        };
+        after = last.clone();
+        for (name, variants) in batch {
+            let copies: Vec<Variant> = serde_json::from_str(&variants).unwrap_or_default();
+            for name in std::iter::once(name).chain(copies.into_iter().map(|v| v.name)) {
+                if to.head(&name).await?.is_some() {
+                    report.present += 1;
+                    continue;
+                }
+                match from.read(&name).await? {
+                    Some(bytes) => {
+                        to.put(&name, bytes).await?;
+                        report.copied += 1;
+                    }
+                    None => report.missing.push(name),
                 }
             }
         }
-        Ok(())
-    })
+    }
 }
 
 #[cfg(test)]
