@@ -421,9 +421,27 @@ pub async fn problems_everywhere(
     Ok(actix_web::dev::ServiceResponse::new(req, answer))
 }
 
+/// When (Unix seconds) a database connection was last found closed under us: `db` checks each
+/// connection it hands out for a while after that, and not otherwise (a check is a round trip).
+static CONNECTION_LOST_AT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// Seconds since a database connection was last found closed (`i64::MAX`: never).
+pub fn seconds_since_a_connection_was_lost() -> i64 {
+    match CONNECTION_LOST_AT.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => i64::MAX,
+        at => chrono::Utc::now().timestamp() - at,
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> AppError {
         use diesel::result::{DatabaseErrorKind, Error};
+        if let Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) = e {
+            CONNECTION_LOST_AT.store(
+                chrono::Utc::now().timestamp(),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
         match e {
             Error::NotFound => AppError::not_found(),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {

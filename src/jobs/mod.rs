@@ -148,25 +148,37 @@ impl Jobs {
     }
 }
 
-/// Runs `step` in `loops` loops: straight on while it finds work, otherwise sleeping `poll` or
-/// until a write wakes it. Claims are atomic, so loops never take the same row.
+/// Runs `step` in `loops` loops: straight on while it finds work, otherwise waiting until a
+/// write wakes them. Only the first loop also polls every `poll` (for retries and lapsed leases
+/// coming due): idle loops cost no queries. A loop that finds work after waiting rallies the
+/// others. Claims are atomic, so loops never take the same row.
 fn run_loops<F, Fut>(loops: usize, poll: Duration, wake: Arc<Notify>, name: &'static str, step: F)
 where
     F: Fn() -> Fut + Clone + 'static,
     Fut: std::future::Future<Output = Result<Option<Step>, AppError>> + 'static,
 {
-    for _ in 0..loops {
-        let (step, wake) = (step.clone(), wake.clone());
+    let rally = Arc::new(Notify::new());
+    for index in 0..loops {
+        let (step, wake, rally) = (step.clone(), wake.clone(), rally.clone());
         actix_web::rt::spawn(async move {
+            let mut waited = false;
             loop {
                 match step().await {
-                    Ok(Some(_)) => continue,
+                    Ok(Some(_)) => {
+                        if std::mem::take(&mut waited) {
+                            rally.notify_waiters();
+                        }
+                        continue;
+                    }
                     Ok(None) => {}
                     Err(e) => log::error!(target: "byline::jobs", "{name}: {e}"),
                 }
+                waited = true;
+                let polls = index == 0;
                 tokio::select! {
-                    _ = actix_web::rt::time::sleep(poll) => {}
+                    _ = actix_web::rt::time::sleep(poll), if polls => {}
                     _ = wake.notified() => {}
+                    _ = rally.notified() => {}
                 }
             }
         });

@@ -105,9 +105,14 @@ pub struct PostUrls {
 
 impl PostUrls {
     pub fn of(site: &Site) -> PostUrls {
+        PostUrls::new(&site.url, site.post_url.clone())
+    }
+
+    /// From the site's `url` and `post_url` template.
+    pub fn new(site_url: &str, template: String) -> PostUrls {
         PostUrls {
-            base: site.url.trim_end_matches('/').to_string(),
-            template: site.post_url.clone(),
+            base: site_url.trim_end_matches('/').to_string(),
+            template,
         }
     }
 

@@ -562,4 +562,34 @@ async fn a_search_keeps_every_other_filter_and_what_the_viewer_may_see() {
         assert_eq!(res.status(), 200, "{path}");
         assert_eq!(slugs(res.json().await.expect("json")), expected, "{path}");
     }
+
+    // The public search follows each post's status and time as they change (on PostgreSQL the
+    // index keeps copies of them).
+    let publish = app
+        .patch(
+            "/api/v1/posts/kiwi-hidden",
+            &json!({"status": "published"}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(publish.status(), 200);
+    let unpublish = app
+        .patch(
+            "/api/v1/posts/kiwi-one",
+            &json!({"status": "draft"}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(unpublish.status(), 200);
+    app.create_post(
+        &admin,
+        json!({"title": "Kiwi later", "markdown": "kiwi", "status": "published",
+               "published_at": "2099-01-01T00:00:00Z"}),
+    )
+    .await;
+    let res = app.get("/api/v1/posts?q=kiwi", None).await;
+    assert_eq!(
+        slugs(res.json().await.expect("json")),
+        ["kiwi-hidden", "kiwi-two"]
+    );
 }
