@@ -39,7 +39,9 @@ rss() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 echo "== seeding $POSTS posts (~1.5 KB each, 50 tags) through POST /api/v1/posts/import, $CHUNK a request"
 python3 bench/seed.py "$POSTS" 2 50 > "$work/posts.ndjson"
 split -l "$CHUNK" "$work/posts.ndjson" "$work/chunk."
-seed() { # port -> imports every chunk through the API of the server on port; sets $me, $import_rate
+seed() { # port [prefix] [count] -> imports every "$work/<prefix>.*" chunk (default chunk, $POSTS
+  # posts) through the API of the server on port; sets $me, $import_rate, $import_seconds
+  local prefix=${2:-chunk} count=${3:-$POSTS}
   local api="http://127.0.0.1:$1/api/v1" token key start end
   token=$(curl -sf "$api/auth/login" -H 'content-type: application/json' \
     -d '{"email":"bench@example.com","password":"bench-password-1"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
@@ -47,12 +49,12 @@ seed() { # port -> imports every chunk through the API of the server on port; se
     -d '{"name":"bench","role":"admin"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
   me=$(curl -sf "$api/auth/me" -H "authorization: Bearer $key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   start=$(date +%s.%N)
-  for chunk in "$work"/chunk.*; do
+  for chunk in "$work/$prefix".*; do
     curl -sf "$api/posts/import" -H "authorization: Bearer $key" -H 'content-type: application/x-ndjson' \
       --data-binary "@$chunk" | python3 -c 'import json,sys; t=json.load(sys.stdin)["totals"]; assert t["error"]==0, t'
   done
   end=$(date +%s.%N)
-  import_rate=$(python3 -c "print(f'{$POSTS / ($end - $start):.0f}')")
+  import_rate=$(python3 -c "print(f'{$count / ($end - $start):.0f}')")
   import_seconds=$(python3 -c "print(f'{$end - $start:.1f}')")
 }
 serve "$PORT" 0; pid=$!
@@ -144,24 +146,27 @@ measure "cache off" "$PORT"
 measure "cache on" "$CACHED_PORT"
 rss_off=$(rss "$pid"); rss_on=$(rss "$cached_pid")
 if [[ -n $POSTGRES_URL ]]; then
-  # The same posts on PostgreSQL (their slugs, tags and words are the same), cache off. The
-  # SQLite servers stop first: each backend has the machine to itself while measured.
+  # The same site on PostgreSQL (the same posts, users and ids, copied by `byline transfer`:
+  # importing them through the API there would take most of the run), cache off. The SQLite
+  # servers stop first: each backend has the machine to itself while measured.
   kill "$pid" "$cached_pid"; wait "$pid" "$cached_pid" 2>/dev/null || true
-  serve "$PG_PORT" 0 "$POSTGRES_URL"; pg_pid=$!
-  wait_for "http://127.0.0.1:$PG_PORT/healthz"
-  sqlite_me=$me
-  seed "$PG_PORT"
-  echo "import on PostgreSQL: $POSTS posts in $import_seconds s = $import_rate posts/s"
-  kill "$pg_pid"; wait "$pg_pid" 2>/dev/null || true
+  t0=$(date +%s%N)
+  target/release/byline transfer --from "$work/scale.db" --to "$POSTGRES_URL" > /dev/null 2>&1
+  echo "byline transfer into PostgreSQL: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
   t0=$(date +%s%N); serve "$PG_PORT" 0 "$POSTGRES_URL"; pg_pid=$!
   wait_for "http://127.0.0.1:$PG_PORT/api/v1/posts?per_page=1"
   echo "cold start on PostgreSQL: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
   measure "postgres" "$PG_PORT"
   rss_pg=$(rss "$pg_pid")
   echo "peak RSS on PostgreSQL (Byline's own): $((rss_pg / 1024)) MiB"
+  # Import on PostgreSQL, after the reads: PG_IMPORT more posts (new slugs) on top of the site.
+  PG_IMPORT=${PG_IMPORT:-10000}
+  python3 bench/seed.py "$PG_IMPORT" 2 50 | sed 's/"slug": "post-/"slug": "extra-/' \
+    | split -l "$CHUNK" - "$work/extra."
+  seed "$PG_PORT" extra "$PG_IMPORT"
+  echo "import on PostgreSQL: $PG_IMPORT posts in $import_seconds s = $import_rate posts/s"
   serve "$PORT" 0; pid=$!
   wait_for "http://127.0.0.1:$PORT/healthz"
-  me=$sqlite_me
 fi
 sitemap_files=$(curl -sf "http://127.0.0.1:$PORT/sitemap.xml" | grep -c "<sitemap>" || true)
 
