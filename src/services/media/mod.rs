@@ -201,20 +201,12 @@ pub async fn make_missing_copies(
     let mut report = Backfill::default();
     let mut after = String::new();
     loop {
-        let batch: Vec<(String, String)> = media::table
-            .filter(media::variants.eq("[]"))
-            .filter(media::content_type.eq_any(["image/jpeg", "image/png", "image/webp"]))
-            .filter(media::name.gt(&after))
-            .order(media::name)
-            .select((media::name, media::content_type))
-            .distinct()
-            .limit(100)
-            .load(conn)?;
-        let Some((last, _)) = batch.last() else {
+        let batch = files_after(conn, &after, true)?;
+        let Some((last, ..)) = batch.last() else {
             return Ok(report);
         };
         after = last.clone();
-        for (name, content_type) in batch {
+        for (name, content_type, _) in batch {
             match copies_of(store, &name, &content_type, rules).await {
                 Ok(copies) if copies.is_empty() => report.none_needed += 1,
                 Ok(copies) => {
@@ -229,6 +221,27 @@ pub async fn make_missing_copies(
             }
         }
     }
+}
+
+/// The next 100 stored files by name past `after` (the `media_name` index): name, type and
+/// copies (JSON). `without_copies`: only JPEG, PNG and WebP files that have none.
+fn files_after(
+    conn: &mut Conn,
+    after: &str,
+    without_copies: bool,
+) -> Result<Vec<(String, String, String)>, AppError> {
+    let mut query = media::table.filter(media::name.gt(after)).into_boxed();
+    if without_copies {
+        query = query
+            .filter(media::variants.eq("[]"))
+            .filter(media::content_type.eq_any(["image/jpeg", "image/png", "image/webp"]));
+    }
+    Ok(query
+        .order(media::name)
+        .select((media::name, media::content_type, media::variants))
+        .distinct()
+        .limit(100)
+        .load(conn)?)
 }
 
 /// Makes and stores the copies of the stored file `name`.
@@ -515,18 +528,12 @@ pub async fn copy_files(
     let mut report = FileCopy::default();
     let mut after = String::new();
     loop {
-        let batch: Vec<(String, String)> = media::table
-            .filter(media::name.gt(&after))
-            .order(media::name)
-            .select((media::name, media::variants))
-            .distinct()
-            .limit(100)
-            .load(conn)?;
-        let Some((last, _)) = batch.last() else {
+        let batch = files_after(conn, &after, false)?;
+        let Some((last, ..)) = batch.last() else {
             return Ok(report);
         };
         after = last.clone();
-        for (name, variants) in batch {
+        for (name, _, variants) in batch {
             let copies: Vec<Variant> = serde_json::from_str(&variants).unwrap_or_default();
             for name in std::iter::once(name).chain(copies.into_iter().map(|v| v.name)) {
                 if to.head(&name).await?.is_some() {
