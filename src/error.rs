@@ -108,7 +108,7 @@ pub enum AppError {
         retry_after_secs: u64,
     },
     /// 503: the server is too busy for this request now (a statement ran out of its time
-    /// budget, or no database connection came free in time).
+    /// budget, no database connection came free in time, or the media store did not answer).
     Unavailable {
         retry_after_secs: u64,
         detail: String,

@@ -202,8 +202,9 @@ fn add_error_responses(doc: &mut Value) {
         problem("Some fields are not valid; `errors` names each of them"),
     );
     let mut unavailable = problem(
-        "Too busy to answer in time (a database statement ran out of its time budget, or no \
-         connection came free); try again after `Retry-After` seconds",
+        "Too busy to answer in time (a database statement ran out of its time budget, no \
+         connection came free, or the media store did not answer); try again after \
+         `Retry-After` seconds",
     );
     unavailable["headers"] = json!({"Retry-After": {
         "description": "Seconds to wait before trying again",
