@@ -307,6 +307,11 @@ pub fn list(
                 query = query.filter(after(sort, cursor, !live_only)?);
             }
             query = match sort {
+                // Live posts have a time: the plain order walks `posts_live` on either
+                // backend (PostgreSQL's NULLS LAST would not match that index).
+                Sort::PublishedAtDesc if live_only => {
+                    query.order((posts::published_at.desc(), posts::id.desc()))
+                }
                 // Never-published drafts (NULL) come last either way.
                 Sort::PublishedAtDesc => query.order((
                     db::fragments::nulls_last(posts::published_at, true),
