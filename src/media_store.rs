@@ -108,6 +108,11 @@ impl MediaStore {
         if self.head(name).await?.is_some() {
             return Ok(());
         }
+        self.write(name, bytes).await
+    }
+
+    /// Writes `bytes` as `name`, for a caller that has just seen it missing.
+    pub async fn write(&self, name: &str, bytes: Vec<u8>) -> Result<(), AppError> {
         self.inner
             .put(&Path::from(name), PutPayload::from(bytes))
             .await

@@ -163,11 +163,23 @@ async fn range_requests_get_partial_content() {
     let res = app
         .client
         .get(url)
-        .header("If-None-Match", etag)
+        .header("If-None-Match", etag.clone())
         .send()
         .await
         .expect("conditional");
     assert_eq!(res.status(), 304);
+    // A range of another version of the file (If-Range) gets the whole file instead.
+    for (if_range, status) in [(etag.to_str().unwrap_or(""), 206), ("\"other\"", 200)] {
+        let res = app
+            .client
+            .get(url)
+            .header("Range", "bytes=0-7")
+            .header("If-Range", if_range)
+            .send()
+            .await
+            .expect("if-range");
+        assert_eq!(res.status(), status, "If-Range {if_range}");
+    }
 }
 
 #[tokio::test]

@@ -542,7 +542,7 @@ pub async fn copy_files(
                 }
                 match from.read(&name).await? {
                     Some(bytes) => {
-                        to.put(&name, bytes).await?;
+                        to.write(&name, bytes).await?;
                         report.copied += 1;
                     }
                     None => report.missing.push(name),
