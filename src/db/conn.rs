@@ -59,10 +59,13 @@ impl DatabaseUrl {
 /// Per-connection settings for SQLite. The page cache is 1 MiB per connection, not SQLite's
 /// 2 MiB: with a dozen connections that is what bounds the server's memory as the site grows,
 /// and a page the cache misses comes from the operating system's file cache in a microsecond.
+/// Temporary data stays in memory: a savepoint's journal (an import keeps one per item) was a
+/// file written for every page an item changed.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
 PRAGMA synchronous = NORMAL;
 PRAGMA foreign_keys = ON;
-PRAGMA cache_size = -1024;";
+PRAGMA cache_size = -1024;
+PRAGMA temp_store = MEMORY;";
 
 /// WAL is a property of the database file: set once, by the first connection (`super::connect`),
 /// not by every pooled one — switching the journal mode takes a lock that connections race for.

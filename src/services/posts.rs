@@ -438,15 +438,56 @@ fn unique_slug(conn: &mut Conn, title: &str) -> Result<String, AppError> {
         .unwrap_or(base))
 }
 
-fn write_tags_and_index(
+/// Whether the post being written is new (nothing of it to replace) or replaces what it had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    New,
+    Over,
+}
+
+fn write_tags(
     conn: &mut Conn,
     post: &Post,
     draft: &PostDraft,
-    text: &str,
+    write: Write,
 ) -> Result<(), AppError> {
     let tags = tags::ensure(conn, &draft.tags)?;
-    tags::set_for_post(conn, post, &tags)?;
-    search::index(conn, &post.id, &draft.title, text)
+    if write == Write::Over {
+        tags::clear_for_post(conn, &post.id)?;
+    }
+    tags::add_to_post(conn, post, &tags)
+}
+
+/// When a new post's search entry is written.
+enum Indexing<'a> {
+    /// Now, as the post is.
+    Now,
+    /// After the batch's other writes (the caller writes the list): FTS5 writes out its pending
+    /// entries before every statement that may need undoing, so entries written between other
+    /// statements are written out one by one; written together, they go out once.
+    Later(&'a mut Vec<search::Entry>),
+}
+
+impl Indexing<'_> {
+    fn add(
+        self,
+        conn: &mut Conn,
+        post: &Post,
+        draft: &PostDraft,
+        text: &str,
+    ) -> Result<(), AppError> {
+        match self {
+            Indexing::Now => search::index(conn, &post.id, &draft.title, text),
+            Indexing::Later(entries) => {
+                entries.push(search::Entry {
+                    post_id: post.id.clone(),
+                    title: draft.title.clone(),
+                    text: text.to_string(),
+                });
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Creates a post by the caller. An explicit slug already taken is a 409 (but for a post the
@@ -495,11 +536,27 @@ fn insert(
         },
         None => unique_slug(conn, &draft.title)?,
     };
-    let post = insert_row(conn, &caller.user_id, slug, draft, rendered, None, now)?;
-    if post.is_live(now) {
-        announce(conn, &post, now)?;
-    }
+    let post = insert_free(conn, caller, slug, draft, rendered, now, Indexing::Now)?;
     view(conn, post)
+}
+
+/// Inserts a post under a slug known to be free, announcing it if it is live: one row written
+/// once (the announcement's mark goes in with it).
+fn insert_free(
+    conn: &mut Conn,
+    caller: &Caller,
+    slug: String,
+    draft: &PostDraft,
+    rendered: &Rendered,
+    now: NaiveDateTime,
+    indexing: Indexing,
+) -> Result<Post, AppError> {
+    let post = insert_row(conn, &caller.user_id, slug, draft, rendered, None, now)?;
+    indexing.add(conn, &post, draft, &rendered.text)?;
+    if post.is_live(now) {
+        tell(conn, &post, now)?;
+    }
+    Ok(post)
 }
 
 /// Where a moved-in post came from.
@@ -521,6 +578,9 @@ fn insert_row(
     now: NaiveDateTime,
 ) -> Result<Post, AppError> {
     let content = compose(draft, rendered, slug, now)?;
+    // A post live from the start is announced as it is written (by the caller, or never for
+    // one moved in): marked here, so the row is written once.
+    let announced_at = is_live(content.status, content.published_at, now).then_some(now);
     let post = diesel::insert_into(posts::table)
         .values((
             &content,
@@ -528,12 +588,13 @@ fn insert_row(
             posts::author_id.eq(author_id),
             posts::created_at.eq(now),
             posts::updated_at.eq(now),
+            posts::announced_at.eq(announced_at),
             posts::source_id.eq(origin.map(|o| o.source_id.as_str())),
             posts::source_url.eq(origin.and_then(|o| o.source_url.as_deref())),
         ))
         .returning(crate::db::columns::<Post>())
         .get_result(conn)?;
-    write_tags_and_index(conn, &post, draft, &rendered.text)?;
+    write_tags(conn, &post, draft, Write::New)?;
     Ok(post)
 }
 
@@ -563,11 +624,7 @@ pub fn move_in(
             Some(_) => unique_slug(conn, &wanted)?,
         };
         let post = insert_row(conn, author_id, slug, &draft, rendered, Some(origin), now)?;
-        if post.is_live(now) {
-            diesel::update(posts::table.find(&post.id))
-                .set(posts::announced_at.eq(now))
-                .execute(conn)?;
-        }
+        search::index(conn, &post.id, &draft.title, &rendered.text)?;
         return Ok(ImportOutcome::Created {
             id: post.id,
             slug: post.slug,
@@ -616,6 +673,11 @@ fn announce(conn: &mut Conn, post: &Post, now: NaiveDateTime) -> Result<(), AppE
     diesel::update(posts::table.find(&post.id))
         .set(posts::announced_at.eq(now))
         .execute(conn)?;
+    tell(conn, post, now)
+}
+
+/// The announcement itself: the webhook event and the newsletter.
+fn tell(conn: &mut Conn, post: &Post, now: NaiveDateTime) -> Result<(), AppError> {
     let data = event_data(conn, post)?;
     super::webhooks::emit(conn, WebhookEvent::PostPublished, data, now)?;
     super::newsletters::ensure_for_post(conn, post, now)
@@ -839,7 +901,9 @@ fn rewrite(
         .set((&content, posts::updated_at.eq(now)))
         .returning(crate::db::columns::<Post>())
         .get_result(conn)?;
-    write_tags_and_index(conn, &post, draft, &rendered.text)?;
+    write_tags(conn, &post, draft, Write::Over)?;
+    search::remove(conn, &post.id)?;
+    search::index(conn, &post.id, &draft.title, &rendered.text)?;
     match (old.is_live(now), post.is_live(now)) {
         (false, true) => announce(conn, &post, now)?,
         (true, true) => {
@@ -967,6 +1031,7 @@ fn import_batch(
 ) -> Result<Vec<ImportOutcome>, AppError> {
     db::write_transaction(conn, |conn| {
         let mut report = Vec::with_capacity(items.len());
+        let mut entries = Vec::with_capacity(items.len());
         for item in items {
             let outcome = match item {
                 Err(errors) => ImportOutcome::Error { slug: None, errors },
@@ -976,7 +1041,8 @@ fn import_batch(
                         .as_ref()
                         .map_or_else(|| content::slugify(&draft.title), Slug::to_string);
                     let written = rendered.and_then(|rendered| {
-                        conn.transaction(|c| import_one(c, caller, draft, &rendered, &slug, now))
+                        let indexing = Indexing::Later(&mut entries);
+                        import_one(conn, caller, draft, &rendered, &slug, now, indexing)
                     });
                     match written {
                         Ok(outcome) => outcome,
@@ -988,6 +1054,9 @@ fn import_batch(
                 }
             };
             report.push(outcome);
+        }
+        for entry in &entries {
+            search::index(conn, &entry.post_id, &entry.title, &entry.text)?;
         }
         Ok(report)
     })
@@ -1014,16 +1083,48 @@ fn import_one(
     rendered: &Rendered,
     slug: &str,
     now: NaiveDateTime,
+    indexing: Indexing,
 ) -> Result<ImportOutcome, AppError> {
     draft.slug = Some(Slug::parse(slug).map_err(|e| FieldErrors::single("slug", e))?);
     let existing = by_slug(conn, slug)?;
     let Some(existing) = existing else {
-        let created = insert(conn, caller, &draft, rendered, now)?;
+        // The slug is free (just looked up, in this transaction), so the draft's status and
+        // time are all a new post can be refused for: checked before the first write, the
+        // insert needs no savepoint of its own (each one made FTS5 flush its pending index:
+        // a fifth of an import's time). Anything failing after that is the database's fault,
+        // and fails the batch's transaction whole.
+        resolve_status(draft.status, draft.published_at, now)?;
+        let created = insert_free(
+            conn,
+            caller,
+            slug.to_string(),
+            &draft,
+            rendered,
+            now,
+            indexing,
+        )
+        .map_err(|e| match e {
+            AppError::Internal(cause) => AppError::Internal(cause),
+            other => AppError::Internal(anyhow::anyhow!("importing a new post: {other}")),
+        })?;
         return Ok(ImportOutcome::Created {
-            id: created.post.id,
-            slug: created.post.slug,
+            id: created.id,
+            slug: created.slug,
         });
     };
+    conn.transaction(|conn| import_over(conn, caller, existing, draft, rendered, now))
+}
+
+/// Imports `draft` over the post that has its slug, in a savepoint: a refused item leaves the
+/// post as it was.
+fn import_over(
+    conn: &mut Conn,
+    caller: &Caller,
+    existing: Post,
+    mut draft: PostDraft,
+    rendered: &Rendered,
+    now: NaiveDateTime,
+) -> Result<ImportOutcome, AppError> {
     if !caller.may_change(Some(&existing.author_id)) {
         return Err(AppError::Forbidden(
             "Authors may change only their own posts.".into(),

@@ -161,12 +161,21 @@ fn ranked_tsvector(live: bool) -> String {
     )
 }
 
-/// (Re)indexes a post's title and text.
+/// A post's search entry, to be written.
+pub struct Entry {
+    pub post_id: String,
+    pub title: String,
+    pub text: String,
+}
+
+/// Indexes the title and text of a post not in the index (`remove` takes an old entry out).
 pub fn index(conn: &mut Conn, post_id: &str, title: &str, text: &str) -> Result<(), AppError> {
-    remove(conn, post_id)?;
     let statement = match conn {
         Conn::Sqlite(_) => {
-            "INSERT INTO posts_fts (rowid, title, body) SELECT rowid, ?, ? FROM posts WHERE id = ?"
+            // One row of VALUES: an `INSERT ... SELECT` may need undoing midway, so SQLite
+            // opens a statement savepoint for it, at which FTS5 writes out its pending entries.
+            "INSERT INTO posts_fts (rowid, title, body) \
+             VALUES ((SELECT rowid FROM posts WHERE id = ?3), ?1, ?2)"
         }
         Conn::Postgres(_) => {
             "INSERT INTO posts_search (post_id, document, status, published_at) \

@@ -62,11 +62,16 @@ pub fn ensure(conn: &mut Conn, refs: &[TagRef]) -> Result<Vec<Tag>, AppError> {
     Ok(out)
 }
 
-/// Replaces a post's tags, keeping their order; each row carries the post's state and time (kept
-/// in step by a trigger after that) so a tag's page is one index walk.
-pub fn set_for_post(conn: &mut Conn, post: &Post, tags: &[Tag]) -> Result<(), AppError> {
-    let post_id = post.id.as_str();
+/// Takes every tag off a post.
+pub fn clear_for_post(conn: &mut Conn, post_id: &str) -> Result<(), AppError> {
     diesel::delete(post_tags::table.filter(post_tags::post_id.eq(post_id))).execute(conn)?;
+    Ok(())
+}
+
+/// Gives a post without tags its tags, keeping their order; each row carries the post's state
+/// and time (kept in step by a trigger after that) so a tag's page is one index walk.
+pub fn add_to_post(conn: &mut Conn, post: &Post, tags: &[Tag]) -> Result<(), AppError> {
+    let post_id = post.id.as_str();
     let rows: Vec<_> = tags
         .iter()
         .zip(0..)
