@@ -32,12 +32,12 @@ impl<'a> Words<'a> {
     }
 
     /// As an FTS5 query: each word a quoted term, all required, the last one a prefix (the word
-    /// being typed). Only the last: a prefix term merges the lists of every word it begins,
-    /// which for a common word costs ten times its own list. So `"`, `*`, `AND`, `NEAR(` and
-    /// the like never cause an error.
-    pub fn fts(&self) -> String {
+    /// being typed) with `prefix`. Only the last: a prefix term merges the lists of every word
+    /// it begins, which for a common word costs ten times its own list. So `"`, `*`, `AND`,
+    /// `NEAR(` and the like never cause an error.
+    pub fn fts(&self, prefix: bool) -> String {
         let mut terms: Vec<String> = self.0.iter().map(|w| format!("\"{w}\"")).collect();
-        if let Some(last) = terms.last_mut() {
+        if let (Some(last), true) = (terms.last_mut(), prefix) {
             last.push('*');
         }
         terms.join(" ")
@@ -88,19 +88,15 @@ pub fn ranked(
     let Some(words) = Words::of(q) else {
         return Ok(Matches::default());
     };
-    let live = live_at.is_some();
-    let statement = match conn {
-        Conn::Sqlite(_) => diesel::sql_query(ranked_fts(live))
-            .into_boxed::<crate::db::Backend>()
-            .bind::<Text, _>(words.fts()),
-        Conn::Postgres(_) => diesel::sql_query(ranked_tsvector(live))
-            .into_boxed()
-            .bind::<Text, _>(words.tsquery(true))
-            .bind::<Text, _>(words.tsquery(false)),
-    };
-    let mut rows: Vec<Ranked> = match live_at {
-        Some(now) => statement.bind::<Timestamp, _>(now).load(conn)?,
-        None => statement.load(conn)?,
+    // A prefix term gathers every post holding any word it begins before the newest are taken
+    // (FTS5 merges those lists whole): for a word in every post, three times the work of the
+    // word itself. So the words are matched as typed first; when that fills the cap, the posts
+    // ranked are the newest that hold the words as typed, else the last word is read as a
+    // prefix too. The same on both backends, so both give the same answers.
+    let typed = ranked_rows(conn, &words, false, live_at)?;
+    let mut rows = match typed.len() > MAX_RANKED {
+        true => typed,
+        false => ranked_rows(conn, &words, true, live_at)?,
     };
     let capped = rows.len() > MAX_RANKED;
     if capped {
@@ -112,6 +108,29 @@ pub fn ranked(
     Ok(Matches {
         ids: rows.into_iter().map(|r| r.post_id).collect(),
         capped,
+    })
+}
+
+/// The newest matches of `words` (the last one a prefix with `prefix`), ranked.
+fn ranked_rows(
+    conn: &mut Conn,
+    words: &Words,
+    prefix: bool,
+    live_at: Option<NaiveDateTime>,
+) -> Result<Vec<Ranked>, AppError> {
+    let live = live_at.is_some();
+    let statement = match conn {
+        Conn::Sqlite(_) => diesel::sql_query(ranked_fts(live))
+            .into_boxed::<crate::db::Backend>()
+            .bind::<Text, _>(words.fts(prefix)),
+        Conn::Postgres(_) => diesel::sql_query(ranked_tsvector(live))
+            .into_boxed()
+            .bind::<Text, _>(words.tsquery(prefix))
+            .bind::<Text, _>(words.tsquery(false)),
+    };
+    Ok(match live_at {
+        Some(now) => statement.bind::<Timestamp, _>(now).load(conn)?,
+        None => statement.load(conn)?,
     })
 }
 
@@ -259,7 +278,7 @@ mod tests {
 
     #[test]
     fn user_input_never_becomes_fts_syntax() {
-        let fts = |q| Words::of(q).map(|w| w.fts());
+        let fts = |q| Words::of(q).map(|w| w.fts(true));
         let ts = |q, prefix| Words::of(q).map(|w| w.tsquery(prefix));
         assert_eq!(fts("rust web").as_deref(), Some("\"rust\" \"web\"*"));
         assert_eq!(
@@ -268,6 +287,8 @@ mod tests {
         );
         assert_eq!(fts("*** \"\" ()"), None);
         assert_eq!(fts("café").as_deref(), Some("\"café\"*"));
+        let typed = Words::of("rust web").map(|w| w.fts(false));
+        assert_eq!(typed.as_deref(), Some("\"rust\" \"web\""));
         assert_eq!(ts("rust web", true).as_deref(), Some("'rust' & 'web':*"));
         assert_eq!(ts("rust web", false).as_deref(), Some("'rust' & 'web'"));
         assert_eq!(

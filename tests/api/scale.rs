@@ -333,6 +333,41 @@ async fn a_search_matching_more_than_it_ranks_says_its_total_is_a_lower_bound() 
     assert_eq!(rare["meta"]["total"], 1);
     assert!(rare["meta"].get("total_is_lower_bound").is_none(), "{rare}");
     assert_eq!(rare["data"][0]["slug"], "rare-one");
+
+    // The newest post holds a longer word only: a prefix finds it while the word as typed is
+    // rare, and the newest posts holding the word itself are ranked once it fills the cap.
+    app.publish(&admin, "Everywhereness", "everywhereness and zebras")
+        .await;
+    let slugs = |body: Value| -> Vec<String> {
+        let data = body["data"].as_array().expect("data").clone();
+        data.iter()
+            .map(|p| p["slug"].as_str().expect("slug").to_string())
+            .collect()
+    };
+    let typed: Value = app
+        .get("/api/v1/posts?q=zebra", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let mut typed = slugs(typed);
+    typed.sort();
+    assert_eq!(typed, ["everywhereness", "rare-one"]);
+    let common: Value = app
+        .get("/api/v1/posts?q=everywhere&per_page=100", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(common["meta"]["total_is_lower_bound"], true);
+    assert!(!slugs(common).contains(&"everywhereness".to_string()));
+    let longer: Value = app
+        .get("/api/v1/posts?q=everywheren", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(slugs(longer), ["everywhereness"]);
 }
 
 #[tokio::test]

@@ -336,7 +336,8 @@ pub struct PostsQuery {
     #[param(format = Uuid)]
     pub author: Option<String>,
     /// Full-text search over title and body, best match first (unless `sort` is given); every
-    /// word must match, the last one as a prefix (`sourd` finds "sourdough").
+    /// word must match, the last one as a prefix (`sourd` finds "sourdough") unless the words
+    /// as typed already match more posts than are ranked (1,000).
     pub q: Option<String>,
     /// Order; default newest first (`-published_at`).
     pub sort: Option<PostSort>,
