@@ -4,7 +4,8 @@
 //! `503`. Short statements never reach the handler, so the check costs nothing on cheap reads.
 //! SQLite-specific: a PostgreSQL backend sets `statement_timeout` instead.
 //!
-//! The same hook sets up each connection for speed: the query planner's stability guarantee
+//! The same hook registers the search's ranking function (`rank`) and sets up each connection
+//! for speed: the query planner's stability guarantee
 //! (QPSG), without which SQLite re-prepares every statement with a bound `LIMIT` on each run
 //! (the binding "might change the plan"), and no global memory statistics (a mutex taken on
 //! every allocation, contended by concurrent readers).
@@ -44,12 +45,16 @@ unsafe extern "C" fn install(
     // ENABLE_QPSG takes an int and an int pointer (null: no answer wanted).
     unsafe {
         ffi::sqlite3_progress_handler(db, STEPS_PER_CHECK, Some(over_budget), std::ptr::null_mut());
-        ffi::sqlite3_db_config(
+        let planner = ffi::sqlite3_db_config(
             db,
             ffi::SQLITE_DBCONFIG_ENABLE_QPSG,
             1 as c_int,
             std::ptr::null_mut::<c_int>(),
-        )
+        );
+        match planner {
+            ffi::SQLITE_OK => super::rank::register(db),
+            failed => failed,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod fragments;
 pub mod limits;
 pub mod models;
 pub mod queue;
+mod rank;
 pub mod schema;
 pub mod transfer;
 

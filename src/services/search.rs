@@ -10,8 +10,9 @@ use diesel::sql_types::{Double, Text, Timestamp};
 use crate::db::Conn;
 use crate::error::AppError;
 
-/// Title matches count ten times as much as body matches.
-const RANK: &str = "bm25(posts_fts, 10.0, 1.0)";
+/// Title matches count ten times as much as body matches (`db::rank`: BM25 without the walk
+/// over each word's whole list that its rarity costs).
+const RANK: &str = "byline_rank(posts_fts, 10.0, 1.0)";
 /// At most this many matches are ranked: the newest ones. A word in every post then costs what
 /// a rare one does (bm25 is computed per ranked row), and `total` is exact up to this many.
 pub const MAX_RANKED: usize = 1_000;
