@@ -1,5 +1,5 @@
 //! Full-text search over posts, title weighted ten times above body: SQLite FTS5 ranked by
-//! bm25, or a PostgreSQL `tsvector` (title weight A, body B, a GIN index) ranked by `ts_rank`.
+//! BM25 (`RANK`), or a PostgreSQL `tsvector` (title weight A, body B, a GIN index) ranked by `ts_rank`.
 //! A backend-specific module: the one place that knows either's text-search syntax. Both read
 //! the user's words the same way (`words`), and neither lets them become query syntax.
 
@@ -14,7 +14,7 @@ use crate::error::AppError;
 /// over each word's whole list that its rarity costs).
 const RANK: &str = "byline_rank(posts_fts, 10.0, 1.0)";
 /// At most this many matches are ranked: the newest ones. A word in every post then costs what
-/// a rare one does (bm25 is computed per ranked row), and `total` is exact up to this many.
+/// a rare one does (the rank is computed per ranked row), and `total` is exact up to this many.
 pub const MAX_RANKED: usize = 1_000;
 
 /// What a user searched for: up to 16 words of letters and digits (everything else separates
@@ -135,7 +135,7 @@ fn ranked_rows(
     })
 }
 
-/// SQLite: the newest matches by rowid (FTS5 walks its index backwards), ranked by bm25.
+/// SQLite: the newest matches by rowid (FTS5 walks its index backwards), ranked by `RANK`.
 fn ranked_fts(live: bool) -> String {
     let visibility = match live {
         true => " AND p.status = 'published' AND p.published_at <= ?",
@@ -154,7 +154,7 @@ fn ranked_fts(live: bool) -> String {
 }
 
 /// PostgreSQL: the newest matches by id (ids are UUID v7: time-ordered), ranked by `ts_rank`
-/// with title (A) ten times body (B). The score is negated so that, as with bm25, lower is
+/// with title (A) ten times body (B). The score is negated so that, as with BM25, lower is
 /// better. Bound: the query, the same words without the prefix, then the visibility's time.
 ///
 /// The planner must see how common the words are to choose well: a rare word reads its few
