@@ -1041,8 +1041,7 @@ fn import_batch(
                         .as_ref()
                         .map_or_else(|| content::slugify(&draft.title), Slug::to_string);
                     let written = rendered.and_then(|rendered| {
-                        let indexing = Indexing::Later(&mut entries);
-                        import_one(conn, caller, draft, &rendered, &slug, now, indexing)
+                        import_one(conn, caller, draft, &rendered, &slug, now, &mut entries)
                     });
                     match written {
                         Ok(outcome) => outcome,
@@ -1055,9 +1054,7 @@ fn import_batch(
             };
             report.push(outcome);
         }
-        for entry in &entries {
-            search::index(conn, &entry.post_id, &entry.title, &entry.text)?;
-        }
+        search::index_all(conn, &mut entries)?;
         Ok(report)
     })
 }
@@ -1083,7 +1080,7 @@ fn import_one(
     rendered: &Rendered,
     slug: &str,
     now: NaiveDateTime,
-    indexing: Indexing,
+    pending: &mut Vec<search::Entry>,
 ) -> Result<ImportOutcome, AppError> {
     draft.slug = Some(Slug::parse(slug).map_err(|e| FieldErrors::single("slug", e))?);
     let existing = by_slug(conn, slug)?;
@@ -1101,7 +1098,7 @@ fn import_one(
             &draft,
             rendered,
             now,
-            indexing,
+            Indexing::Later(pending),
         )
         .map_err(|e| match e {
             AppError::Internal(cause) => AppError::Internal(cause),
@@ -1112,6 +1109,9 @@ fn import_one(
             slug: created.slug,
         });
     };
+    // The post may be one this batch created, its entry still pending: written first, so the
+    // update replaces it.
+    search::index_all(conn, pending)?;
     conn.transaction(|conn| import_over(conn, caller, existing, draft, rendered, now))
 }
 

@@ -188,6 +188,14 @@ pub struct Entry {
     pub text: String,
 }
 
+/// Writes the pending entries (`index` each), leaving the list empty.
+pub fn index_all(conn: &mut Conn, entries: &mut Vec<Entry>) -> Result<(), AppError> {
+    for entry in entries.drain(..) {
+        index(conn, &entry.post_id, &entry.title, &entry.text)?;
+    }
+    Ok(())
+}
+
 /// Indexes the title and text of a post not in the index (`remove` takes an old entry out).
 pub fn index(conn: &mut Conn, post_id: &str, title: &str, text: &str) -> Result<(), AppError> {
     let statement = match conn {

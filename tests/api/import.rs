@@ -128,6 +128,36 @@ async fn ndjson_upserts_by_slug() {
 }
 
 #[tokio::test]
+async fn a_slug_twice_in_one_import_creates_then_updates_and_is_found_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let body = "{\"title\": \"Twice\", \"slug\": \"twice\", \"markdown\": \"first walrus\", \"status\": \"published\"}\n\
+                {\"title\": \"Twice\", \"slug\": \"twice\", \"markdown\": \"second narwhal\", \"status\": \"published\"}\n";
+    let res = import(&app, &admin, "application/x-ndjson", body.to_string()).await;
+    assert_eq!(res.status(), 200);
+    let report: Value = res.json().await.expect("json");
+    assert_eq!(
+        report["totals"],
+        json!({"created": 1, "updated": 1, "unchanged": 0, "error": 0})
+    );
+    let search = |q: &'static str| {
+        let app = &app;
+        async move {
+            let body: Value = app
+                .get(&format!("/api/v1/posts?q={q}"), None)
+                .await
+                .json()
+                .await
+                .expect("json");
+            body["meta"]["total"].clone()
+        }
+    };
+    assert_eq!(search("narwhal").await, 1, "the second body is indexed");
+    assert_eq!(search("walrus").await, 0, "the first body is not");
+    assert_eq!(search("twice").await, 1, "one entry for the post");
+}
+
+#[tokio::test]
 async fn an_author_cannot_overwrite_someone_elses_post_by_import() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
