@@ -26,6 +26,20 @@ use tokio::sync::Semaphore;
 
 pub use conn::{Conn, DatabaseUrl, MultiBackend};
 
+/// Runs a statement on the backend's own connection (`|c| query.execute(c)`), for the writes
+/// an import repeats per post: through the two-backend connection each call walks the statement
+/// four times and copies every bound value (Markdown and HTML included), a quarter of an
+/// import's time; natively a cached statement binds the values in place.
+macro_rules! natively {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite($c) => $body,
+            $crate::db::Conn::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use natively;
+
 use crate::error::AppError;
 
 /// One migration folder per backend, the same tables in each.
@@ -573,5 +587,47 @@ mod tests {
         assert_eq!(tables, 0, "down.sql left tables behind");
         assert_eq!(migrate(&mut conn)?, count);
         Ok(())
+    }
+
+    #[test]
+    fn the_search_index_keeps_its_entries_when_it_stops_keeping_their_text() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let mut conn = connect(&dir.path().join("m.db").to_string_lossy())?;
+        migrate(&mut conn)?;
+        let Conn::Sqlite(sqlite) = &mut conn else {
+            unreachable!("a path opens SQLite")
+        };
+        // Back to the index that kept its text, with an entry in it, then forward again.
+        let reverted = sqlite
+            .revert_last_migration(SQLITE_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        assert_eq!(
+            reverted.to_string(),
+            "20261208000018",
+            "the contentless index's migration"
+        );
+        diesel::sql_query(
+            "INSERT INTO posts_fts (rowid, title, body) VALUES (7, 'Sourdough', 'crust and crumb')",
+        )
+        .execute(sqlite)?;
+        assert_eq!(migrate(&mut conn)?, 1);
+        let found = |conn: &mut Conn, word: &str| -> QueryResult<Vec<i64>> {
+            diesel::sql_query("SELECT rowid AS n FROM posts_fts WHERE posts_fts MATCH ?")
+                .bind::<diesel::sql_types::Text, _>(word)
+                .load::<Row>(conn)
+                .map(|rows| rows.into_iter().map(|r| r.n).collect())
+        };
+        assert_eq!(found(&mut conn, "crumb")?, vec![7]);
+        assert_eq!(found(&mut conn, "sourdough")?, vec![7]);
+        // Without its text an entry is still taken out by its rowid, as an edit does.
+        diesel::sql_query("DELETE FROM posts_fts WHERE rowid = 7").execute(&mut conn)?;
+        assert!(found(&mut conn, "crumb")?.is_empty());
+        Ok(())
+    }
+
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
     }
 }

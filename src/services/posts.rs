@@ -14,7 +14,7 @@ use super::search;
 use super::tags::{self, TagRef};
 use crate::content::{self, Source};
 use crate::db::fragments::Unindexed;
-use crate::db::models::{Post, PostContent, PostRevision, TagLabel};
+use crate::db::models::{Post, PostContent, PostRevision, Tag, TagLabel};
 use crate::db::schema::{post_revisions, post_tags, posts, site, tags as tags_table, users};
 use crate::db::{self, Conn};
 use crate::domain::{
@@ -438,23 +438,10 @@ fn unique_slug(conn: &mut Conn, title: &str) -> Result<String, AppError> {
         .unwrap_or(base))
 }
 
-/// Whether the post being written is new (nothing of it to replace) or replaces what it had.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Write {
-    New,
-    Over,
-}
-
-fn write_tags(
-    conn: &mut Conn,
-    post: &Post,
-    draft: &PostDraft,
-    write: Write,
-) -> Result<(), AppError> {
+/// Replaces a post's tags with the draft's.
+fn retag(conn: &mut Conn, post: &Post, draft: &PostDraft) -> Result<(), AppError> {
     let tags = tags::ensure(conn, &draft.tags)?;
-    if write == Write::Over {
-        tags::clear_for_post(conn, &post.id)?;
-    }
+    tags::clear_for_post(conn, &post.id)?;
     tags::add_to_post(conn, post, &tags)
 }
 
@@ -536,8 +523,23 @@ fn insert(
         },
         None => unique_slug(conn, &draft.title)?,
     };
-    let post = insert_free(conn, caller, slug, draft, rendered, now, Indexing::Now)?;
+    let tags = tags::ensure(conn, &draft.tags)?;
+    let new = New {
+        draft,
+        rendered,
+        tags: &tags,
+    };
+    let post = insert_free(conn, caller, slug, new, now, Indexing::Now)?;
     view(conn, post)
+}
+
+/// What a new post is written from: the draft, its rendering, and its tags (looked up or
+/// created already).
+#[derive(Clone, Copy)]
+struct New<'a> {
+    draft: &'a PostDraft,
+    rendered: &'a Rendered,
+    tags: &'a [Tag],
 }
 
 /// Inserts a post under a slug known to be free, announcing it if it is live: one row written
@@ -546,13 +548,12 @@ fn insert_free(
     conn: &mut Conn,
     caller: &Caller,
     slug: String,
-    draft: &PostDraft,
-    rendered: &Rendered,
+    new: New,
     now: NaiveDateTime,
     indexing: Indexing,
 ) -> Result<Post, AppError> {
-    let post = insert_row(conn, &caller.user_id, slug, draft, rendered, None, now)?;
-    indexing.add(conn, &post, draft, &rendered.text)?;
+    let post = insert_row(conn, &caller.user_id, slug, new, None, now)?;
+    indexing.add(conn, &post, new.draft, &new.rendered.text)?;
     if post.is_live(now) {
         tell(conn, &post, now)?;
     }
@@ -572,29 +573,51 @@ fn insert_row(
     conn: &mut Conn,
     author_id: &str,
     slug: String,
-    draft: &PostDraft,
-    rendered: &Rendered,
+    new: New,
     origin: Option<&Origin>,
     now: NaiveDateTime,
 ) -> Result<Post, AppError> {
-    let content = compose(draft, rendered, slug, now)?;
+    let content = compose(new.draft, new.rendered, slug, now)?;
     // A post live from the start is announced as it is written (by the caller, or never for
     // one moved in): marked here, so the row is written once.
     let announced_at = is_live(content.status, content.published_at, now).then_some(now);
-    let post = diesel::insert_into(posts::table)
-        .values((
-            &content,
-            posts::id.eq(new_id()),
-            posts::author_id.eq(author_id),
-            posts::created_at.eq(now),
-            posts::updated_at.eq(now),
-            posts::announced_at.eq(announced_at),
-            posts::source_id.eq(origin.map(|o| o.source_id.as_str())),
-            posts::source_url.eq(origin.and_then(|o| o.source_url.as_deref())),
-        ))
-        .returning(crate::db::columns::<Post>())
-        .get_result(conn)?;
-    write_tags(conn, &post, draft, Write::New)?;
+    let id = new_id();
+    let insert = diesel::insert_into(posts::table).values((
+        &content,
+        posts::id.eq(&id),
+        posts::author_id.eq(author_id),
+        posts::created_at.eq(now),
+        posts::updated_at.eq(now),
+        posts::announced_at.eq(announced_at),
+        posts::source_id.eq(origin.map(|o| o.source_id.as_str())),
+        posts::source_url.eq(origin.and_then(|o| o.source_url.as_deref())),
+    ));
+    db::natively!(conn, |c| insert.execute(c))?;
+    // The row as written, built here rather than read back: every column is known.
+    let post = Post {
+        id,
+        slug: content.slug,
+        title: content.title,
+        excerpt: content.excerpt,
+        excerpt_is_custom: content.excerpt_is_custom,
+        markdown: content.markdown,
+        html: content.html,
+        status: content.status,
+        published_at: content.published_at,
+        author_id: author_id.to_string(),
+        feature_image: content.feature_image,
+        meta_title: content.meta_title,
+        meta_description: content.meta_description,
+        word_count: content.word_count,
+        comments_enabled: content.comments_enabled,
+        comment_count: 0,
+        created_at: now,
+        updated_at: now,
+        email_subscribers: content.email_subscribers,
+        source_url: origin.and_then(|o| o.source_url.clone()),
+        feature_image_variants: content.feature_image_variants,
+    };
+    tags::add_to_post(conn, &post, new.tags)?;
     Ok(post)
 }
 
@@ -623,7 +646,13 @@ pub fn move_in(
             None => wanted,
             Some(_) => unique_slug(conn, &wanted)?,
         };
-        let post = insert_row(conn, author_id, slug, &draft, rendered, Some(origin), now)?;
+        let tags = tags::ensure(conn, &draft.tags)?;
+        let new = New {
+            draft: &draft,
+            rendered,
+            tags: &tags,
+        };
+        let post = insert_row(conn, author_id, slug, new, Some(origin), now)?;
         search::index(conn, &post.id, &draft.title, &rendered.text)?;
         return Ok(ImportOutcome::Created {
             id: post.id,
@@ -901,7 +930,7 @@ fn rewrite(
         .set((&content, posts::updated_at.eq(now)))
         .returning(crate::db::columns::<Post>())
         .get_result(conn)?;
-    write_tags(conn, &post, draft, Write::Over)?;
+    retag(conn, &post, draft)?;
     search::remove(conn, &post.id)?;
     search::index(conn, &post.id, &draft.title, &rendered.text)?;
     match (old.is_live(now), post.is_live(now)) {
@@ -997,27 +1026,39 @@ pub fn import(
     items: Vec<Result<PostDraft, FieldErrors>>,
     now: NaiveDateTime,
 ) -> Result<Vec<ImportOutcome>, AppError> {
-    // Every body is rendered first, on every core, and its images' copies looked up as an API
-    // write would (so a re-import finds it unchanged); the transaction only compares and writes.
-    let items: Vec<_> = render_all(items)
-        .into_iter()
-        .map(|item| {
-            item.map(|(draft, rendered)| {
-                let feature = draft.feature_image.clone();
-                let rendered = rendered.and_then(|r| r.with_image_copies(conn, feature.as_deref()));
-                (draft, rendered)
-            })
-        })
-        .collect();
     let mut report = Vec::with_capacity(items.len());
-    let mut items = items.into_iter().peekable();
     // A write transaction per batch: SQLite's one writer is free for other requests between
-    // batches, so a large import never holds it for seconds (items stand alone anyway).
-    while items.peek().is_some() {
-        let batch: Vec<_> = items.by_ref().take(IMPORT_BATCH).collect();
-        report.extend(import_batch(conn, caller, batch, now)?);
-    }
-    Ok(report)
+    // batches, so a large import never holds it for seconds (items stand alone anyway). Each
+    // batch's bodies are rendered before its transaction opens, on the other cores while the
+    // batch before it is written; the transaction only compares and writes.
+    std::thread::scope(|scope| {
+        let (rendered, batches) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            let mut items = items.into_iter().peekable();
+            while items.peek().is_some() {
+                let batch: Vec<_> = items.by_ref().take(IMPORT_BATCH).collect();
+                if rendered.send(render_all(batch)).is_err() {
+                    break; // the import failed: nothing more to render
+                }
+            }
+        });
+        for batch in batches {
+            // Images' copies are looked up as an API write would, so a re-import finds the
+            // post unchanged.
+            let batch = batch
+                .into_iter()
+                .map(|item| {
+                    item.map(|(draft, rendered)| {
+                        let feature = draft.feature_image.as_deref();
+                        let rendered = rendered.and_then(|r| r.with_image_copies(conn, feature));
+                        (draft, rendered)
+                    })
+                })
+                .collect();
+            report.extend(import_batch(conn, caller, batch, now)?);
+        }
+        Ok(report)
+    })
 }
 
 /// Items written per write transaction by an import: about a third of a second of writing.
@@ -1031,7 +1072,7 @@ fn import_batch(
 ) -> Result<Vec<ImportOutcome>, AppError> {
     db::write_transaction(conn, |conn| {
         let mut report = Vec::with_capacity(items.len());
-        let mut entries = Vec::with_capacity(items.len());
+        let mut batch = Batch::default();
         for item in items {
             let outcome = match item {
                 Err(errors) => ImportOutcome::Error { slug: None, errors },
@@ -1041,7 +1082,7 @@ fn import_batch(
                         .as_ref()
                         .map_or_else(|| content::slugify(&draft.title), Slug::to_string);
                     let written = rendered.and_then(|rendered| {
-                        import_one(conn, caller, draft, &rendered, &slug, now, &mut entries)
+                        import_one(conn, caller, draft, &rendered, &slug, now, &mut batch)
                     });
                     match written {
                         Ok(outcome) => outcome,
@@ -1054,12 +1095,21 @@ fn import_batch(
             };
             report.push(outcome);
         }
-        search::index_all(conn, &mut entries)?;
+        search::index_all(conn, &mut batch.entries)?;
         Ok(report)
     })
 }
 
 type Prepared = (PostDraft, Result<Rendered, AppError>);
+
+/// What an import batch's items share while it is written.
+#[derive(Default)]
+struct Batch {
+    /// The new posts' search entries, written together after the batch's other writes.
+    entries: Vec<search::Entry>,
+    /// The tags looked up or created so far.
+    tags: tags::Known,
+}
 
 /// Renders and sanitizes every item's body, split over the machine's cores (the slow part of an
 /// import), keeping the items' order.
@@ -1080,7 +1130,7 @@ fn import_one(
     rendered: &Rendered,
     slug: &str,
     now: NaiveDateTime,
-    pending: &mut Vec<search::Entry>,
+    batch: &mut Batch,
 ) -> Result<ImportOutcome, AppError> {
     draft.slug = Some(Slug::parse(slug).map_err(|e| FieldErrors::single("slug", e))?);
     let existing = by_slug(conn, slug)?;
@@ -1091,19 +1141,20 @@ fn import_one(
         // a fifth of an import's time). Anything failing after that is the database's fault,
         // and fails the batch's transaction whole.
         resolve_status(draft.status, draft.published_at, now)?;
-        let created = insert_free(
-            conn,
-            caller,
-            slug.to_string(),
-            &draft,
-            rendered,
-            now,
-            Indexing::Later(pending),
-        )
-        .map_err(|e| match e {
-            AppError::Internal(cause) => AppError::Internal(cause),
-            other => AppError::Internal(anyhow::anyhow!("importing a new post: {other}")),
-        })?;
+        let created = tags::ensure_known(conn, &draft.tags, &mut batch.tags)
+            .and_then(|tags| {
+                let new = New {
+                    draft: &draft,
+                    rendered,
+                    tags: &tags,
+                };
+                let indexing = Indexing::Later(&mut batch.entries);
+                insert_free(conn, caller, slug.to_string(), new, now, indexing)
+            })
+            .map_err(|e| match e {
+                AppError::Internal(cause) => AppError::Internal(cause),
+                other => AppError::Internal(anyhow::anyhow!("importing a new post: {other}")),
+            })?;
         return Ok(ImportOutcome::Created {
             id: created.id,
             slug: created.slug,
@@ -1111,7 +1162,7 @@ fn import_one(
     };
     // The post may be one this batch created, its entry still pending: written first, so the
     // update replaces it.
-    search::index_all(conn, pending)?;
+    search::index_all(conn, &mut batch.entries)?;
     conn.transaction(|conn| import_over(conn, caller, existing, draft, rendered, now))
 }
 

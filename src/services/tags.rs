@@ -34,9 +34,26 @@ impl TagRef {
 
 /// The tags with these slugs, created (with their names) when missing, in the given order.
 pub fn ensure(conn: &mut Conn, refs: &[TagRef]) -> Result<Vec<Tag>, AppError> {
+    ensure_known(conn, refs, &mut Known::default())
+}
+
+/// Tags already looked up or created in this transaction, by slug: an import's posts share a
+/// few tags, each read once per batch rather than once per post.
+pub type Known = HashMap<String, Tag>;
+
+/// [`ensure`], answering from and adding to `known`.
+pub fn ensure_known(
+    conn: &mut Conn,
+    refs: &[TagRef],
+    known: &mut Known,
+) -> Result<Vec<Tag>, AppError> {
     let mut out: Vec<Tag> = Vec::with_capacity(refs.len());
     for r in refs {
         if out.iter().any(|t| t.slug == r.slug.as_str()) {
+            continue;
+        }
+        if let Some(tag) = known.get(r.slug.as_str()) {
+            out.push(tag.clone());
             continue;
         }
         let existing = tags::table
@@ -57,6 +74,7 @@ pub fn ensure(conn: &mut Conn, refs: &[TagRef]) -> Result<Vec<Tag>, AppError> {
                 .returning(crate::db::columns::<Tag>())
                 .get_result(conn)?,
         };
+        known.insert(tag.slug.clone(), tag.clone());
         out.push(tag);
     }
     Ok(out)
