@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{Double, Text, Timestamp};
 
-use crate::db::Conn;
+use crate::db::{self, Conn};
 use crate::error::AppError;
 
 /// Title matches count ten times as much as body matches (`db::rank`: BM25 without the walk
@@ -222,11 +222,11 @@ pub fn index(conn: &mut Conn, post_id: &str, title: &str, text: &str) -> Result<
         }
         Conn::Sqlite(_) => text,
     };
-    diesel::sql_query(statement)
+    let insert = diesel::sql_query(statement)
         .bind::<Text, _>(title)
         .bind::<Text, _>(text)
-        .bind::<Text, _>(post_id)
-        .execute(conn)?;
+        .bind::<Text, _>(post_id);
+    db::natively!(conn, |c| insert.execute(c))?;
     Ok(())
 }
 

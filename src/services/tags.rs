@@ -103,12 +103,10 @@ pub fn add_to_post(conn: &mut Conn, post: &Post, tags: &[Tag]) -> Result<(), App
             )
         })
         .collect();
-    // One statement per tag: a multi-row insert does not pass through the two-backend
-    // connection, and a post has a handful of tags.
+    // A statement per tag, prepared once: Diesel prepares a multi-row insert anew each time.
     for row in &rows {
-        diesel::insert_into(post_tags::table)
-            .values(row)
-            .execute(conn)?;
+        let insert = diesel::insert_into(post_tags::table).values(row);
+        db::natively!(conn, |c| insert.execute(c))?;
     }
     Ok(())
 }
