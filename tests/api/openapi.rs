@@ -21,6 +21,13 @@ async fn the_served_document_equals_the_committed_file() {
         "openapi/openapi.json is stale: run `cargo run -- openapi > openapi/openapi.json`"
     );
     assert_eq!(served["openapi"], "3.1.0");
+    let head = app
+        .request(reqwest::Method::HEAD, "/openapi.json", None)
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-type"], "application/json");
 }
 
 #[test]
