@@ -86,6 +86,7 @@ impl Application {
             serde_json::to_vec(&doc).unwrap_or_default(),
         )));
         drop(doc);
+        let deep_pages = web::Data::new(services::posts::DeepPages::default());
 
         let shared = state.clone();
         let client_timeout_ms = state.settings.client_timeout_ms;
@@ -105,6 +106,7 @@ impl Application {
                 .app_data(authenticator.clone())
                 .app_data(public_cache.clone())
                 .app_data(route_table.clone())
+                .app_data(deep_pages.clone())
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
                 .into_utoipa_app()

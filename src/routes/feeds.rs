@@ -33,6 +33,7 @@ async fn latest(state: &AppState) -> Result<(Site, Vec<PostView>), AppError> {
                 ..PostFilter::default()
             },
             &page,
+            None, // the first page only: never deep
             now,
         )?;
         Ok((site, latest.views))

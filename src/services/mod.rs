@@ -6,6 +6,7 @@
 pub mod api_keys;
 pub mod comments;
 pub mod contact;
+pub mod deep_pages;
 pub mod idempotency;
 pub mod import;
 pub mod media;

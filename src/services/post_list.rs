@@ -10,6 +10,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text, Timestamp};
 
+use super::deep_pages::{self, DeepPages};
 use super::posts::{PostView, Viewer, live, with_authors_and_tags};
 use super::search;
 use crate::db::fragments::{Unindexed, one_of, row_compare};
@@ -103,6 +104,24 @@ pub struct PostPage {
 type Condition = Box<dyn BoxableExpression<posts::table, db::Backend, SqlType = Nullable<Bool>>>;
 
 impl PostFilter {
+    /// Nothing narrows the list: every post the viewer may see (perhaps by a status).
+    fn is_everything(&self) -> bool {
+        let PostFilter {
+            tag,
+            author,
+            status,
+            q,
+            source_url,
+            sort: _,
+            bodies: _,
+        } = self;
+        tag.is_none()
+            && author.is_none()
+            && q.is_none()
+            && source_url.is_none()
+            && matches!(status, None | Some(PostStatus::Published))
+    }
+
     /// The viewer sees live posts only, whatever else the filter says.
     fn live_only(&self, viewer: &Viewer) -> bool {
         match self.status {
@@ -230,6 +249,7 @@ pub fn list(
     viewer: &Viewer,
     filter: &PostFilter,
     paging: &Paging,
+    deep: Option<&DeepPages>,
     now: NaiveDateTime,
 ) -> Result<PostPage, AppError> {
     let per_page = i64::from(paging.per_page());
@@ -306,6 +326,22 @@ pub fn list(
             if let Some(cursor) = cursor {
                 query = query.filter(after(sort, cursor, !live_only)?);
             }
+            let mut offset = paging.offset();
+            let by_date = matches!(sort, Sort::PublishedAtAsc | Sort::PublishedAtDesc);
+            let deep = deep.filter(|_| {
+                by_date && cursor.is_none() && viewer.is_public() && filter.is_everything()
+            });
+            if let Some(deep) = deep.filter(|_| offset >= deep_pages::EVERY) {
+                let live = live_count(conn, &Scope::Site, now)?;
+                if let Some(skip) = deep.skip(conn, sort.descending(), offset, live, now)? {
+                    use diesel::IntoSql;
+                    let (time, id) = skip.key;
+                    let key = (time.into_sql::<Timestamp>(), id.into_sql::<Text>());
+                    let columns = (posts::published_at, posts::id);
+                    query = query.filter(row_compare(columns, sort.descending(), key).nullable());
+                    offset = skip.offset;
+                }
+            }
             query = match sort {
                 // Live posts have a time: the plain order walks `posts_live` on either
                 // backend (PostgreSQL's NULLS LAST would not match that index).
@@ -329,10 +365,7 @@ pub fn list(
                 Sort::TitleAsc => query.order((posts::title.asc(), posts::id.asc())),
                 Sort::TitleDesc => query.order((posts::title.desc(), posts::id.desc())),
             };
-            query
-                .offset(paging.offset())
-                .limit(per_page + 1)
-                .load(conn)?
+            query.offset(offset).limit(per_page + 1).load(conn)?
         }
     };
     let more = page_ids.len() as i64 > per_page;
@@ -583,6 +616,11 @@ fn scheduled(conn: &mut Conn, scope: &Scope, now: NaiveDateTime) -> Result<i64, 
             .select(count_star())
             .first(conn)?,
     })
+}
+
+/// Published posts on the whole site, scheduled ones too: a kept counter.
+pub(super) fn published_total(conn: &mut Conn) -> Result<i64, AppError> {
+    stored(conn, &Scope::Site, Some(PostState::Published))
 }
 
 /// Live posts on the whole site.

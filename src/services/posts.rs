@@ -8,6 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
+pub use super::deep_pages::DeepPages;
 use super::idempotency::{self, Replay};
 pub use super::post_list::{PostFilter, PostPage, Sort, list};
 use super::search;

@@ -645,3 +645,114 @@ async fn a_search_keeps_every_other_filter_and_what_the_viewer_may_see() {
         ["kiwi-hidden", "kiwi-two"]
     );
 }
+
+/// Every page of `count` live posts, the truth a deep page is checked against: a cursor walk.
+async fn truth(app: &TestApp, sort: &str) -> Vec<String> {
+    walk(
+        app,
+        &format!("/api/v1/posts?per_page=100&sort={sort}"),
+        None,
+    )
+    .await
+}
+
+async fn page_slugs(app: &TestApp, sort: &str, page: usize, per_page: usize) -> Vec<String> {
+    let url = format!("/api/v1/posts?sort={sort}&page={page}&per_page={per_page}");
+    let res = app.get(&url, None).await;
+    assert_eq!(res.status(), 200, "{url}");
+    let body: Value = res.json().await.expect("json");
+    body["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|p| p["slug"].as_str().expect("slug").to_string())
+        .collect()
+}
+
+/// Deep pages start from a kept key near them; each must hold what walking there would find,
+/// on both sides of every key, and still after the posts change under them.
+async fn assert_deep_pages_match_the_walk(app: &TestApp) {
+    for sort in ["-published_at", "published_at"] {
+        let all = truth(app, sort).await;
+        let checks = [
+            (20, [1, 49, 50, 51, 52, 99, 100, 101, 102, 125, 126, 127]),
+            (
+                7,
+                [142, 143, 144, 285, 286, 287, 300, 356, 357, 358, 500, 1],
+            ),
+            (100, [9, 10, 11, 12, 19, 20, 21, 22, 25, 26, 27, 28]),
+        ];
+        for (per_page, pages) in checks {
+            for page in pages {
+                let start = ((page - 1) * per_page).min(all.len());
+                let wanted = &all[start..(start + per_page).min(all.len())];
+                let got = page_slugs(app, sort, page, per_page).await;
+                assert_eq!(got, wanted, "sort={sort} page={page} per_page={per_page}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_deep_page_holds_what_walking_to_it_finds_while_posts_change() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    // 2,500 live posts, two at each minute (their order is then their ids'), a draft and a
+    // post scheduled far ahead among them: past two kept keys (every 1,000th post).
+    let mut items: Vec<Value> = (0..2500)
+        .map(|i| {
+            let minute = i / 2;
+            json!({
+                "title": format!("Deep {i}"),
+                "slug": format!("deep-{i:04}"),
+                "status": "published",
+                "published_at": format!("2025-01-{:02}T{:02}:{:02}:00Z", 1 + minute / 1440, minute / 60 % 24, minute % 60),
+            })
+        })
+        .collect();
+    items.push(json!({"title": "A draft", "slug": "a-draft"}));
+    items.push(json!({"title": "Far ahead", "slug": "far-ahead", "status": "published", "published_at": "2099-01-01T00:00:00Z"}));
+    import(&app, &admin, &items).await;
+    assert_eq!(truth(&app, "-published_at").await.len(), 2500);
+    assert_deep_pages_match_the_walk(&app).await;
+
+    // Posts before the keys go away, come back earlier, move to the end; one comes in soon.
+    for slug in ["deep-0100", "deep-1500"] {
+        let res = app
+            .delete(&format!("/api/v1/posts/{slug}"), Some(&admin))
+            .await;
+        assert_eq!(res.status(), 204);
+    }
+    let changes = [
+        ("deep-0200", json!({"status": "draft"})),
+        ("deep-0300", json!({"published_at": "2030-01-01T00:00:00Z"})),
+        ("deep-2400", json!({"published_at": "2024-06-01T00:00:00Z"})),
+        (
+            "a-draft",
+            json!({"status": "published", "published_at": "2025-01-01T08:00:30Z"}),
+        ),
+    ];
+    for (slug, change) in changes {
+        let res = app
+            .patch(&format!("/api/v1/posts/{slug}"), &change, Some(&admin))
+            .await;
+        assert_eq!(res.status(), 200, "{slug} {change}");
+    }
+    assert_deep_pages_match_the_walk(&app).await;
+
+    // A post scheduled soon goes live after the keys were read: newer than every kept key,
+    // it moves none of them.
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    app.create_post(
+        &admin,
+        json!({"title": "Soon", "status": "published", "published_at": soon}),
+    )
+    .await;
+    let before = page_slugs(&app, "published_at", 12, 100).await;
+    assert!(!before.contains(&"soon".to_string()));
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let newest = page_slugs(&app, "-published_at", 1, 1).await;
+    assert_eq!(newest, ["soon"]);
+    assert_eq!(truth(&app, "published_at").await.len(), 2500 - 4 + 1 + 1);
+    assert_deep_pages_match_the_walk(&app).await;
+}

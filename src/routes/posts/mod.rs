@@ -61,6 +61,7 @@ pub async fn list(
     req: HttpRequest,
     auth: MaybeAuthUser,
     state: web::Data<AppState>,
+    deep_pages: web::Data<posts::DeepPages>,
     paging: web::Query<PageQuery>,
     cursor: web::Query<CursorQuery>,
     query: web::Query<PostsQuery>,
@@ -107,8 +108,9 @@ pub async fn list(
     let now = now();
     let list_viewer = viewer.clone();
     let listed_at = position.clone();
-    let list =
-        move |c: &mut crate::db::Conn| posts::list(c, &list_viewer, &filter, &listed_at, now);
+    let list = move |c: &mut crate::db::Conn| {
+        posts::list(c, &list_viewer, &filter, &listed_at, Some(&deep_pages), now)
+    };
     let listed = match searching {
         true => crate::db::read_slow(&state.db, list).await?,
         false => crate::db::read(&state.db, list).await?,
