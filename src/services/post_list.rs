@@ -297,10 +297,28 @@ pub fn list(
         }
         None => matches,
     };
-    let bound = if live_only {
-        live_bound(sort, cursor, now)?
-    } else {
-        now
+    // A deep page of everything by date starts its walk from a kept key.
+    let by_date = matches!(sort, Sort::PublishedAtAsc | Sort::PublishedAtDesc);
+    let mut offset = paging.offset();
+    let deep = deep.filter(|_| {
+        by_date
+            && cursor.is_none()
+            && viewer.is_public()
+            && filter.is_everything()
+            && offset >= deep_pages::EVERY
+    });
+    let skip = match deep {
+        Some(deep) => {
+            let live = live_count(conn, &Scope::Site, now)?;
+            deep.skip(conn, sort.descending(), offset, live, now)?
+        }
+        None => None,
+    };
+    let bound = match &skip {
+        // As with a cursor, the key's time is the one upper bound walking newest first.
+        Some(skip) if sort.descending() => skip.key.0.min(now),
+        _ if live_only => live_bound(sort, cursor, now)?,
+        _ => now,
     };
     let tag_walk = filter.author.is_none()
         && matches.is_none()
@@ -326,21 +344,13 @@ pub fn list(
             if let Some(cursor) = cursor {
                 query = query.filter(after(sort, cursor, !live_only)?);
             }
-            let mut offset = paging.offset();
-            let by_date = matches!(sort, Sort::PublishedAtAsc | Sort::PublishedAtDesc);
-            let deep = deep.filter(|_| {
-                by_date && cursor.is_none() && viewer.is_public() && filter.is_everything()
-            });
-            if let Some(deep) = deep.filter(|_| offset >= deep_pages::EVERY) {
-                let live = live_count(conn, &Scope::Site, now)?;
-                if let Some(skip) = deep.skip(conn, sort.descending(), offset, live, now)? {
-                    use diesel::IntoSql;
-                    let (time, id) = skip.key;
-                    let key = (time.into_sql::<Timestamp>(), id.into_sql::<Text>());
-                    let columns = (posts::published_at, posts::id);
-                    query = query.filter(row_compare(columns, sort.descending(), key).nullable());
-                    offset = skip.offset;
-                }
+            if let Some(skip) = skip {
+                use diesel::IntoSql;
+                let (time, id) = skip.key;
+                let key = (time.into_sql::<Timestamp>(), id.into_sql::<Text>());
+                let columns = (posts::published_at, posts::id);
+                query = query.filter(row_compare(columns, sort.descending(), key).nullable());
+                offset = skip.offset;
             }
             query = match sort {
                 // Live posts have a time: the plain order walks `posts_live` on either
