@@ -30,8 +30,11 @@ pub type NextPublication = Box<
 /// Runs after every successful write through the API.
 pub type AfterWrite = Box<dyn Fn() + Send + Sync>;
 
-/// Beyond this many bytes the cache starts over: memory stays bounded.
-const MAX_BYTES: usize = 8 << 20;
+/// The most the kept answers hold, in two halves: when the newer half fills, the older one is
+/// dropped and the newer becomes the older. An answer asked for again moves to the newer half,
+/// so hot answers (the first page) outlive a stream of answers asked for once (posts read
+/// spread over a big site), which turn over in the older half.
+const MAX_BYTES: usize = 6 << 20;
 /// Larger answers are not kept: one of them would crowd out many small ones.
 const MAX_ENTRY_BYTES: usize = 256 << 10;
 
@@ -52,12 +55,36 @@ pub struct PublicCache {
 
 #[derive(Default)]
 struct Entries {
+    /// The newer half, and its size.
     map: HashMap<String, Entry>,
     bytes: usize,
+    /// The older half.
+    old: HashMap<String, Entry>,
     /// Bumped by every clear: an answer computed before a write is not stored after it.
     generation: u64,
     /// When the next scheduled post goes live (`None`: not known since the last clear).
     horizon: Option<Horizon>,
+}
+
+impl Entries {
+    fn keep(&mut self, key: String, entry: Entry) {
+        if self.bytes + entry.body.len() > MAX_BYTES / 2 {
+            self.old = std::mem::take(&mut self.map);
+            self.bytes = 0;
+        }
+        self.bytes += entry.body.len();
+        if let Some(replaced) = self.map.insert(key, entry) {
+            self.bytes -= replaced.body.len();
+        }
+    }
+
+    fn get(&mut self, key: &str) -> Option<&Entry> {
+        if !self.map.contains_key(key) {
+            let entry = self.old.remove(key)?;
+            self.keep(key.to_string(), entry);
+        }
+        self.map.get(key)
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -81,11 +108,8 @@ impl PublicCache {
     }
 
     fn answer(&self, key: &str, req: &actix_web::HttpRequest) -> Option<HttpResponse> {
-        let entries = self.entries.lock().ok()?;
-        let entry = entries
-            .map
-            .get(key)
-            .filter(|e| Instant::now() < e.expires)?;
+        let mut entries = self.entries.lock().ok()?;
+        let entry = entries.get(key).filter(|e| Instant::now() < e.expires)?;
         let status = if super::not_modified(req, &entry.etag) {
             StatusCode::NOT_MODIFIED
         } else {
@@ -146,14 +170,7 @@ impl PublicCache {
             if entries.generation != generation {
                 return;
             }
-            if entries.bytes + entry.body.len() > MAX_BYTES {
-                entries.map.clear();
-                entries.bytes = 0;
-            }
-            entries.bytes += entry.body.len();
-            if let Some(old) = entries.map.insert(key, entry) {
-                entries.bytes -= old.body.len();
-            }
+            entries.keep(key, entry);
         }
     }
 
@@ -254,4 +271,36 @@ pub async fn microcache(
         rebuilt.insert_header((name.clone(), value.clone()));
     }
     Ok(ServiceResponse::new(http_req, rebuilt.body(body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(bytes: usize) -> Entry {
+        Entry {
+            expires: Instant::now() + Duration::from_secs(60),
+            etag: String::new(),
+            headers: header::HeaderMap::new(),
+            body: web::Bytes::from(vec![b'x'; bytes]),
+        }
+    }
+
+    #[test]
+    fn an_answer_asked_for_again_outlives_a_stream_of_answers_asked_for_once() {
+        let mut entries = Entries::default();
+        entries.keep("/hot".into(), entry(4 << 10));
+        let mut held = 0;
+        for n in 0..10_000 {
+            entries.keep(format!("/posts/{n}"), entry(4 << 10));
+            if n % 100 == 0 {
+                assert!(entries.get("/hot").is_some(), "dropped after {n}");
+            }
+            held = held.max(entries.map.len() + entries.old.len());
+        }
+        assert!(entries.get("/posts/0").is_none(), "a cold answer stayed");
+        assert!(entries.get("/posts/9999").is_some());
+        // 4 KiB answers: at most MAX_BYTES of them, whatever came through.
+        assert!(held <= MAX_BYTES / (4 << 10) + 1, "{held}");
+    }
 }
