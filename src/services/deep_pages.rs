@@ -10,6 +10,7 @@
 //! to one sets it): two index lookups tell whether the keys still hold. They are read again
 //! after `MAX_AGE` whatever happens, in case nodes' clocks disagree.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -30,7 +31,11 @@ const MAX_AGE: Duration = Duration::from_secs(60);
 
 /// The kept keys of one site (one per process: the app holds it beside `AppState`).
 #[derive(Default)]
-pub struct DeepPages(Mutex<Option<Arc<Keys>>>);
+pub struct DeepPages {
+    kept: Mutex<Option<Arc<Keys>>>,
+    /// A request is reading the keys.
+    reading: AtomicBool,
+}
 
 struct Keys {
     seen: Fingerprint,
@@ -68,34 +73,43 @@ impl DeepPages {
         let Some((k, offset)) = walk_from(newest_first, offset, live) else {
             return Ok(None);
         };
-        let keys = self.keys(conn, now)?;
+        let Some(keys) = self.keys(conn, now)? else {
+            return Ok(None);
+        };
         Ok(keys.at.get(k).map(|key| Skip {
             key: key.clone(),
             offset,
         }))
     }
 
-    /// The kept keys, read again when they may no longer hold.
-    fn keys(&self, conn: &mut Conn, now: NaiveDateTime) -> Result<Arc<Keys>, AppError> {
+    /// The kept keys, read again when they may no longer hold; `None` while another request
+    /// reads them (at 1,000,000 posts that takes half a second: the pages asked meanwhile walk
+    /// as they would without keys rather than wait).
+    fn keys(&self, conn: &mut Conn, now: NaiveDateTime) -> Result<Option<Arc<Keys>>, AppError> {
         let seen = fingerprint(conn)?;
-        // Held while the keys are read: one request reads them, the others wait and share.
-        let mut kept = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(keys) = kept.as_ref()
+        let kept = || {
+            self.kept
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some(keys) = kept().as_ref()
             && keys.seen == seen
             && keys.read_at.elapsed() < MAX_AGE
         {
-            return Ok(keys.clone());
+            return Ok(Some(keys.clone()));
         }
+        if self.reading.swap(true, Ordering::AcqRel) {
+            return Ok(None);
+        }
+        let read = read_keys(conn, now);
+        self.reading.store(false, Ordering::Release);
         let keys = Arc::new(Keys {
             seen,
             read_at: Instant::now(),
-            at: read_keys(conn, now)?,
+            at: read?,
         });
-        *kept = Some(keys.clone());
-        Ok(keys)
+        *kept() = Some(keys.clone());
+        Ok(Some(keys))
     }
 }
 
