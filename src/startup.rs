@@ -87,6 +87,13 @@ impl Application {
         )));
         drop(doc);
         let deep_pages = web::Data::new(services::posts::DeepPages::default());
+        let (warm_db, warm_pages) = (state.db.clone(), deep_pages.clone());
+        tokio::spawn(async move {
+            let now = chrono::Utc::now().naive_utc();
+            if let Err(e) = db::read_slow(&warm_db, move |c| warm_pages.warm(c, now)).await {
+                log::warn!("deep pages: the kept keys could not be read at start-up: {e}");
+            }
+        });
 
         let shared = state.clone();
         let client_timeout_ms = state.settings.client_timeout_ms;

@@ -82,9 +82,15 @@ impl DeepPages {
         }))
     }
 
-    /// The kept keys, read again when they may no longer hold; `None` while another request
-    /// reads them (at 1,000,000 posts that takes half a second: the pages asked meanwhile walk
-    /// as they would without keys rather than wait).
+    /// Reads the keys ahead of the first deep page (at start-up).
+    pub fn warm(&self, conn: &mut Conn, now: NaiveDateTime) -> Result<(), AppError> {
+        self.keys(conn, now).map(drop)
+    }
+
+    /// The kept keys, read again when they may no longer hold. One request reads them (at
+    /// 1,000,000 posts that takes half a second); meanwhile the others use the keys read
+    /// before when only their age is up, and walk as they would without keys when the posts
+    /// changed, rather than wait.
     fn keys(&self, conn: &mut Conn, now: NaiveDateTime) -> Result<Option<Arc<Keys>>, AppError> {
         let seen = fingerprint(conn)?;
         let kept = || {
@@ -92,14 +98,14 @@ impl DeepPages {
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
         };
-        if let Some(keys) = kept().as_ref()
-            && keys.seen == seen
+        let holding = kept().as_ref().filter(|keys| keys.seen == seen).cloned();
+        if let Some(keys) = &holding
             && keys.read_at.elapsed() < MAX_AGE
         {
-            return Ok(Some(keys.clone()));
+            return Ok(holding);
         }
         if self.reading.swap(true, Ordering::AcqRel) {
-            return Ok(None);
+            return Ok(holding);
         }
         let read = read_keys(conn, now);
         self.reading.store(false, Ordering::Release);
