@@ -156,16 +156,7 @@ async fn sigkill_mid_write_loses_nothing_acknowledged() {
     let client = reqwest::Client::new();
     let mut child = start();
     wait_up(&client, &base).await;
-    let login = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": "admin@example.com", "password": "admin password"}))
-        .send()
-        .await
-        .expect("login");
-    let token = login.json::<Value>().await.expect("json")["access_token"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let token = log_in(&client, &base).await;
     client
         .post(format!("{base}/api/v1/posts"))
         .bearer_auth(&token)
@@ -284,16 +275,7 @@ async fn sigkill_mid_write_loses_nothing_acknowledged() {
     let mut child = start();
     wait_up(&client, &base).await;
     // The import sent again creates what the crash cut off and finds the rest unchanged.
-    let login = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": "admin@example.com", "password": "admin password"}))
-        .send()
-        .await
-        .expect("login");
-    let token = login.json::<Value>().await.expect("json")["access_token"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let token = log_in(&client, &base).await;
     let retried = client
         .post(format!("{base}/api/v1/posts/import"))
         .bearer_auth(&token)
@@ -366,4 +348,18 @@ async fn slow_clients_are_cut_off_and_huge_headers_refused() {
         "{}",
         res.status()
     );
+}
+
+/// The seeded admin's access token from the server at `base`.
+async fn log_in(client: &reqwest::Client, base: &str) -> String {
+    let login = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "admin@example.com", "password": "admin password"}))
+        .send()
+        .await
+        .expect("login");
+    login.json::<Value>().await.expect("json")["access_token"]
+        .as_str()
+        .expect("token")
+        .to_string()
 }
