@@ -80,7 +80,11 @@ impl Entries {
 
     fn get(&mut self, key: &str) -> Option<&Entry> {
         if !self.map.contains_key(key) {
-            let entry = self.old.remove(key)?;
+            // An expired answer is not worth the room in the newer half.
+            let entry = self
+                .old
+                .remove(key)
+                .filter(|e| Instant::now() < e.expires)?;
             self.keep(key.to_string(), entry);
         }
         self.map.get(key)

@@ -632,6 +632,21 @@ pub fn start_binary(
 }
 
 /// Waits (up to 30 s) until the server at `base` answers `/healthz`.
+/// The seeded admin's access token from a server started as a process at `base`.
+pub async fn admin_token_at(client: &reqwest::Client, base: &str) -> String {
+    let login = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "admin@example.com", "password": "admin password"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 200);
+    login.json::<Value>().await.expect("json")["access_token"]
+        .as_str()
+        .expect("token")
+        .to_string()
+}
+
 pub async fn wait_up(client: &reqwest::Client, base: &str) {
     let started = std::time::Instant::now();
     while client.get(format!("{base}/healthz")).send().await.is_err() {

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Receiver, SmtpServer, free_port, postgres_server, start_binary, wait_up};
+use crate::helpers::{
+    Receiver, SmtpServer, admin_token_at, free_port, postgres_server, start_binary, wait_up,
+};
 
 const OWNER: &str = "owner@example.com";
 
@@ -75,17 +77,7 @@ async fn three_nodes_on_one_database_serve_one_site() {
     );
 
     // Log in on A, use the token on B and C.
-    let login = client
-        .post(format!("{a}/api/v1/auth/login"))
-        .json(&json!({"email": "admin@example.com", "password": "admin password"}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(login.status(), 200);
-    let token = json(login).await["access_token"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let token = admin_token_at(&client, &a).await;
     for node in [&b, &c] {
         let me = client
             .get(format!("{node}/api/v1/auth/me"))

@@ -6,7 +6,9 @@ use diesel::prelude::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_problem, free_port, spawn_app, spawn_app_with, start_binary, wait_up};
+use crate::helpers::{
+    admin_token_at, assert_problem, free_port, spawn_app, spawn_app_with, start_binary, wait_up,
+};
 
 #[tokio::test]
 async fn two_patches_with_the_same_etag_one_wins() {
@@ -156,7 +158,7 @@ async fn sigkill_mid_write_loses_nothing_acknowledged() {
     let client = reqwest::Client::new();
     let mut child = start();
     wait_up(&client, &base).await;
-    let token = log_in(&client, &base).await;
+    let token = admin_token_at(&client, &base).await;
     client
         .post(format!("{base}/api/v1/posts"))
         .bearer_auth(&token)
@@ -275,7 +277,7 @@ async fn sigkill_mid_write_loses_nothing_acknowledged() {
     let mut child = start();
     wait_up(&client, &base).await;
     // The import sent again creates what the crash cut off and finds the rest unchanged.
-    let token = log_in(&client, &base).await;
+    let token = admin_token_at(&client, &base).await;
     let retried = client
         .post(format!("{base}/api/v1/posts/import"))
         .bearer_auth(&token)
@@ -348,18 +350,4 @@ async fn slow_clients_are_cut_off_and_huge_headers_refused() {
         "{}",
         res.status()
     );
-}
-
-/// The seeded admin's access token from the server at `base`.
-async fn log_in(client: &reqwest::Client, base: &str) -> String {
-    let login = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": "admin@example.com", "password": "admin password"}))
-        .send()
-        .await
-        .expect("login");
-    login.json::<Value>().await.expect("json")["access_token"]
-        .as_str()
-        .expect("token")
-        .to_string()
 }
