@@ -136,16 +136,18 @@ fn ranked_rows(
 }
 
 /// SQLite: the newest matches by rowid (FTS5 walks its index backwards), ranked by `RANK`.
+/// Each match's id, state and time come from `post_states`, a narrow copy of the posts' (a few
+/// dozen rows to a page, where a post row takes a page or more).
 fn ranked_fts(live: bool) -> String {
     let visibility = match live {
-        true => " AND p.status = 'published' AND p.published_at <= ?",
+        true => " AND s.status = 'published' AND s.published_at <= ?",
         false => "",
     };
     format!(
         "SELECT post_id, score, position FROM (\
-           SELECT p.id AS post_id, {RANK} AS score, posts_fts.rowid AS position \
+           SELECT s.id AS post_id, {RANK} AS score, posts_fts.rowid AS position \
            FROM posts_fts \
-           CROSS JOIN posts p ON p.rowid = posts_fts.rowid \
+           CROSS JOIN post_states s ON s.post_rowid = posts_fts.rowid \
            WHERE posts_fts MATCH ?{visibility} \
            ORDER BY posts_fts.rowid DESC LIMIT {limit}\
          ) ORDER BY score, post_id",
