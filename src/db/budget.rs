@@ -44,6 +44,10 @@ unsafe extern "C" fn install(
     // SAFETY: SQLite hands us a connection it is opening; the handler takes no argument, and
     // ENABLE_QPSG takes an int and an int pointer (null: no answer wanted).
     unsafe {
+        // Registering the ranking function reads the schema, which a writer's checkpoint may
+        // hold for a moment: wait for it here too (the connection's pragmas come later), or
+        // the pool logs a failed connection ("SQL logic error") and opens it again.
+        ffi::sqlite3_busy_timeout(db, 5000);
         ffi::sqlite3_progress_handler(db, STEPS_PER_CHECK, Some(over_budget), std::ptr::null_mut());
         let planner = ffi::sqlite3_db_config(
             db,

@@ -221,14 +221,16 @@ pub fn get(
     })
 }
 
-/// One post's tags, in their order.
+/// One post's tags, in their order: sorted here, not by SQL, which would build a temporary
+/// B-tree for a handful of rows on every read of a post.
 fn tags_of(conn: &mut Conn, post_id: &str) -> Result<Vec<TagLabel>, AppError> {
-    Ok(db::on_inner!(&mut *conn, |c| post_tags::table
+    let mut tags: Vec<(i32, TagLabel)> = db::on_inner!(&mut *conn, |c| post_tags::table
         .inner_join(tags_table::table)
         .filter(post_tags::post_id.eq(post_id))
-        .order(post_tags::position)
-        .select(TagLabel::as_select())
-        .load(c))?)
+        .select((post_tags::position, TagLabel::as_select()))
+        .load(c))?;
+    tags.sort_unstable_by_key(|(position, _)| *position);
+    Ok(tags.into_iter().map(|(_, tag)| tag).collect())
 }
 
 fn by_slug(conn: &mut Conn, slug: &str) -> Result<Option<Post>, AppError> {

@@ -469,6 +469,59 @@ async fn filters_by_tag_and_author() {
     assert_eq!(by_author["data"][0]["title"], "Mine");
 }
 
+/// A post's tags come in the order it gave them, not the order the tags were made in (nor by
+/// name), in every answer: the post itself, lists, and after the list is given again.
+#[tokio::test]
+async fn tags_keep_the_order_the_post_gave() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    app.create_post(
+        &admin,
+        json!({"title": "Older", "status": "published", "tags": ["Alpha", "Mid"]}),
+    )
+    .await;
+    let post = app
+        .create_post(
+            &admin,
+            json!({"title": "Newer", "status": "published", "tags": ["Zeta", "Alpha", "Mid"]}),
+        )
+        .await;
+    let slugs = |tags: &Value| -> Vec<String> {
+        tags.as_array()
+            .expect("tags")
+            .iter()
+            .map(|t| t["slug"].as_str().expect("slug").to_string())
+            .collect()
+    };
+    assert_eq!(slugs(&post["tags"]), ["zeta", "alpha", "mid"]);
+    let read = |path: String| {
+        let app = &app;
+        async move {
+            let res = app.get(&path, None).await;
+            assert_eq!(res.status(), 200, "{path}");
+            res.json::<Value>().await.expect("json")
+        }
+    };
+    let by_slug = read("/api/v1/posts/newer".into()).await;
+    assert_eq!(slugs(&by_slug["tags"]), ["zeta", "alpha", "mid"]);
+    let listed = read("/api/v1/posts?tag=alpha".into()).await;
+    assert_eq!(listed["data"][0]["slug"], "newer");
+    assert_eq!(slugs(&listed["data"][0]["tags"]), ["zeta", "alpha", "mid"]);
+    assert_eq!(slugs(&listed["data"][1]["tags"]), ["alpha", "mid"]);
+
+    let id = post["id"].as_str().expect("id");
+    let res = app
+        .patch(
+            &format!("/api/v1/posts/{id}"),
+            &json!({"tags": ["Mid", "Zeta"]}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let by_slug = read("/api/v1/posts/newer".into()).await;
+    assert_eq!(slugs(&by_slug["tags"]), ["mid", "zeta"]);
+}
+
 #[tokio::test]
 async fn search_ranks_title_matches_first_and_never_errors() {
     let app = spawn_app().await;
