@@ -4,8 +4,8 @@
 //! `503`. Short statements never reach the handler, so the check costs nothing on cheap reads.
 //! SQLite-specific: a PostgreSQL backend sets `statement_timeout` instead.
 //!
-//! The same hook registers the search's ranking function (`rank`) and sets up each connection
-//! for speed: the query planner's stability guarantee
+//! The same hook sets each connection's busy timeout, registers the search's ranking function
+//! (`rank`) and sets the connection up for speed: the query planner's stability guarantee
 //! (QPSG), without which SQLite re-prepares every statement with a bound `LIMIT` on each run
 //! (the binding "might change the plan"), and no global memory statistics (a mutex taken on
 //! every allocation, contended by concurrent readers).
@@ -16,6 +16,9 @@ use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use libsqlite3_sys as ffi;
+
+/// How long a statement waits for a lock another connection holds.
+const BUSY_TIMEOUT_MS: c_int = 5000;
 
 /// How often, in VM steps, a running statement checks its deadline.
 const STEPS_PER_CHECK: c_int = 1000;
@@ -44,10 +47,10 @@ unsafe extern "C" fn install(
     // SAFETY: SQLite hands us a connection it is opening; the handler takes no argument, and
     // ENABLE_QPSG takes an int and an int pointer (null: no answer wanted).
     unsafe {
-        // Registering the ranking function reads the schema, which a writer's checkpoint may
-        // hold for a moment: wait for it here too (the connection's pragmas come later), or
-        // the pool logs a failed connection ("SQL logic error") and opens it again.
-        ffi::sqlite3_busy_timeout(db, 5000);
+        // The connection's busy timeout, set first: registering the ranking function reads
+        // the schema, which a writer's checkpoint may hold for a moment, and a failed open is
+        // logged by the pool ("SQL logic error") and tried again.
+        ffi::sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
         ffi::sqlite3_progress_handler(db, STEPS_PER_CHECK, Some(over_budget), std::ptr::null_mut());
         let planner = ffi::sqlite3_db_config(
             db,
@@ -62,7 +65,7 @@ unsafe extern "C" fn install(
     }
 }
 
-/// Installs the handler on every connection opened from now on; call before opening any.
+/// Installs the handler on every connection opened from now on: `conn::open` calls it first.
 pub fn install_everywhere() {
     static ONCE: Once = Once::new();
     // SAFETY: registers a function with the signature SQLite expects for auto extensions.

@@ -56,13 +56,13 @@ impl DatabaseUrl {
     }
 }
 
-/// Per-connection settings for SQLite. The page cache is 1 MiB per connection, not SQLite's
+/// Per-connection settings for SQLite (the busy timeout is set earlier, as SQLite opens the
+/// connection: `super::budget`). The page cache is 1 MiB per connection, not SQLite's
 /// 2 MiB: with a dozen connections that is what bounds the server's memory as the site grows,
 /// and a page the cache misses comes from the operating system's file cache in a microsecond.
 /// Temporary data stays in memory: a savepoint's journal (an import keeps one per item) was a
 /// file written for every page an item changed.
-const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
-PRAGMA synchronous = NORMAL;
+const SQLITE_PRAGMAS: &str = "PRAGMA synchronous = NORMAL;
 PRAGMA foreign_keys = ON;
 PRAGMA cache_size = -1024;
 PRAGMA temp_store = MEMORY;";
@@ -81,6 +81,7 @@ pub struct Setup {
 
 /// Opens one connection and sets it up.
 pub fn open(url: &DatabaseUrl, setup: Setup) -> ConnectionResult<Conn> {
+    super::budget::install_everywhere();
     let mut conn = match url {
         DatabaseUrl::Sqlite(path) => Conn::Sqlite(diesel::SqliteConnection::establish(path)?),
         DatabaseUrl::Postgres(url) => Conn::Postgres(diesel::PgConnection::establish(url)?),

@@ -125,7 +125,6 @@ fn busy(detail: &str) -> AppError {
 /// Opens one connection that may write (CLI commands, migrations). On SQLite it also switches
 /// the file to WAL, once, before any pool opens it.
 pub fn connect(url: &str) -> anyhow::Result<Conn> {
-    budget::install_everywhere();
     let url = DatabaseUrl::parse(url);
     let setup = conn::Setup {
         read_only: false,
@@ -193,7 +192,6 @@ pub fn one_node_at_a_time<T>(
 /// A pool of `size` connections; `read_only` ones refuse to write. `budget` is each statement's
 /// timeout on PostgreSQL (SQLite's budget is `budget::within`, per piece of work).
 pub fn pool(url: &str, size: u32, read_only: bool, budget: Duration) -> anyhow::Result<DbPool> {
-    budget::install_everywhere();
     let url = DatabaseUrl::parse(url);
     let redacted = url.redacted();
     // A local file does not go stale; a server connection may have been closed under us.
@@ -640,6 +638,23 @@ mod tests {
         // Without its text an entry is still taken out by its rowid, as an edit does.
         diesel::sql_query("DELETE FROM posts_fts WHERE rowid = 7").execute(&mut conn)?;
         assert!(found(&mut conn, "crumb")?.is_empty());
+        Ok(())
+    }
+
+    /// The busy timeout comes from the hook SQLite runs as it opens a connection, for pooled
+    /// connections and single ones alike.
+    #[test]
+    fn every_connection_waits_for_locks() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("b.db").to_string_lossy().into_owned();
+        let mut single = connect(&path)?;
+        let readers = pool(&path, 1, true, Duration::from_secs(1))?;
+        let mut pooled = readers.get()?;
+        for conn in [&mut single, &mut *pooled] {
+            let timeout = diesel::sql_query("SELECT timeout AS n FROM pragma_busy_timeout")
+                .load::<Row>(conn)?;
+            assert_eq!(timeout.first().map(|r| r.n), Some(5000));
+        }
         Ok(())
     }
 
